@@ -64,32 +64,44 @@ func NewLoginLimiter(cfg LimiterConfig) *LoginLimiter {
 
 // Allow reports whether a login attempt for account from addr may proceed;
 // if not, retryAfter says when the oldest counted failure leaves the
-// window. addr is the client's IP address, with or without a port; IPv6
-// addresses count per /64.
+// window. An allowed attempt is reserved and counts as a failure until
+// Success is called, so concurrent attempts cannot slip past the limit:
+// follow every allowed attempt with exactly one Failure or Success.
+// addr is the client's IP address, with or without a port; IPv6 addresses
+// count per /64.
 func (l *LoginLimiter) Allow(account, addr string) (ok bool, retryAfter time.Duration) {
 	now := l.cfg.Now()
+	acc, ad := accountKey(account), addressKey(addr)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	wait := max(l.accounts.wait(accountKey(account), now), l.addresses.wait(addressKey(addr), now))
-	return wait == 0, wait
+	wait := max(l.accounts.wait(acc, now), l.addresses.wait(ad, now))
+	if wait > 0 {
+		return false, wait
+	}
+	l.accounts.reserve(acc, now)
+	l.addresses.reserve(ad, now)
+	return true, 0
 }
 
-// Failure records a failed login for account from addr.
+// Failure records a failed login for account from addr, settling the
+// attempt Allow reserved (or counting a new failure if none is pending).
 func (l *LoginLimiter) Failure(account, addr string) {
 	now := l.cfg.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.accounts.add(accountKey(account), now)
-	l.addresses.add(addressKey(addr), now)
+	l.accounts.fail(accountKey(account), now)
+	l.addresses.fail(addressKey(addr), now)
 }
 
 // Success records a successful login: the account's failures are
-// forgotten. The address keeps its count, so one known password does not
-// reset guessing against other accounts.
+// forgotten and the address's reserved attempt is refunded. The address
+// keeps its failures, so one known password does not reset guessing
+// against other accounts.
 func (l *LoginLimiter) Success(account, addr string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.accounts.forget(accountKey(account))
+	l.addresses.refund(addressKey(addr))
 }
 
 func accountKey(account string) string { return strings.ToLower(account) }
@@ -112,18 +124,21 @@ func addressKey(addr string) string {
 	return ip.String()
 }
 
-// window tracks failure times per key in a sliding window, with LRU eviction.
+// window tracks attempt times per key in a sliding window, with LRU
+// eviction. An entry's times hold failures and reserved (pending)
+// attempts; both count against the limit.
 type window struct {
 	limit   int
 	span    time.Duration
 	max     int
-	order   *list.List // of *entry, most recent failure at the front
+	order   *list.List // of *entry, most recently touched at the front
 	entries map[string]*list.Element
 }
 
 type entry struct {
-	key   string
-	times []time.Time // oldest first, at most limit
+	key     string
+	times   []time.Time // oldest first, at most limit
+	pending int         // how many of times are reserved, unsettled attempts
 }
 
 func newWindow(limit int, span time.Duration, maxEntries int) *window {
@@ -148,8 +163,39 @@ func (w *window) wait(key string, now time.Time) time.Duration {
 	return e.times[0].Add(w.span).Sub(now)
 }
 
-// add records a failure for key at now.
-func (w *window) add(key string, now time.Time) {
+// reserve counts a pending attempt for key at now.
+func (w *window) reserve(key string, now time.Time) {
+	e := w.touch(key, now)
+	e.add(now, w.limit)
+	e.pending++
+}
+
+// fail settles a pending attempt of key as a failure, or adds a failure.
+func (w *window) fail(key string, now time.Time) {
+	e := w.touch(key, now)
+	if e.pending > 0 {
+		e.pending--
+		return
+	}
+	e.add(now, w.limit)
+}
+
+// refund removes a pending attempt of key, if any.
+func (w *window) refund(key string) {
+	el, ok := w.entries[key]
+	if !ok {
+		return
+	}
+	e := el.Value.(*entry)
+	if e.pending > 0 && len(e.times) > 0 {
+		e.pending--
+		e.times = e.times[:len(e.times)-1]
+	}
+}
+
+// touch returns key's entry, creating it (evicting the least recently
+// touched entry when full) and moving it to the front.
+func (w *window) touch(key string, now time.Time) *entry {
 	el, ok := w.entries[key]
 	if !ok {
 		if len(w.entries) >= w.max {
@@ -161,10 +207,7 @@ func (w *window) add(key string, now time.Time) {
 	w.order.MoveToFront(el)
 	e := el.Value.(*entry)
 	e.prune(now, w.span)
-	if len(e.times) == w.limit {
-		e.times = e.times[1:]
-	}
-	e.times = append(e.times, now)
+	return e
 }
 
 func (w *window) forget(key string) {
@@ -174,11 +217,20 @@ func (w *window) forget(key string) {
 	}
 }
 
-// prune drops failures that have left the window ending at now.
+// add appends now, dropping the oldest time when the entry is full.
+func (e *entry) add(now time.Time, limit int) {
+	if len(e.times) == limit {
+		e.times = e.times[1:]
+	}
+	e.times = append(e.times, now)
+}
+
+// prune drops times that have left the window ending at now.
 func (e *entry) prune(now time.Time, span time.Duration) {
 	i := 0
 	for i < len(e.times) && !now.Before(e.times[i].Add(span)) {
 		i++
 	}
 	e.times = e.times[i:]
+	e.pending = min(e.pending, len(e.times))
 }

@@ -129,9 +129,53 @@ func TestLimiterForgetsExpiredEntries(t *testing.T) {
 	l, clock := newTestLimiter(100)
 	l.Failure("alice", "192.0.2.1")
 	clock.Advance(16 * time.Minute)
+	if ok, _ := l.Allow("bob", "192.0.2.9"); !ok {
+		t.Fatal("fresh attempt refused")
+	}
+	if _, ok := l.accounts.entries["alice"]; !ok {
+		t.Fatal("entry gone before the window ended")
+	}
 	l.Allow("alice", "192.0.2.1")
+	if e, ok := l.accounts.entries["alice"]; !ok || len(e.Value.(*entry).times) != 1 {
+		t.Error("expired failure still counted after Allow")
+	}
+	clock.Advance(16 * time.Minute)
+	l.Allow("carol", "192.0.2.2")
+	l.accounts.wait("alice", clock.Now())
 	if _, ok := l.accounts.entries["alice"]; ok {
-		t.Error("expired account entry kept after Allow")
+		t.Error("entry with only expired times kept")
+	}
+}
+
+// TestLimiterConcurrentAttempts: attempts allowed but not yet settled
+// count, so a burst of parallel logins cannot exceed the limit.
+func TestLimiterConcurrentAttempts(t *testing.T) {
+	l, _ := newTestLimiter(100)
+	allowed := 0
+	for range 50 {
+		if ok, _ := l.Allow("alice", "192.0.2.1"); ok {
+			allowed++
+		}
+	}
+	if allowed != 5 {
+		t.Errorf("%d attempts allowed before any settled, want 5", allowed)
+	}
+	for range allowed {
+		l.Failure("alice", "192.0.2.1")
+	}
+	if ok, _ := l.Allow("alice", "192.0.2.1"); ok {
+		t.Error("allowed after 5 settled failures")
+	}
+}
+
+func TestLimiterSuccessRefundsAddress(t *testing.T) {
+	l, _ := newTestLimiter(100)
+	for i := range 100 { // many users logging in from one office address
+		user := fmt.Sprintf("user%d", i)
+		if ok, _ := l.Allow(user, "192.0.2.1"); !ok {
+			t.Fatalf("login %d from a shared address refused", i)
+		}
+		l.Success(user, "192.0.2.1")
 	}
 }
 

@@ -159,6 +159,7 @@ func staffAttacks() []tokenAttack {
 		{"issued in the future", signed(with(c, "iat", t0.Add(5*time.Minute).Unix())), false, ErrTokenNotYetValid},
 		{"audience join under staff typ", signed(with(c, "aud", []string{AudienceJoin})), false, ErrTokenAudience},
 		{"audience foreign", signed(with(c, "aud", "other-api")), false, ErrTokenAudience},
+		{"audience both kinds", signed(with(c, "aud", []string{AudienceAPI, AudienceJoin})), false, ErrTokenAudience},
 		{"join token on VerifyStaff", func(t *testing.T, e *tokenEnv) string {
 			tok, _, err := e.iss.IssueJoin(JoinClaims{Participant: "p", Agreement: "a", Role: "signatory"}, t0.Add(time.Hour))
 			if err != nil {
@@ -307,6 +308,18 @@ func TestVerifyNilRevocations(t *testing.T) {
 	}
 	if _, err := v.VerifyJoin(context.Background(), tok); err != nil {
 		t.Errorf("VerifyJoin with nil Revocations: %v", err)
+	}
+}
+
+func TestVerifierWithEmptyIssuerStillChecksIssuer(t *testing.T) {
+	e := newTokenEnv(t)
+	v := NewVerifier(e.ring, "", nil, e.clock.Now)
+	tok, _, err := e.iss.IssueStaff("alice", nil, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.VerifyStaff(context.Background(), tok); !errors.Is(err, ErrTokenIssuer) {
+		t.Errorf("error = %v, want ErrTokenIssuer", err)
 	}
 }
 

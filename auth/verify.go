@@ -115,8 +115,20 @@ func (v *Verifier) verify(token, typ, aud string, claims jwt.Claims, reg *jwt.Re
 	if err != nil {
 		return tokenErr(claimsFailure(err), "")
 	}
-	if reg.IssuedAt == nil || reg.Subject == "" || reg.ID == "" {
-		return tokenErr(ErrTokenClaimMissing, "iat, sub or jti")
+	return checkRegistered(reg, v.issuer)
+}
+
+// checkRegistered repeats the checks the parser skips or leaves optional:
+// iat, sub and jti are required, the issuer must match even when the
+// Verifier was given an empty one, and the audience is a single value.
+func checkRegistered(reg *jwt.RegisteredClaims, issuer string) error {
+	switch {
+	case reg.IssuedAt == nil || reg.Subject == "" || reg.ID == "" || reg.Issuer == "":
+		return tokenErr(ErrTokenClaimMissing, "iss, iat, sub or jti")
+	case reg.Issuer != issuer:
+		return tokenErr(ErrTokenIssuer, "")
+	case len(reg.Audience) != 1:
+		return tokenErr(ErrTokenAudience, "more than one audience")
 	}
 	return nil
 }
