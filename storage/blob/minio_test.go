@@ -1,0 +1,138 @@
+package blob_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/signroom/signroom/storage/blob"
+	"github.com/signroom/signroom/storage/blob/blobtest"
+)
+
+// minioEnv returns the test server's configuration from the environment.
+// Without it the test fails in CI and is skipped elsewhere.
+func minioEnv(t *testing.T) blob.MinIOConfig {
+	t.Helper()
+	cfg := blob.MinIOConfig{
+		Endpoint:  os.Getenv("SIGNROOM_TEST_MINIO_ENDPOINT"),
+		AccessKey: os.Getenv("SIGNROOM_TEST_MINIO_ACCESS_KEY"),
+		SecretKey: os.Getenv("SIGNROOM_TEST_MINIO_SECRET_KEY"),
+		PartSize:  blob.MinPartSize,
+	}
+	if cfg.Endpoint == "" || cfg.AccessKey == "" || cfg.SecretKey == "" {
+		const msg = "SIGNROOM_TEST_MINIO_ENDPOINT/ACCESS_KEY/SECRET_KEY not set; run `make test` (scripts/minio.sh run -- go test ...) to start a MinIO server"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	suffix := make([]byte, 6)
+	rand.Read(suffix)
+	cfg.WorkingBucket = "sr-test-" + hex.EncodeToString(suffix) + "-work"
+	cfg.ArchiveBucket = "sr-test-" + hex.EncodeToString(suffix) + "-arch"
+	return cfg
+}
+
+func rawClient(t *testing.T, cfg blob.MinIOConfig) *minio.Client {
+	t.Helper()
+	c, err := minio.New(cfg.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestMinIOContract(t *testing.T) {
+	minioEnv(t)
+	blobtest.Run(t, func(t *testing.T) blobtest.Fixture {
+		cfg := minioEnv(t)
+		b, err := blob.NewMinIO(t.Context(), cfg, nil)
+		if err != nil {
+			t.Fatalf("NewMinIO: %v", err)
+		}
+		raw := rawClient(t, cfg)
+		return blobtest.Fixture{
+			Buckets:       b,
+			CheckClean:    func(t *testing.T) { wantNoLeftovers(t, raw, cfg) },
+			CheckRetained: func(t *testing.T, key string) { wantServerRefuses(t, raw, cfg.ArchiveBucket, key) },
+		}
+	}, blobtest.Options{PartSize: blob.MinPartSize})
+}
+
+// wantNoLeftovers fails if a failed Put left an incomplete multipart upload
+// or a staging object behind.
+func wantNoLeftovers(t *testing.T, c *minio.Client, cfg blob.MinIOConfig) {
+	t.Helper()
+	ctx := t.Context()
+	for _, bucket := range []string{cfg.WorkingBucket, cfg.ArchiveBucket} {
+		for up := range c.ListIncompleteUploads(ctx, bucket, "", true) {
+			t.Errorf("bucket %s: incomplete upload left: %s (%v)", bucket, up.Key, up.Err)
+		}
+	}
+	for o := range c.ListObjectsIter(ctx, cfg.WorkingBucket, minio.ListObjectsOptions{Prefix: ".signroom-staging/", Recursive: true}) {
+		t.Errorf("staging object left: %s (%v)", o.Key, o.Err)
+	}
+}
+
+// wantServerRefuses checks that MinIO itself, asked directly, refuses to
+// delete the locked version or shorten its retention.
+func wantServerRefuses(t *testing.T, c *minio.Client, bucket, key string) {
+	t.Helper()
+	ctx := t.Context()
+	info, err := c.StatObject(ctx, bucket, key, minio.StatObjectOptions{})
+	if err != nil || info.VersionID == "" {
+		t.Fatalf("StatObject(%s): version %q, %v; want a versioned object", key, info.VersionID, err)
+	}
+	if err := c.RemoveObject(ctx, bucket, key, minio.RemoveObjectOptions{VersionID: info.VersionID}); err == nil {
+		t.Errorf("MinIO deleted locked version %s of %s", info.VersionID, key)
+	}
+	earlier := time.Now().Add(time.Minute)
+	gov := minio.Governance
+	err = c.PutObjectRetention(ctx, bucket, key, minio.PutObjectRetentionOptions{
+		Mode: &gov, RetainUntilDate: &earlier, VersionID: info.VersionID, GovernanceBypass: true})
+	if err == nil {
+		t.Errorf("MinIO shortened COMPLIANCE retention of %s", key)
+	}
+	if _, err := c.StatObject(ctx, bucket, key, minio.StatObjectOptions{VersionID: info.VersionID}); err != nil {
+		t.Errorf("locked version gone after refused deletes: %v", err)
+	}
+}
+
+func TestMinIOArchiveWithoutLockRefused(t *testing.T) {
+	cfg := minioEnv(t)
+	raw := rawClient(t, cfg)
+	if err := raw.MakeBucket(t.Context(), cfg.ArchiveBucket, minio.MakeBucketOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := blob.NewMinIO(t.Context(), cfg, nil)
+	if err == nil || !strings.Contains(err.Error(), cfg.ArchiveBucket) {
+		t.Fatalf("NewMinIO with unlocked archive bucket: %v; want an error naming %s", err, cfg.ArchiveBucket)
+	}
+}
+
+func TestMinIOConfigChecked(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  blob.MinIOConfig
+	}{
+		{"part size below 5 MiB", blob.MinIOConfig{Endpoint: "127.0.0.1:1", WorkingBucket: "w", ArchiveBucket: "a", PartSize: 1 << 20}},
+		{"no endpoint", blob.MinIOConfig{WorkingBucket: "w", ArchiveBucket: "a"}},
+		{"same buckets", blob.MinIOConfig{Endpoint: "127.0.0.1:1", WorkingBucket: "b", ArchiveBucket: "b"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+			defer cancel()
+			if _, err := blob.NewMinIO(ctx, tt.cfg, nil); err == nil {
+				t.Errorf("NewMinIO(%+v) succeeded, want error", tt.cfg)
+			}
+		})
+	}
+}
