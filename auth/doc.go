@@ -42,7 +42,9 @@
 // # Login limits
 //
 // A [LoginLimiter] counts failed logins in a sliding window per account and
-// per client address, in bounded memory.
+// per client address, in bounded memory. [LoginLimiter.Allow] reserves the
+// attempt it allows, so a burst of parallel logins cannot exceed the limit;
+// [LoginLimiter.Failure] or [LoginLimiter.Success] settles it.
 package auth
 
 // Staff roles carried in staff access tokens.

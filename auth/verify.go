@@ -26,10 +26,10 @@ type Revocations interface {
 
 // Verifier checks tokens signed by a KeyRing. It is safe for concurrent use.
 type Verifier struct {
-	keys   *KeyRing
-	issuer string
-	rev    Revocations
-	now    func() time.Time
+	keys    *KeyRing
+	issuer  string
+	rev     Revocations
+	parsers map[string]*jwt.Parser // by audience
 }
 
 // NewVerifier returns a Verifier accepting tokens signed by a key in keys
@@ -39,7 +39,20 @@ func NewVerifier(keys *KeyRing, issuer string, rev Revocations, now func() time.
 	if now == nil {
 		now = time.Now
 	}
-	return &Verifier{keys: keys, issuer: issuer, rev: rev, now: now}
+	v := &Verifier{keys: keys, issuer: issuer, rev: rev, parsers: map[string]*jwt.Parser{}}
+	for _, aud := range []string{AudienceAPI, AudienceJoin} {
+		v.parsers[aud] = jwt.NewParser(
+			jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
+			jwt.WithStrictDecoding(),
+			jwt.WithIssuer(issuer),
+			jwt.WithAudience(aud),
+			jwt.WithExpirationRequired(),
+			jwt.WithIssuedAt(),
+			jwt.WithLeeway(Leeway),
+			jwt.WithTimeFunc(now),
+		)
+	}
+	return v
 }
 
 // VerifyStaff verifies a staff access token and returns its claims.
@@ -95,17 +108,7 @@ func (v *Verifier) verify(token, typ, aud string, claims jwt.Claims, reg *jwt.Re
 	if !ok {
 		return tokenErr(ErrTokenUnknownKey, "")
 	}
-	p := jwt.NewParser(
-		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
-		jwt.WithStrictDecoding(),
-		jwt.WithIssuer(v.issuer),
-		jwt.WithAudience(aud),
-		jwt.WithExpirationRequired(),
-		jwt.WithIssuedAt(),
-		jwt.WithLeeway(Leeway),
-		jwt.WithTimeFunc(v.now),
-	)
-	_, err = p.ParseWithClaims(token, claims, func(*jwt.Token) (any, error) { return pub, nil })
+	_, err = v.parsers[aud].ParseWithClaims(token, claims, func(*jwt.Token) (any, error) { return pub, nil })
 	if kind := cryptoFailure(err); kind != nil {
 		return tokenErr(kind, "")
 	}
