@@ -29,8 +29,8 @@ ensure_binary() {
 	fi
 	mkdir -p "$BIN_DIR"
 	exec 9>"$BIN_DIR/.build.lock"
-	if command -v flock >/dev/null; then
-		log "waiting for build lock"
+	if command -v flock >/dev/null && ! flock -n 9; then
+		log "another build is running; waiting for it"
 		flock 9
 	fi
 	if [[ -x "$MINIO" ]]; then

@@ -52,7 +52,20 @@
 // (link fails if the name exists, which makes concurrent writers safe), then
 // renames the data into objects/ and fsyncs the directories. An object is
 // visible only when both files exist; a crash leaves at most an orphan sidecar
-// that the next start removes. One process owns a directory at a time.
+// that the next start removes. One process owns a directory at a time. The
+// local store cannot hold both "a" and "a/b" (a file cannot also be a
+// directory); Put refuses the second.
+//
+// # Wiring
+//
+//	l, err := blob.NewLocal(dir, secret, "https://signroom.example", logger)
+//	mux.Handle("GET /blob/", l.Handler()) // serves l's presigned URLs
+//	buckets := l.Buckets()
+//
+//	buckets, err := blob.NewMinIO(ctx, blob.MinIOConfig{...}, logger)
+//
+// Suggested HTTP mapping: ErrNotFound 404, ErrExists 409, ErrRetained 409,
+// ErrTooLarge 413, ErrInvalidKey 400, ErrInvalidRange 416.
 package blob
 
 import (

@@ -16,31 +16,37 @@ import (
 	"github.com/signroom/signroom/storage/blob/blobtest"
 )
 
-// minioEnv returns the test server's configuration from the environment.
-// Without it the test fails in CI and is skipped elsewhere.
+// minioEnv returns the test server's configuration from the environment
+// with fresh bucket names. Without it the test fails in CI and is skipped
+// elsewhere.
 func minioEnv(t *testing.T) blob.MinIOConfig {
 	t.Helper()
-	cfg := blob.MinIOConfig{
-		Endpoint:  os.Getenv("SIGNROOM_TEST_MINIO_ENDPOINT"),
-		AccessKey: os.Getenv("SIGNROOM_TEST_MINIO_ACCESS_KEY"),
-		SecretKey: os.Getenv("SIGNROOM_TEST_MINIO_SECRET_KEY"),
-		PartSize:  blob.MinPartSize,
-	}
-	if cfg.Endpoint == "" || cfg.AccessKey == "" || cfg.SecretKey == "" {
+	cfg, ok := minioConfigFromEnv()
+	if !ok {
 		const msg = "SIGNROOM_TEST_MINIO_ENDPOINT/ACCESS_KEY/SECRET_KEY not set; run `make test` (scripts/minio.sh run -- go test ...) to start a MinIO server"
 		if os.Getenv("CI") == "true" {
 			t.Fatal(msg)
 		}
 		t.Skip(msg)
 	}
+	return cfg
+}
+
+func minioConfigFromEnv() (blob.MinIOConfig, bool) {
+	cfg := blob.MinIOConfig{
+		Endpoint:  os.Getenv("SIGNROOM_TEST_MINIO_ENDPOINT"),
+		AccessKey: os.Getenv("SIGNROOM_TEST_MINIO_ACCESS_KEY"),
+		SecretKey: os.Getenv("SIGNROOM_TEST_MINIO_SECRET_KEY"),
+		PartSize:  blob.MinPartSize,
+	}
 	suffix := make([]byte, 6)
 	rand.Read(suffix)
 	cfg.WorkingBucket = "sr-test-" + hex.EncodeToString(suffix) + "-work"
 	cfg.ArchiveBucket = "sr-test-" + hex.EncodeToString(suffix) + "-arch"
-	return cfg
+	return cfg, cfg.Endpoint != "" && cfg.AccessKey != "" && cfg.SecretKey != ""
 }
 
-func rawClient(t *testing.T, cfg blob.MinIOConfig) *minio.Client {
+func rawClient(t testing.TB, cfg blob.MinIOConfig) *minio.Client {
 	t.Helper()
 	c, err := minio.New(cfg.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, "")})
 	if err != nil {
