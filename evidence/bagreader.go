@@ -1,0 +1,179 @@
+package evidence
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+var errLimit = errors.New("size limit exceeded")
+
+// bag is an opened bag: files by bag-relative path, with read limits.
+type bag struct {
+	dir   string
+	files map[string]*zip.File
+	lim   Limits
+	total int64
+}
+
+// openBag indexes a ZIP holding one bag in one top-level directory,
+// refusing unsafe or duplicate names and too many entries.
+func openBag(r io.ReaderAt, size int64, lim Limits) (*bag, error) {
+	zr, err := zip.NewReader(r, size)
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+		return nil, fmt.Errorf("not a readable ZIP: %v", err)
+	}
+	if zr == nil || len(zr.File) == 0 {
+		return nil, errors.New("empty ZIP")
+	}
+	if len(zr.File) > lim.MaxEntries {
+		return nil, fmt.Errorf("%d entries, limit %d", len(zr.File), lim.MaxEntries)
+	}
+	b := &bag{files: map[string]*zip.File{}, lim: lim}
+	for _, f := range zr.File {
+		if err := b.add(f); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+func (b *bag) add(f *zip.File) error {
+	name := f.Name
+	if !utf8.ValidString(name) || strings.ContainsAny(name, "\\\x00") || strings.HasPrefix(name, "/") || len(name) > 1024 {
+		return fmt.Errorf("unsafe entry name %q", name)
+	}
+	isDir := strings.HasSuffix(name, "/")
+	clean := strings.TrimSuffix(name, "/")
+	if path.Clean(clean) != clean || clean == "." || clean == ".." || strings.HasPrefix(clean, "../") {
+		return fmt.Errorf("unsafe entry name %q", name)
+	}
+	top, rel, _ := strings.Cut(clean, "/")
+	if b.dir == "" {
+		b.dir = top
+	}
+	if top != b.dir {
+		return fmt.Errorf("entries in more than one top-level directory (%q and %q)", b.dir, top)
+	}
+	if isDir || rel == "" {
+		if f.Mode().IsDir() || isDir {
+			return nil
+		}
+		return fmt.Errorf("file %q outside the bag directory", name)
+	}
+	if _, dup := b.files[rel]; dup {
+		return fmt.Errorf("duplicate entry %q", name)
+	}
+	if !f.Mode().IsRegular() {
+		return fmt.Errorf("entry %q is not a regular file", name)
+	}
+	b.files[rel] = f
+	return nil
+}
+
+// open returns a reader of the named file that fails once the file passes
+// max bytes, the total budget, or the compression ratio limit.
+func (b *bag) open(rel string, max int64) (io.ReadCloser, error) {
+	f, ok := b.files[rel]
+	if !ok {
+		return nil, fmt.Errorf("%s: missing", rel)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", rel, err)
+	}
+	ratioCap := int64(f.CompressedSize64)*b.lim.MaxRatio + 1<<20
+	if f.CompressedSize64 > 1<<40 {
+		ratioCap = max
+	}
+	return &limitedFile{rc: rc, b: b, name: rel, max: min(max, ratioCap)}, nil
+}
+
+type limitedFile struct {
+	rc   io.ReadCloser
+	b    *bag
+	name string
+	max  int64
+	n    int64
+}
+
+func (l *limitedFile) Read(p []byte) (int, error) {
+	n, err := l.rc.Read(p)
+	l.n += int64(n)
+	l.b.total += int64(n)
+	if l.n > l.max {
+		return n, fmt.Errorf("%s: %w (file or compression ratio)", l.name, errLimit)
+	}
+	if l.b.total > l.b.lim.MaxTotalSize {
+		return n, fmt.Errorf("%s: %w (total)", l.name, errLimit)
+	}
+	return n, err
+}
+
+func (l *limitedFile) Close() error { return l.rc.Close() }
+
+// read returns a whole file, up to MaxMemoryFile bytes.
+func (b *bag) read(rel string) ([]byte, error) {
+	rc, err := b.open(rel, b.lim.MaxMemoryFile)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", rel, err)
+	}
+	return data, nil
+}
+
+// hash streams a file and returns its hex SHA-256 and size.
+func (b *bag) hash(rel string) (string, int64, error) {
+	rc, err := b.open(rel, b.lim.MaxFileSize)
+	if err != nil {
+		return "", 0, err
+	}
+	defer rc.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, rc)
+	if err != nil {
+		return "", 0, fmt.Errorf("%s: %w", rel, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// parseChecksums parses a BagIt manifest: "<hex sha256> <path>" per line.
+func parseChecksums(name string, data []byte) (map[string]string, []string, error) {
+	sums := map[string]string{}
+	var order []string
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 4096), 4096)
+	for line := 1; sc.Scan(); line++ {
+		sum, p, ok := strings.Cut(sc.Text(), " ")
+		p = strings.TrimLeft(p, " \t")
+		if !ok || len(sum) != 64 || p == "" {
+			return nil, nil, fmt.Errorf("%s line %d: want \"<sha256> <path>\"", name, line)
+		}
+		if _, err := hex.DecodeString(sum); err != nil {
+			return nil, nil, fmt.Errorf("%s line %d: checksum is not hex", name, line)
+		}
+		if _, dup := sums[p]; dup {
+			return nil, nil, fmt.Errorf("%s line %d: %s listed twice", name, line, p)
+		}
+		sums[p] = strings.ToLower(sum)
+		order = append(order, p)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, nil, fmt.Errorf("%s: %v", name, err)
+	}
+	slices.Sort(order)
+	return sums, order, nil
+}

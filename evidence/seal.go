@@ -1,0 +1,131 @@
+package evidence
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+	_ "time/tzdata" // venue times on the signature page must not depend on the host's zoneinfo
+
+	"github.com/digitorus/pdf"
+	"github.com/digitorus/pdfsign/sign"
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+)
+
+// ErrPDF reports a document that is not a usable PDF or a failure to seal.
+var ErrPDF = errors.New("pdf")
+
+// DocumentPDF is one frozen document version to be sealed.
+type DocumentPDF struct {
+	ID, Language, Filename string
+	Data                   []byte
+}
+
+// pdfConfig returns a pdfcpu configuration built in memory, so pdfcpu never
+// reads or writes its per-user configuration directory.
+func pdfConfig() *model.Configuration {
+	return &model.Configuration{
+		CreationDate:              time.Now().Format("2006-01-02 15:04"),
+		Version:                   model.VersionStr,
+		Reader15:                  true,
+		ValidationMode:            model.ValidationRelaxed,
+		UnsupportedResourcePolicy: model.UnsupportedResourceSkip,
+		Eol:                       types.EolLF,
+		WriteObjectStream:         true,
+		WriteXRefStream:           true,
+		TimestampFormat:           "2006-01-02 15:04",
+		DateFormat:                "2006-01-02",
+		Optimize:                  true,
+		OptimizeBeforeWriting:     true,
+		OptimizeResourceDicts:     true,
+		Offline:                   true,
+		Limits:                    model.DefaultResourceLimits(),
+	}
+}
+
+// PageCount returns the number of pages of a PDF.
+func PageCount(pdfBytes []byte) (int, error) {
+	n, err := api.PageCount(bytes.NewReader(pdfBytes), pdfConfig())
+	if err != nil {
+		return 0, fmt.Errorf("%w: page count: %v", ErrPDF, err)
+	}
+	return n, nil
+}
+
+// SealPDF merges every document, in order, with a generated signature page
+// listing each document's SHA-256 and page count, and signs the result as a
+// PDF signature (certification signature, no changes permitted,
+// SubFilter adbe.pkcs7.detached with a CMS SigningCertificateV2 attribute,
+// SHA-256, ECDSA P-256) with the seal key.
+func SealPDF(ctx context.Context, docs []DocumentPDF, page SignaturePage, s *Sealer) ([]byte, error) {
+	if len(docs) == 0 {
+		return nil, fmt.Errorf("seal pdf: %w: no documents", ErrPDF)
+	}
+	page.Documents = page.Documents[:0:0]
+	inputs := make([]io.ReadSeeker, 0, len(docs)+1)
+	for _, d := range docs {
+		n, err := PageCount(d.Data)
+		if err != nil {
+			return nil, fmt.Errorf("seal pdf: document %s: %w", d.ID, err)
+		}
+		page.Documents = append(page.Documents, PageDocument{d.ID, d.Language, d.Filename, sha256Hex(d.Data), n})
+		inputs = append(inputs, bytes.NewReader(d.Data))
+	}
+	pages, err := page.layout()
+	if err != nil {
+		return nil, fmt.Errorf("seal pdf: %w", err)
+	}
+	inputs = append(inputs, bytes.NewReader(renderPDF(pages)))
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var merged bytes.Buffer
+	if err := api.MergeRaw(inputs, &merged, false, pdfConfig()); err != nil {
+		return nil, fmt.Errorf("seal pdf: %w: merge: %v", ErrPDF, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return signPDF(merged.Bytes(), s, page.SealedAt)
+}
+
+func signPDF(in []byte, s *Sealer, at time.Time) ([]byte, error) {
+	rdr, err := pdf.NewReader(bytes.NewReader(in), int64(len(in)))
+	if err != nil {
+		return nil, fmt.Errorf("seal pdf: %w: read merged: %v", ErrPDF, err)
+	}
+	chain := append([]*x509.Certificate{s.Cert}, s.Chain...)
+	var out bytes.Buffer
+	err = sign.Sign(bytes.NewReader(in), &out, rdr, int64(len(in)), sign.SignData{
+		Signature: sign.SignDataSignature{
+			Info: sign.SignDataSignatureInfo{
+				Name:   s.Cert.Subject.CommonName,
+				Reason: "Signroom seal: documents and signatures as listed on the signature page",
+				Date:   at.UTC(),
+			},
+			CertType:   sign.CertificationSignature,
+			DocMDPPerm: sign.DoNotAllowAnyChangesPerms,
+		},
+		Signer:            s.Key,
+		DigestAlgorithm:   crypto.SHA256,
+		Certificate:       s.Cert,
+		CertificateChains: [][]*x509.Certificate{chain},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("seal pdf: %w: sign: %v", ErrPDF, err)
+	}
+	return out.Bytes(), nil
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}

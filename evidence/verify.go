@@ -1,0 +1,410 @@
+package evidence
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/signroom/signroom/signatures"
+)
+
+// Verify checks an evidence bundle (a ZIP) with DefaultLimits. See
+// VerifyWithLimits.
+func Verify(ctx context.Context, r io.ReaderAt, size int64) Report {
+	return VerifyWithLimits(ctx, r, size, DefaultLimits())
+}
+
+// VerifyWithLimits checks an evidence bundle and reports every check by
+// name: bag structure, fixity of each payload file, completeness, tag
+// manifest, bag info, manifest seal and format, payload referenced by the
+// manifest, each document hash, the audit chain, each signature and its
+// binding to participant, documents and chain, the sealed PDF hash and its
+// PDF seal, stills/drawings and recordings. Hostile input (bombs, unsafe
+// names, duplicates, huge entries) fails "bag structure" or the check that
+// reads the file.
+func VerifyWithLimits(ctx context.Context, r io.ReaderAt, size int64, lim Limits) Report {
+	rep := Report{Kind: "bundle"}
+	b, err := openBag(r, size, lim)
+	if err != nil {
+		rep.fail(CheckBagStructure, err.Error())
+		return rep
+	}
+	v := &bundleVerifier{ctx: ctx, bag: b, rep: &rep, actual: map[string]fileSum{}}
+	if !v.structure() {
+		return rep
+	}
+	v.fixity()
+	v.tagManifest()
+	m, cert, ok := v.manifest()
+	v.bagInfo(m.Agreement.ID)
+	if !ok {
+		return rep
+	}
+	v.referenced(m)
+	v.documents(m)
+	chain := v.audit(m)
+	v.signatures(m, chain)
+	v.sealedPDF(m, cert)
+	v.recordings(m)
+	return rep
+}
+
+type fileSum struct {
+	sum  string
+	size int64
+}
+
+type bundleVerifier struct {
+	ctx    context.Context
+	bag    *bag
+	rep    *Report
+	actual map[string]fileSum // hashes of payload files that could be read
+}
+
+func (v *bundleVerifier) structure() bool {
+	var missing []string
+	for _, f := range []string{"bagit.txt", "bag-info.txt", "manifest-sha256.txt", "tagmanifest-sha256.txt"} {
+		if _, ok := v.bag.files[f]; !ok {
+			missing = append(missing, f)
+		}
+	}
+	if len(missing) > 0 {
+		v.rep.fail(CheckBagStructure, "missing "+strings.Join(missing, ", "))
+		return false
+	}
+	decl, err := v.bag.read("bagit.txt")
+	if err == nil && !bytes.Equal(decl, []byte(bagitTxt)) && !bytes.Equal(decl, []byte(strings.ReplaceAll(bagitTxt, "\n", "\r\n"))) {
+		err = errors.New("bagit.txt: want BagIt-Version 1.0 and Tag-File-Character-Encoding UTF-8")
+	}
+	return v.rep.result(CheckBagStructure, err, fmt.Sprintf("BagIt 1.0 bag in %q, %d files", v.bag.dir, len(v.bag.files)))
+}
+
+func (v *bundleVerifier) fixity() {
+	data, err := v.bag.read("manifest-sha256.txt")
+	var listed map[string]string
+	var order []string
+	if err == nil {
+		listed, order, err = parseChecksums("manifest-sha256.txt", data)
+	}
+	if err != nil {
+		v.rep.fail(CheckFixity, err.Error())
+		return
+	}
+	var problems []string
+	for _, p := range order {
+		v.fixityOf(p, listed[p])
+	}
+	for _, p := range v.payloadPaths() {
+		if _, ok := listed[p]; !ok {
+			problems = append(problems, p+" not listed in manifest-sha256.txt")
+		}
+	}
+	if len(order) == 0 {
+		problems = append(problems, "manifest-sha256.txt lists no files")
+	}
+	v.rep.result(CheckCompleteness, joinErr(problems), fmt.Sprintf("%d payload files listed and present", len(order)))
+}
+
+func (v *bundleVerifier) fixityOf(p, want string) {
+	name := CheckFixity + ": " + p
+	if !strings.HasPrefix(p, "data/") {
+		v.rep.fail(name, p+" is listed in manifest-sha256.txt but is not under data/")
+		return
+	}
+	if err := v.ctx.Err(); err != nil {
+		v.rep.fail(name, err.Error())
+		return
+	}
+	sum, n, err := v.bag.hash(p)
+	if err != nil {
+		v.rep.fail(name, err.Error())
+		return
+	}
+	v.actual[p] = fileSum{sum, n}
+	if sum != want {
+		v.rep.fail(name, fmt.Sprintf("%s: sha256 %s, manifest-sha256.txt says %s", p, sum, want))
+		return
+	}
+	v.rep.pass(name, fmt.Sprintf("%d bytes", n))
+}
+
+func (v *bundleVerifier) payloadPaths() []string {
+	var out []string
+	for p := range v.bag.files {
+		if strings.HasPrefix(p, "data/") {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (v *bundleVerifier) tagManifest() {
+	data, err := v.bag.read("tagmanifest-sha256.txt")
+	var listed map[string]string
+	var order []string
+	if err == nil {
+		listed, order, err = parseChecksums("tagmanifest-sha256.txt", data)
+	}
+	if err != nil {
+		v.rep.fail(CheckTagManifest, err.Error())
+		return
+	}
+	var problems []string
+	for _, p := range order {
+		sum, _, err := v.bag.hash(p)
+		switch {
+		case strings.HasPrefix(p, "data/") || strings.HasPrefix(p, "tagmanifest-"):
+			problems = append(problems, "tagmanifest-sha256.txt lists "+p+", which is not a tag file")
+		case err != nil:
+			problems = append(problems, "tagmanifest-sha256.txt: "+err.Error())
+		case sum != listed[p]:
+			problems = append(problems, fmt.Sprintf("tagmanifest-sha256.txt: %s has sha256 %s, listed %s", p, sum, listed[p]))
+		}
+	}
+	for p := range v.bag.files {
+		if _, ok := listed[p]; !ok && !strings.HasPrefix(p, "data/") && !strings.HasPrefix(p, "tagmanifest-") {
+			problems = append(problems, "tag file "+p+" not listed in tagmanifest-sha256.txt")
+		}
+	}
+	v.rep.result(CheckTagManifest, joinErr(problems), fmt.Sprintf("%d tag files match", len(order)))
+}
+
+func (v *bundleVerifier) bagInfo(agreementID string) {
+	data, err := v.bag.read("bag-info.txt")
+	if err != nil {
+		v.rep.fail(CheckBagInfo, err.Error())
+		return
+	}
+	info := parseBagInfo(data)
+	var total int64
+	for _, p := range v.payloadPaths() {
+		total += int64(v.bag.files[p].UncompressedSize64)
+	}
+	var problems []string
+	if want := fmt.Sprintf("%d.%d", total, len(v.payloadPaths())); info["Payload-Oxum"] != want {
+		problems = append(problems, fmt.Sprintf("bag-info.txt: Payload-Oxum %q, payload is %s", info["Payload-Oxum"], want))
+	}
+	if agreementID != "" && info["External-Identifier"] != agreementID {
+		problems = append(problems, fmt.Sprintf("bag-info.txt: External-Identifier %q, manifest agreement %q", info["External-Identifier"], agreementID))
+	}
+	v.rep.result(CheckBagInfo, joinErr(problems), "Payload-Oxum "+info["Payload-Oxum"])
+}
+
+func parseBagInfo(data []byte) map[string]string {
+	info := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		if k, val, ok := strings.Cut(sc.Text(), ":"); ok && !strings.HasPrefix(k, " ") && !strings.HasPrefix(k, "\t") {
+			info[k] = strings.TrimSpace(val)
+		}
+	}
+	return info
+}
+
+func (v *bundleVerifier) manifest() (Manifest, *x509.Certificate, bool) {
+	body, errJSON := v.bag.read(PathManifest)
+	cert, err := v.manifestSeal(body, errJSON)
+	detail := ""
+	if cert != nil {
+		detail = certDetail(cert)
+	}
+	v.rep.result(CheckManifestSeal, err, detail)
+	if errJSON != nil {
+		v.rep.fail(CheckManifest, errJSON.Error())
+		return Manifest{}, nil, false
+	}
+	m, err := ParseManifest(body)
+	if !v.rep.result(CheckManifest, err, FormatVersion) {
+		return Manifest{}, nil, false
+	}
+	return m, cert, true
+}
+
+func (v *bundleVerifier) manifestSeal(body []byte, errJSON error) (*x509.Certificate, error) {
+	if errJSON != nil {
+		return nil, errJSON
+	}
+	jws, err := v.bag.read(PathManifestJWS)
+	if err != nil {
+		return nil, err
+	}
+	payload, cert, err := VerifyManifestJWS(bytes.TrimSpace(jws))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", PathManifestJWS, err)
+	}
+	if !bytes.Equal(payload, body) {
+		return nil, fmt.Errorf("%s: signed payload differs from %s", PathManifestJWS, PathManifest)
+	}
+	if err := v.checkDERSig(body, cert); err != nil {
+		return nil, err
+	}
+	return cert, nil
+}
+
+func (v *bundleVerifier) checkDERSig(body []byte, cert *x509.Certificate) error {
+	certPEM, err := v.bag.read(PathSealCert)
+	if err != nil {
+		return err
+	}
+	block, _ := pem.Decode(certPEM)
+	if block == nil || !bytes.Equal(block.Bytes, cert.Raw) {
+		return fmt.Errorf("%s: not the certificate in the JWS x5c header", PathSealCert)
+	}
+	sig, err := v.bag.read(PathManifestSig)
+	if err != nil {
+		return err
+	}
+	digest := sha256.Sum256(body)
+	pub, _ := cert.PublicKey.(*ecdsa.PublicKey)
+	if pub == nil || !ecdsa.VerifyASN1(pub, digest[:], sig) {
+		return fmt.Errorf("%s: signature over %s does not verify", PathManifestSig, PathManifest)
+	}
+	return nil
+}
+
+func (v *bundleVerifier) referenced(m Manifest) {
+	allowed := map[string]bool{PathManifest: true, PathManifestJWS: true, PathManifestSig: true, PathSealCert: true}
+	for p := range expectedRefs(m) {
+		allowed[p] = true
+	}
+	for _, s := range m.Signatures {
+		allowed[signatureJWSPath(s.ParticipantID)], allowed[signatureJWKPath(s.ParticipantID)] = true, true
+	}
+	var problems []string
+	for p := range allowed {
+		if !validPayloadPath(p) {
+			problems = append(problems, fmt.Sprintf("manifest names invalid path %q", p))
+		}
+	}
+	for _, p := range v.payloadPaths() {
+		if !allowed[p] {
+			problems = append(problems, p+" is not referenced by the signed manifest")
+		}
+	}
+	v.rep.result(CheckReferenced, joinErr(problems), "")
+}
+
+func joinErr(problems []string) error {
+	if len(problems) == 0 {
+		return nil
+	}
+	if len(problems) > 20 {
+		problems = append(problems[:20], fmt.Sprintf("and %d more", len(problems)-20))
+	}
+	return errors.New(strings.Join(problems, "; "))
+}
+
+// fileMatches checks a manifest reference against the payload file's hash.
+func (v *bundleVerifier) fileMatches(ref FileRef) error {
+	if !validPayloadPath(ref.Path) {
+		return fmt.Errorf("invalid path %q", ref.Path)
+	}
+	got, ok := v.actual[ref.Path]
+	if !ok {
+		return fmt.Errorf("%s: missing or unreadable", ref.Path)
+	}
+	if got.sum != ref.SHA256 || got.size != ref.Size {
+		return fmt.Errorf("%s: sha256 %s size %d, manifest says sha256 %s size %d", ref.Path, got.sum, got.size, ref.SHA256, ref.Size)
+	}
+	return nil
+}
+
+func (v *bundleVerifier) documents(m Manifest) {
+	if len(m.Documents) == 0 {
+		v.rep.fail(CheckDocument, "manifest lists no documents")
+	}
+	for _, d := range m.Documents {
+		err := v.fileMatches(FileRef{d.Path, d.SHA256, d.Size})
+		v.rep.result(CheckDocument+": "+d.ID, err, fmt.Sprintf("%s [%s] sha256 %s", d.Filename, d.Language, d.SHA256))
+	}
+}
+
+func (v *bundleVerifier) recordings(m Manifest) {
+	for _, r := range m.Recordings {
+		name := CheckRecording + ": " + r.ParticipantID + "/" + r.Filename
+		if r.Path == "" {
+			v.rep.pass(name, "hash only, file not in this bundle: sha256 "+r.SHA256)
+			continue
+		}
+		v.rep.result(name, v.fileMatches(FileRef{r.Path, r.SHA256, r.Size}), "sha256 "+r.SHA256)
+	}
+}
+
+func (v *bundleVerifier) sealedPDF(m Manifest, sealCert *x509.Certificate) {
+	v.rep.result(CheckSealedPDF, v.fileMatches(m.SealedPDF), m.SealedPDF.SHA256)
+	pdf, err := v.bag.read(m.SealedPDF.Path)
+	if err != nil {
+		v.rep.fail(CheckPDFSeal, err.Error())
+		return
+	}
+	cert, err := verifyPDFSeal(pdf)
+	if err == nil && (sealCert == nil || !bytes.Equal(cert.Raw, sealCert.Raw)) {
+		err = errors.New("the PDF is sealed with a certificate other than the manifest's seal certificate")
+	}
+	if err != nil {
+		v.rep.fail(CheckPDFSeal, m.SealedPDF.Path+": "+err.Error())
+		return
+	}
+	v.rep.pass(CheckPDFSeal, certDetail(cert))
+}
+
+// audit verifies the audit log and returns the set of its event hashes
+// (with the genesis value), or nil if it cannot be trusted.
+func (v *bundleVerifier) audit(m Manifest) map[string]bool {
+	events, err := v.readAudit(m)
+	if err == nil {
+		err = signatures.VerifyChain(events)
+	}
+	switch {
+	case err != nil:
+	case len(events) != m.Audit.Events:
+		err = fmt.Errorf("%d events, manifest says %d", len(events), m.Audit.Events)
+	case signatures.Head(events) != m.Audit.Head:
+		err = fmt.Errorf("head %s, manifest says %s (events cut off or added)", signatures.Head(events), m.Audit.Head)
+	case events[0].AgreementID != m.Agreement.ID:
+		err = fmt.Errorf("events of agreement %q in a bundle for %q", events[0].AgreementID, m.Agreement.ID)
+	}
+	if !v.rep.result(CheckAudit, err, fmt.Sprintf("%d events, head %s", len(events), m.Audit.Head)) {
+		return nil
+	}
+	hashes := map[string]bool{signatures.GenesisPrev: true}
+	for _, e := range events {
+		hashes[e.Hash] = true
+	}
+	return hashes
+}
+
+func (v *bundleVerifier) readAudit(m Manifest) ([]signatures.Event, error) {
+	if err := v.fileMatches(m.Audit.FileRef); err != nil {
+		return nil, err
+	}
+	data, err := v.bag.read(m.Audit.Path)
+	if err != nil {
+		return nil, err
+	}
+	var events []signatures.Event
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	for line := 1; sc.Scan(); line++ {
+		var e signatures.Event
+		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&e); err != nil {
+			return nil, fmt.Errorf("%s line %d: %v", m.Audit.Path, line, err)
+		}
+		events = append(events, e)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %v", m.Audit.Path, err)
+	}
+	return events, nil
+}
