@@ -1,6 +1,7 @@
 // Package server is Signroom's HTTP API: routes on a standard http.ServeMux, middleware for
-// request logs, panics, metrics and security headers, request validation at the edge, one
-// mapping from domain errors to status codes and JSON bodies, and the embedded frontend.
+// request logs, panics, metrics, security headers and token checks, request validation at the
+// edge, one mapping from domain errors to status codes and JSON bodies, and the OpenAPI
+// document that describes every route (openapi.yaml, served at /api/openapi.yaml).
 package server
 
 import (
@@ -9,8 +10,13 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/go-playground/validator/v10"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/signroom/signroom/agreement"
+	"github.com/signroom/signroom/auth"
+	"github.com/signroom/signroom/signatures"
+	"github.com/signroom/signroom/storage/blob"
 )
 
 // Checker is a dependency whose health /readyz reports, such as the database or a blob store.
@@ -18,7 +24,45 @@ type Checker interface {
 	Ping(ctx context.Context) error
 }
 
-// Config is what the server needs from the outside world.
+// Store is the metadata the API reads and writes; storage/sqlite.DB implements it. Missing
+// records give agreement.ErrNotFound, taken usernames agreement.ErrConflict.
+type Store interface {
+	CreateUser(ctx context.Context, u agreement.User) (agreement.User, error)
+	UserByUsername(ctx context.Context, username string) (agreement.User, error)
+	UserByID(ctx context.Context, id string) (agreement.User, error)
+	ListUsers(ctx context.Context) ([]agreement.User, error)
+	UpdateUser(ctx context.Context, id string, fn func(*agreement.User) error) (agreement.User, error)
+
+	CreateAgreement(ctx context.Context, a *agreement.Agreement, events []agreement.AuditEntry) error
+	Agreement(ctx context.Context, id string) (*agreement.Agreement, error)
+	ListAgreements(ctx context.Context, f agreement.ListFilter) ([]*agreement.Agreement, error)
+	// UpdateAgreement runs fn and writes what it recorded in one transaction.
+	UpdateAgreement(ctx context.Context, id string, fn func(*agreement.Edit) error) (*agreement.Agreement, error)
+
+	Invitations(ctx context.Context, agreementID string) ([]agreement.Invitation, error)
+	Invitation(ctx context.Context, jti string) (agreement.Invitation, error)
+	RevokeToken(ctx context.Context, jti string, expiresAt time.Time) error
+	AuditEvents(ctx context.Context, agreementID string) ([]signatures.Event, error)
+}
+
+// Ceremony is the live ceremony hub, told about state changes and revoked invitations so it
+// can push them to connected clients and disconnect revoked ones.
+type Ceremony interface {
+	Broadcast(agreementID string, ev any)
+	Revoke(agreementID, tokenID string)
+}
+
+// Defaults for the optional Config fields.
+const (
+	DefaultMaxUploadBytes = 64 << 20
+	DefaultStaffTokenTTL  = 8 * time.Hour
+	DefaultInvitationTTL  = 30 * 24 * time.Hour
+	MaxJSONBytes          = 1 << 20
+)
+
+// Config is what the server needs from the outside world. Store, Blobs, Keys, Issuer and
+// Verifier are required for the API routes; the Verifier should be built with the Store's
+// IsRevoked as its auth.Revocations.
 type Config struct {
 	Logger   *slog.Logger
 	Registry *prometheus.Registry // metrics registry served at /metrics; never the global default
@@ -27,6 +71,23 @@ type Config struct {
 	// Mounts are extra handlers (blob download URLs, the ceremony WebSocket) keyed by a
 	// ServeMux pattern.
 	Mounts map[string]http.Handler
+
+	Store    Store
+	Blobs    blob.Store // the working bucket: uploaded documents
+	Keys     *auth.KeyRing
+	Issuer   *auth.Issuer
+	Verifier *auth.Verifier
+	Limiter  *auth.LoginLimiter // nil: auth.DefaultLimiterConfig
+	Ceremony Ceremony           // nil: no live hub
+
+	MaxUploadBytes int64         // largest PDF upload; 0: DefaultMaxUploadBytes
+	StaffTokenTTL  time.Duration // 0: DefaultStaffTokenTTL
+	InvitationTTL  time.Duration // 0: DefaultInvitationTTL
+	// PasswordParams hash passwords set through the API and the dummy hash that keeps
+	// unknown-user logins as slow as real ones; nil: auth.DefaultArgon2Params.
+	PasswordParams *auth.Argon2Params
+	TempDir        string           // for checking uploaded PDFs; "": os.TempDir
+	Now            func() time.Time // clock; nil: time.Now
 }
 
 // NamedCheck names a Checker for /readyz.
@@ -37,37 +98,65 @@ type NamedCheck struct {
 
 // Server holds the routes and their dependencies.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	mux     *http.ServeMux
-	metrics *httpMetrics
+	cfg       Config
+	log       *slog.Logger
+	mux       *http.ServeMux
+	metrics   *httpMetrics
+	validate  *validator.Validate
+	dummyHash string
+	pdfs      *pdfChecker
 }
 
 // New builds a Server and registers its routes.
 func New(cfg Config) *Server {
+	cfg = withDefaults(cfg)
+	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), metrics: newHTTPMetrics(cfg.Registry),
+		validate: newValidator(), pdfs: newPDFChecker(cfg.TempDir)}
+	s.dummyHash = s.makeDummyHash()
+	s.registerRoutes()
+	return s
+}
+
+func withDefaults(cfg Config) Config {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), metrics: newHTTPMetrics(cfg.Registry)}
-	s.routes()
-	return s
+	if cfg.Limiter == nil {
+		cfg.Limiter = auth.NewLoginLimiter(auth.DefaultLimiterConfig())
+	}
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = DefaultMaxUploadBytes
+	}
+	if cfg.StaffTokenTTL <= 0 {
+		cfg.StaffTokenTTL = DefaultStaffTokenTTL
+	}
+	if cfg.InvitationTTL <= 0 {
+		cfg.InvitationTTL = DefaultInvitationTTL
+	}
+	if cfg.PasswordParams == nil {
+		p := auth.DefaultArgon2Params()
+		cfg.PasswordParams = &p
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return cfg
 }
 
-func (s *Server) routes() {
-	s.mux.HandleFunc("GET /healthz", s.handleHealth)
-	s.mux.HandleFunc("GET /readyz", s.handleReady)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))
-	for pattern, h := range s.cfg.Mounts {
-		s.mux.Handle(pattern, h)
+func (s *Server) makeDummyHash() string {
+	h, err := auth.HashPasswordWith("signroom-dummy-password-for-timing", *s.cfg.PasswordParams)
+	if err != nil {
+		s.log.Error("dummy password hash", "err", err)
 	}
+	return h
 }
 
 // Handler returns the server's root handler with its middleware.
 func (s *Server) Handler() http.Handler {
-	return s.recoverPanics(s.logRequests(securityHeaders(s.mux)))
+	return s.recoverPanics(s.logRequests(securityHeaders(s.jsonErrors(s.mux))))
 }
 
 // HTTPServer wraps h in an http.Server with timeouts suited to an API that also streams uploads.

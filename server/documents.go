@@ -1,0 +1,273 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/signroom/signroom/agreement"
+	"github.com/signroom/signroom/storage/blob"
+)
+
+var pdfMagic = []byte("%PDF-")
+
+// handleUploadDocument stores one language version of the agreement's text. The PDF is the
+// request body (application/pdf) or the "file" part of a multipart form; it is streamed to
+// the blob store (never held whole in memory), hashed on the way, read back and parsed. A
+// refused file leaves nothing behind.
+func (s *Server) handleUploadDocument(w http.ResponseWriter, r *http.Request) {
+	a := callerFrom(r.Context()).agr
+	lang := r.URL.Query().Get("language")
+	if err := s.checkUpload(a, lang); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	body, filename, err := uploadBody(w, r, s.cfg.MaxUploadBytes)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	doc, err := s.storeDocument(r.Context(), a.ID, lang, filename, body)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	_, err = s.cfg.Store.UpdateAgreement(r.Context(), a.ID, func(ed *agreement.Edit) error {
+		if err := s.checkUpload(ed.Agreement, lang); err != nil {
+			return err
+		}
+		ed.Agreement.Documents = append(ed.Agreement.Documents, doc)
+		ed.Record("document.uploaded", callerFrom(r.Context()).actor(), documentViewOf(doc))
+		return nil
+	})
+	if err != nil {
+		s.deleteObject(doc.ObjectKey)
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, documentViewOf(doc))
+}
+
+// checkUpload refuses uploads to agreements past draft, without a language, or for a
+// language that already has a document.
+func (s *Server) checkUpload(a *agreement.Agreement, lang string) error {
+	if !a.Editable() {
+		return notDraft(a)
+	}
+	if err := s.validate.Var(lang, "required,bcp47_language_tag"); err != nil {
+		return invalidField("language", "the language query parameter must be a language tag such as ko, zh or en")
+	}
+	for _, d := range a.Documents {
+		if strings.EqualFold(d.Language, lang) {
+			return &apiError{Status: http.StatusConflict, Code: "conflict",
+				Message: "the agreement already has a document in " + lang + "; delete it first"}
+		}
+	}
+	return nil
+}
+
+// uploadBody returns the PDF stream of the request, limited to max bytes, and its file name.
+func uploadBody(w http.ResponseWriter, r *http.Request, max int64) (io.Reader, string, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, max+64<<10) // room for multipart framing
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "application/pdf":
+		name := r.URL.Query().Get("filename")
+		if _, params, err := mime.ParseMediaType(r.Header.Get("Content-Disposition")); err == nil && name == "" {
+			name = params["filename"]
+		}
+		return r.Body, name, nil
+	case "multipart/form-data":
+		return filePart(r)
+	}
+	return nil, "", &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type",
+		Message: "send the PDF as application/pdf or as the \"file\" part of multipart/form-data"}
+}
+
+func filePart(r *http.Request) (io.Reader, string, error) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, "", badRequest("the multipart body cannot be read")
+	}
+	for {
+		part, err := mr.NextPart()
+		if err != nil {
+			if tooLarge(err) {
+				return nil, "", errUploadTooLarge
+			}
+			return nil, "", badRequest("the multipart body has no \"file\" part")
+		}
+		if part.FormName() == "file" {
+			return part, part.FileName(), nil
+		}
+		part.Close()
+	}
+}
+
+var errUploadTooLarge = &apiError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "the document is larger than the upload limit"}
+
+func tooLarge(err error) bool {
+	var mbe *http.MaxBytesError
+	return errors.As(err, &mbe) || errors.Is(err, blob.ErrTooLarge)
+}
+
+// storeDocument checks the magic bytes, streams body into the blob store and parses the
+// stored object; on any failure the object is deleted again.
+func (s *Server) storeDocument(ctx context.Context, agreementID, lang, filename string, body io.Reader) (agreement.Document, error) {
+	head := make([]byte, len(pdfMagic))
+	if n, err := io.ReadFull(body, head); err != nil || !bytes.Equal(head[:n], pdfMagic) {
+		if tooLarge(err) {
+			return agreement.Document{}, errUploadTooLarge
+		}
+		return agreement.Document{}, errPDF("the file is not a PDF: it does not start with %PDF-")
+	}
+	id := newID()
+	key := fmt.Sprintf("agreements/%s/documents/%s.pdf", agreementID, id)
+	info, err := s.cfg.Blobs.Put(ctx, key, io.MultiReader(bytes.NewReader(head), body),
+		blob.PutOptions{ContentType: "application/pdf", MaxSize: s.cfg.MaxUploadBytes})
+	if err != nil {
+		if tooLarge(err) {
+			return agreement.Document{}, errUploadTooLarge
+		}
+		return agreement.Document{}, fmt.Errorf("store document: %w", err)
+	}
+	pages, err := s.pdfs.check(ctx, s.cfg.Blobs, key, info)
+	if err != nil {
+		s.deleteObject(key)
+		return agreement.Document{}, err
+	}
+	return agreement.Document{ID: id, Language: lang, Filename: cleanFilename(filename, lang), SHA256: info.SHA256,
+		Size: info.Size, Pages: pages, ObjectKey: key, CreatedAt: s.cfg.Now().UTC()}, nil
+}
+
+// deleteObject removes an object that must not stay, with its own deadline so that a
+// cancelled request still cleans up.
+func (s *Server) deleteObject(key string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.cfg.Blobs.Delete(ctx, key); err != nil && !errors.Is(err, blob.ErrNotFound) {
+		s.log.Error("delete refused document", "key", key, "err", err)
+	}
+}
+
+func cleanFilename(name, lang string) string {
+	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '"' {
+			return -1
+		}
+		return r
+	}, name)
+	if name == "" || name == "." || name == "/" {
+		name = lang + ".pdf"
+	}
+	if len([]rune(name)) > 200 {
+		name = string([]rune(name)[:200])
+	}
+	return name
+}
+
+// handleDeleteDocument removes a document from a draft, then its stored object.
+func (s *Server) handleDeleteDocument(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("docID")
+	var key string
+	s.editDraft(w, r, http.StatusOK, func(ed *agreement.Edit) (any, error) {
+		a := ed.Agreement
+		i := indexOf(a.Documents, func(d agreement.Document) bool { return d.ID == id })
+		if i < 0 {
+			return nil, notFound("document", id)
+		}
+		key = a.Documents[i].ObjectKey
+		ed.Record("document.deleted", callerFrom(r.Context()).actor(), documentViewOf(a.Documents[i]))
+		a.Documents = append(a.Documents[:i], a.Documents[i+1:]...)
+		return nil, nil
+	})
+	if key != "" {
+		s.deleteObject(key)
+	}
+}
+
+func (s *Server) handleDownloadDocument(w http.ResponseWriter, r *http.Request) {
+	s.serveDocument(w, r, callerFrom(r.Context()).agr, r.PathValue("docID"))
+}
+
+// serveDocument streams a document with Range support; its ETag is its SHA-256.
+func (s *Server) serveDocument(w http.ResponseWriter, r *http.Request, a *agreement.Agreement, id string) {
+	i := indexOf(a.Documents, func(d agreement.Document) bool { return d.ID == id })
+	if i < 0 {
+		s.fail(w, r, notFound("document", id))
+		return
+	}
+	d := a.Documents[i]
+	h := w.Header()
+	h.Set("Content-Type", "application/pdf")
+	h.Set("ETag", `"`+d.SHA256+`"`)
+	h.Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(d.Filename))
+	h.Set("Cache-Control", "private, no-cache")
+	rs := &rangeSeeker{ctx: r.Context(), store: s.cfg.Blobs, key: d.ObjectKey, size: d.Size}
+	defer rs.Close()
+	http.ServeContent(w, r, "", d.CreatedAt, rs)
+}
+
+// rangeSeeker is an io.ReadSeeker over a stored object that opens a ranged read at the
+// current offset on the first Read after a Seek, so http.ServeContent can answer Range
+// requests without loading the object.
+type rangeSeeker struct {
+	ctx   context.Context
+	store blob.Store
+	key   string
+	size  int64
+	pos   int64
+	rc    io.ReadCloser
+}
+
+func (s *rangeSeeker) Read(p []byte) (int, error) {
+	if s.pos >= s.size {
+		return 0, io.EOF
+	}
+	if s.rc == nil {
+		rc, err := s.store.OpenRange(s.ctx, s.key, s.pos, -1)
+		if err != nil {
+			return 0, err
+		}
+		s.rc = rc
+	}
+	n, err := s.rc.Read(p)
+	s.pos += int64(n)
+	return n, err
+}
+
+func (s *rangeSeeker) Seek(off int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekCurrent:
+		off += s.pos
+	case io.SeekEnd:
+		off += s.size
+	}
+	if off < 0 {
+		return 0, errors.New("seek before start")
+	}
+	if off != s.pos {
+		s.Close()
+		s.pos = off
+	}
+	return off, nil
+}
+
+func (s *rangeSeeker) Close() error {
+	if s.rc == nil {
+		return nil
+	}
+	err := s.rc.Close()
+	s.rc = nil
+	return err
+}

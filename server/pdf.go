@@ -1,0 +1,127 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+
+	"github.com/signroom/signroom/storage/blob"
+)
+
+// pdfcpuConfigOnce turns off pdfcpu's habit of writing a configuration file into the user's
+// config directory the first time a configuration is made. model.ConfigPath is pdfcpu's
+// package variable, not ours; it is set once before any use.
+var pdfcpuConfigOnce sync.Once
+
+// pdfChecker parses stored PDFs with pdfcpu to refuse broken and encrypted files.
+type pdfChecker struct {
+	tempDir string
+}
+
+func newPDFChecker(tempDir string) *pdfChecker {
+	pdfcpuConfigOnce.Do(func() { model.ConfigPath = "disable" })
+	return &pdfChecker{tempDir: tempDir}
+}
+
+// errPDF is a PDF refused for its content; the message says why.
+func errPDF(reason string) error {
+	return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid_pdf", Message: reason}
+}
+
+// check reads the object at key back from store into a temporary file (the parser needs to
+// seek), confirms its SHA-256 matches what the store recorded, and parses and validates it.
+// It returns the page count.
+func (p *pdfChecker) check(ctx context.Context, store blob.Store, key string, info blob.ObjectInfo) (int, error) {
+	f, err := p.fetch(ctx, store, key, info.SHA256)
+	if err != nil {
+		return 0, err
+	}
+	defer func() {
+		f.Close()
+		os.Remove(f.Name())
+	}()
+	return parsePDF(f)
+}
+
+func (p *pdfChecker) fetch(ctx context.Context, store blob.Store, key, want string) (*os.File, error) {
+	rc, _, err := store.Open(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("read back %s: %w", key, err)
+	}
+	defer rc.Close()
+	f, err := os.CreateTemp(p.tempDir, "signroom-pdf-*")
+	if err != nil {
+		return nil, fmt.Errorf("check pdf: %w", err)
+	}
+	h := sha256.New()
+	if _, err := io.Copy(io.MultiWriter(f, h), rc); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, fmt.Errorf("read back %s: %w", key, err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != want {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, fmt.Errorf("read back %s: stored hash %s, read %s", key, want, got)
+	}
+	return f, nil
+}
+
+// parsePDF parses and validates (relaxed mode) the PDF in rs and returns its page count.
+// Encrypted PDFs are refused: the signed text must be readable by everyone, forever.
+func parsePDF(rs io.ReadSeeker) (pages int, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			pages, err = 0, errPDF("the PDF could not be parsed")
+		}
+	}()
+	if _, err := rs.Seek(0, io.SeekStart); err != nil {
+		return 0, err
+	}
+	conf := model.NewDefaultConfiguration()
+	conf.ValidationMode = model.ValidationRelaxed
+	ctx, err := api.ReadContext(rs, conf)
+	if err != nil {
+		return 0, pdfReadError(err)
+	}
+	if ctx.Encrypt != nil || ctx.E != nil {
+		return 0, errPDF("the PDF is encrypted; upload it without a password or encryption")
+	}
+	if err := api.ValidateContext(ctx); err != nil {
+		return 0, errPDF("the PDF is damaged: " + shortReason(err))
+	}
+	if ctx.PageCount < 1 {
+		return 0, errPDF("the PDF has no pages")
+	}
+	return ctx.PageCount, nil
+}
+
+func pdfReadError(err error) error {
+	msg := strings.ToLower(err.Error())
+	if errors.Is(err, pdfcpu.ErrWrongPassword) || errors.Is(err, pdfcpu.ErrUnsupportedEncryptionFeature) ||
+		strings.Contains(msg, "password") || strings.Contains(msg, "encrypt") {
+		return errPDF("the PDF is encrypted; upload it without a password or encryption")
+	}
+	return errPDF("the PDF could not be parsed: " + shortReason(err))
+}
+
+// shortReason is the first line of a parser error, cut to a readable length.
+func shortReason(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	s = strings.TrimPrefix(s, "pdfcpu: ")
+	if len(s) > 160 {
+		s = s[:160] + "…"
+	}
+	return s
+}
