@@ -1,0 +1,223 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/signroom/signroom/signaling/protocol"
+)
+
+func marshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+func (c *Client) read(ctx context.Context) (protocol.ServerMessage, error) {
+	var m protocol.ServerMessage
+	_, b, err := c.conn.Read(ctx)
+	if err != nil {
+		return m, err
+	}
+	return m, json.Unmarshal(b, &m)
+}
+
+func (c *Client) newPC(target string) (*webrtc.PeerConnection, error) {
+	pc, err := c.api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return nil, fmt.Errorf("new %s peer connection: %w", target, err)
+	}
+	pc.OnICECandidate(func(cand *webrtc.ICECandidate) {
+		if cand == nil {
+			return
+		}
+		init := cand.ToJSON()
+		c.sigMu.Lock()
+		defer c.sigMu.Unlock()
+		_ = c.Send(c.ctx, map[string]any{"type": protocol.TypeCandidate, "target": target,
+			"candidate": init})
+	})
+	return pc, nil
+}
+
+func (c *Client) newSub(onTrack func(*webrtc.TrackRemote, *webrtc.RTPReceiver)) error {
+	pc, err := c.newPC(protocol.TargetSubscriber)
+	if err != nil {
+		return err
+	}
+	if onTrack != nil {
+		pc.OnTrack(onTrack)
+	}
+	c.mu.Lock()
+	c.sub = pc
+	c.mu.Unlock()
+	return nil
+}
+
+func (c *Client) readLoop() {
+	defer c.wg.Done()
+	defer c.cancel()
+	for {
+		m, err := c.read(c.ctx)
+		if err != nil {
+			return
+		}
+		switch m.Type {
+		case protocol.TypeOffer:
+			c.onOffer(m.SDP)
+		case protocol.TypeAnswer:
+			c.onAnswer(m.SDP)
+		case protocol.TypeCandidate:
+			c.onCandidate(m)
+		default:
+			select {
+			case c.events <- m:
+			default:
+			}
+		}
+	}
+}
+
+func (c *Client) onOffer(sdp string) {
+	c.mu.Lock()
+	pc := c.sub
+	c.mu.Unlock()
+	if pc == nil {
+		return
+	}
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
+		return
+	}
+	c.flushQueue(protocol.TargetSubscriber, pc)
+	answer, err := pc.CreateAnswer(nil)
+	if err != nil {
+		return
+	}
+	c.sigMu.Lock()
+	defer c.sigMu.Unlock()
+	if pc.SetLocalDescription(answer) == nil {
+		_ = c.Send(c.ctx, map[string]string{"type": protocol.TypeAnswer, "sdp": answer.SDP})
+	}
+}
+
+func (c *Client) onAnswer(sdp string) {
+	c.mu.Lock()
+	pc := c.pub
+	c.mu.Unlock()
+	if pc == nil {
+		return
+	}
+	if pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}) == nil {
+		c.flushQueue(protocol.TargetPublisher, pc)
+	}
+	select {
+	case c.answers <- sdp:
+	default:
+	}
+}
+
+func (c *Client) onCandidate(m protocol.ServerMessage) {
+	if m.Candidate == nil {
+		return
+	}
+	init := webrtc.ICECandidateInit{Candidate: m.Candidate.Candidate, SDPMid: m.Candidate.SDPMid,
+		SDPMLineIndex: m.Candidate.SDPMLineIndex, UsernameFragment: m.Candidate.UsernameFragment}
+	c.mu.Lock()
+	pc := c.sub
+	if m.Target == protocol.TargetPublisher {
+		pc = c.pub
+	}
+	if pc == nil || pc.RemoteDescription() == nil {
+		c.queue[m.Target] = append(c.queue[m.Target], init)
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	_ = pc.AddICECandidate(init)
+}
+
+func (c *Client) flushQueue(target string, pc *webrtc.PeerConnection) {
+	c.mu.Lock()
+	q := c.queue[target]
+	delete(c.queue, target)
+	c.mu.Unlock()
+	for _, init := range q {
+		_ = pc.AddICECandidate(init)
+	}
+}
+
+// Publish sends tracks to the server on the publisher connection and waits
+// for the server's answer. sources maps a track id to microphone, camera or
+// screen (optional). The returned senders' RTCP is drained by the client.
+func (c *Client) Publish(ctx context.Context, sources map[string]string, tracks ...webrtc.TrackLocal) ([]*webrtc.RTPSender, error) {
+	c.mu.Lock()
+	pc := c.pub
+	c.mu.Unlock()
+	if pc == nil {
+		var err error
+		if pc, err = c.newPC(protocol.TargetPublisher); err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		c.pub = pc
+		c.mu.Unlock()
+	}
+	senders := make([]*webrtc.RTPSender, 0, len(tracks))
+	for _, t := range tracks {
+		tr, err := pc.AddTransceiverFromTrack(t, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+		if err != nil {
+			return nil, fmt.Errorf("add track %s: %w", t.ID(), err)
+		}
+		senders = append(senders, tr.Sender())
+		c.wg.Add(1)
+		go c.drainRTCP(t.ID(), tr.Sender())
+	}
+	if err := c.offer(ctx, pc, sources); err != nil {
+		return nil, err
+	}
+	return senders, nil
+}
+
+func (c *Client) offer(ctx context.Context, pc *webrtc.PeerConnection, sources map[string]string) error {
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		return fmt.Errorf("create offer: %w", err)
+	}
+	c.sigMu.Lock()
+	if err := pc.SetLocalDescription(offer); err != nil {
+		c.sigMu.Unlock()
+		return fmt.Errorf("set offer: %w", err)
+	}
+	err = c.Send(ctx, map[string]any{"type": protocol.TypeOffer, "sdp": offer.SDP, "sources": sources})
+	c.sigMu.Unlock()
+	if err != nil {
+		return err
+	}
+	select {
+	case <-c.answers:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("wait for answer: %w", ctx.Err())
+	case <-c.ctx.Done():
+		return fmt.Errorf("wait for answer: connection closed")
+	}
+}
+
+func (c *Client) drainRTCP(id string, s *webrtc.RTPSender) {
+	defer c.wg.Done()
+	for {
+		pkts, _, err := s.ReadRTCP()
+		if err != nil {
+			return
+		}
+		if c.onRTCP != nil {
+			c.onRTCP(id, pkts)
+		}
+	}
+}
+
+// PublisherPC returns the publisher peer connection, or nil before Publish.
+func (c *Client) PublisherPC() *webrtc.PeerConnection {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pub
+}

@@ -1,0 +1,62 @@
+package signaling
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Config configures a Hub. The zero value of every field has a usable default
+// except that production servers should set ICEUDPPort.
+type Config struct {
+	ICEUDPPort   int                // the one UDP port of all peers; 0 picks a free port
+	ICETCPPort   int                // ICE-TCP fallback port; 0 disables it
+	PublicIPs    []string           // addresses announced for 1:1 NAT, replacing local ones
+	ICEServers   []webrtc.ICEServer // STUN/TURN servers handed to clients in welcome
+	MaxRoomSize  int                // participants per room; default 16
+	Logger       *slog.Logger       // default: discard
+	LoopbackOnly bool               // tests: 127.0.0.1 candidates only, mDNS off
+	Registerer   prometheus.Registerer
+	// OriginPatterns lists the allowed Origin hosts of the WebSocket request
+	// (path.Match patterns). Same-origin requests are always allowed.
+	OriginPatterns []string
+	// InsecureSkipOriginCheck accepts any Origin (tests, tools).
+	InsecureSkipOriginCheck bool
+	JoinTimeout             time.Duration // to receive the join message; default 10s
+	PLIInterval             time.Duration // between keyframe requests; default 500ms
+	Sink                    TrackSink     // optional recorder hook
+}
+
+const (
+	defaultRoomSize    = 16
+	defaultJoinTimeout = 10 * time.Second
+	defaultPLIInterval = 500 * time.Millisecond
+	hardReadLimit      = 1 << 20 // frames above this close the socket
+	sendQueueLen       = 512     // per-session outgoing messages before it counts as too slow
+	writeTimeout       = 10 * time.Second
+	maxCandidates      = 40  // remote candidates per peer connection and description
+	msgBurst           = 100 // client messages allowed in a burst
+	msgRate            = 50  // client messages per second sustained
+	maxStrikes         = 20  // errors before the server disconnects the client
+	speakingLevel      = 50  // -dBov; louder (smaller) than this counts as voice
+	speakingHold       = 600 * time.Millisecond
+	roomTick           = 250 * time.Millisecond
+)
+
+func (c Config) withDefaults() Config {
+	if c.MaxRoomSize <= 0 {
+		c.MaxRoomSize = defaultRoomSize
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.JoinTimeout <= 0 {
+		c.JoinTimeout = defaultJoinTimeout
+	}
+	if c.PLIInterval <= 0 {
+		c.PLIInterval = defaultPLIInterval
+	}
+	return c
+}

@@ -1,0 +1,158 @@
+// Package rtcapi builds the Pion WebRTC API shared by every peer connection
+// of a server: VP8 and Opus codecs, the ssrc-audio-level header extension,
+// the default interceptors (NACK generator and responder, RTCP sender and
+// receiver reports, TWCC feedback), one ICE UDP mux and an optional ICE TCP
+// mux. The SFU and the benchmark baseline use the same function so they
+// differ only in what they do with packets.
+package rtcapi
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/webrtc/v4"
+)
+
+// AudioLevelURI is the RTP header extension carrying the audio level (RFC 6464).
+const AudioLevelURI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
+
+// Options configure New.
+type Options struct {
+	ICEUDPPort   int      // UDP port of the ICE mux; 0 picks a free port
+	ICETCPPort   int      // TCP port for ICE-TCP; 0 disables ICE-TCP
+	PublicIPs    []string // announced instead of local addresses (1:1 NAT)
+	LoopbackOnly bool     // tests and benchmarks: 127.0.0.1 only, mDNS off
+	Logger       *slog.Logger
+	// Client makes an API for client peers: no mux, an ephemeral UDP port
+	// per peer connection. Two muxed ends could not tell apart the several
+	// connections between the same pair of addresses.
+	Client bool
+}
+
+// API is a configured Pion API with the sockets it owns.
+type API struct {
+	*webrtc.API
+	UDPAddr *net.UDPAddr
+	TCPAddr *net.TCPAddr // nil when ICE-TCP is off
+	udpMux  ice.UDPMux
+	tcpMux  ice.TCPMux
+}
+
+// New builds the API and opens its ICE sockets. Close releases them.
+func New(opts Options) (*API, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	me, err := mediaEngine()
+	if err != nil {
+		return nil, err
+	}
+	reg := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(me, reg); err != nil {
+		return nil, fmt.Errorf("register interceptors: %w", err)
+	}
+	a := &API{}
+	se, err := a.settingEngine(opts)
+	if err != nil {
+		return nil, err
+	}
+	a.API = webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg),
+		webrtc.WithSettingEngine(se))
+	return a, nil
+}
+
+// Close closes the ICE sockets; call it after every peer connection closed.
+func (a *API) Close() error {
+	if a.udpMux == nil && a.tcpMux == nil {
+		return nil
+	}
+	var errs []error
+	if a.udpMux != nil {
+		errs = append(errs, a.udpMux.Close())
+	}
+	if a.tcpMux != nil {
+		errs = append(errs, a.tcpMux.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func mediaEngine() (*webrtc.MediaEngine, error) {
+	me := &webrtc.MediaEngine{}
+	fb := []webrtc.RTCPFeedback{{Type: "goog-remb"}, {Type: "ccm", Parameter: "fir"},
+		{Type: "nack"}, {Type: "nack", Parameter: "pli"}}
+	codecs := []struct {
+		p webrtc.RTPCodecParameters
+		k webrtc.RTPCodecType
+	}{
+		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
+			SDPFmtpLine: "minptime=10;useinbandfec=1"}, PayloadType: 111}, webrtc.RTPCodecTypeAudio},
+		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypeVP8, ClockRate: 90000, RTCPFeedback: fb}, PayloadType: 96},
+			webrtc.RTPCodecTypeVideo},
+		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypeRTX, ClockRate: 90000, SDPFmtpLine: "apt=96"}, PayloadType: 97},
+			webrtc.RTPCodecTypeVideo},
+	}
+	for _, c := range codecs {
+		if err := me.RegisterCodec(c.p, c.k); err != nil {
+			return nil, fmt.Errorf("register codec %s: %w", c.p.MimeType, err)
+		}
+	}
+	ext := webrtc.RTPHeaderExtensionCapability{URI: AudioLevelURI}
+	if err := me.RegisterHeaderExtension(ext, webrtc.RTPCodecTypeAudio); err != nil {
+		return nil, fmt.Errorf("register audio level extension: %w", err)
+	}
+	return me, nil
+}
+
+func (a *API) settingEngine(opts Options) (webrtc.SettingEngine, error) {
+	se := webrtc.SettingEngine{}
+	se.LoggerFactory = loggerFactory{opts.Logger}
+	host := ""
+	if opts.LoopbackOnly {
+		host = "127.0.0.1"
+		se.SetIncludeLoopbackCandidate(true)
+		se.SetInterfaceFilter(func(name string) bool { return name == "lo" })
+		se.SetIPFilter(func(ip net.IP) bool { return ip.Equal(net.IPv4(127, 0, 0, 1)) })
+		se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	}
+	if opts.Client {
+		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
+		return se, nil
+	}
+	udp, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.ParseIP(host), Port: opts.ICEUDPPort})
+	if err != nil {
+		return se, fmt.Errorf("listen ICE UDP: %w", err)
+	}
+	a.UDPAddr = udp.LocalAddr().(*net.UDPAddr)
+	a.udpMux = webrtc.NewICEUDPMux(se.LoggerFactory.NewLogger("udpmux"), udp)
+	se.SetICEUDPMux(a.udpMux)
+	types := []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6}
+	if opts.ICETCPPort != 0 {
+		ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(opts.ICETCPPort)))
+		if err != nil {
+			_ = a.udpMux.Close()
+			return se, fmt.Errorf("listen ICE TCP: %w", err)
+		}
+		a.TCPAddr = ln.Addr().(*net.TCPAddr)
+		a.tcpMux = webrtc.NewICETCPMux(se.LoggerFactory.NewLogger("tcpmux"), ln, 32)
+		se.SetICETCPMux(a.tcpMux)
+		types = append(types, webrtc.NetworkTypeTCP4, webrtc.NetworkTypeTCP6)
+	}
+	se.SetNetworkTypes(types)
+	if len(opts.PublicIPs) > 0 {
+		rule := webrtc.ICEAddressRewriteRule{External: opts.PublicIPs,
+			AsCandidateType: webrtc.ICECandidateTypeHost}
+		if err := se.SetICEAddressRewriteRules(rule); err != nil {
+			_ = a.Close()
+			return se, fmt.Errorf("public IPs: %w", err)
+		}
+	}
+	return se, nil
+}

@@ -1,0 +1,254 @@
+package signaling
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/signroom/signroom/signaling/protocol"
+)
+
+// session is one admitted WebSocket connection and its peer connections.
+type session struct {
+	hub  *Hub
+	room *room
+	adm  Admission
+	id   string
+	log  *slog.Logger
+	conn *websocket.Conn
+
+	out       chan []byte
+	closing   chan struct{}
+	closeOnce sync.Once
+	bye       atomic.Pointer[string]
+	wg        sync.WaitGroup
+	connected atomic.Bool // subscriber connection is up
+	negotiate chan struct{}
+
+	mu          sync.Mutex // guards the fields below
+	pub         *webrtc.PeerConnection
+	sub         *webrtc.PeerConnection // set before join, never changed
+	subAwaiting bool
+	subPending  bool
+	pubCands    int
+	subCands    int
+	sources     map[string]string
+
+	// guarded by room.mu
+	detached bool
+	muted    map[string]bool
+	tracks   []*forwarder
+	downs    map[*forwarder]*downTrack
+
+	// used by the read loop only
+	tokens  float64
+	refill  time.Time
+	strikes int
+}
+
+func newSession(h *Hub, conn *websocket.Conn, adm Admission) *session {
+	return &session{hub: h, adm: adm, id: randomID(), conn: conn,
+		log: h.log.With("agreement", adm.AgreementID, "participant", adm.ParticipantID),
+		out: make(chan []byte, sendQueueLen), closing: make(chan struct{}),
+		negotiate: make(chan struct{}, 1), sources: map[string]string{},
+		muted: map[string]bool{}, downs: map[*forwarder]*downTrack{},
+		tokens: msgBurst, refill: time.Now()}
+}
+
+func randomID() string {
+	b := make([]byte, 9)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// send queues a message; a client too slow to take its messages is dropped.
+func (s *session) send(m protocol.ServerMessage) {
+	b, err := protocol.Encode(m)
+	if err != nil {
+		s.log.Error("encode message", "type", m.Type, "err", err)
+		return
+	}
+	select {
+	case <-s.closing:
+	case s.out <- b:
+	default:
+		s.shutdown(protocol.ReasonSlow)
+	}
+}
+
+func (s *session) sendError(code, msg, ref string) {
+	s.send(protocol.ServerMessage{Type: protocol.TypeError, Code: code, Message: msg, Ref: ref})
+}
+
+// shutdown asks the session to end: the writer sends bye and closes the
+// socket, which ends the read loop and the rest of the session.
+func (s *session) shutdown(reason string) {
+	s.closeOnce.Do(func() {
+		s.bye.Store(&reason)
+		close(s.closing)
+	})
+}
+
+func (s *session) pubPC() *webrtc.PeerConnection {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pub
+}
+
+func (s *session) triggerNegotiation() {
+	select {
+	case s.negotiate <- struct{}{}:
+	default:
+	}
+}
+
+// run serves an admitted session until it ends and everything it owns stopped.
+func (s *session) run(ctx context.Context) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if err := s.newSubscriberPC(); err != nil {
+		s.log.Error("create subscriber connection", "err", err)
+		return
+	}
+	s.wg.Add(2)
+	go s.writeLoop(ctx)
+	go s.negotiateLoop()
+	if err := s.join(); err != nil {
+		s.shutdown(protocol.ReasonRefused)
+	} else {
+		s.readLoop(ctx)
+	}
+	s.shutdown(protocol.ReasonLeft)
+	s.room.leave(s, protocol.ReasonLeft)
+	s.closePCs()
+	s.wg.Wait()
+	s.conn.CloseNow()
+	s.log.Info("participant disconnected", "reason", *s.bye.Load())
+}
+
+func (s *session) join() error {
+	for range 3 {
+		r, err := s.hub.room(s.adm.AgreementID)
+		if err != nil {
+			s.sendError(protocol.CodeInternal, "server is shutting down", protocol.TypeJoin)
+			return err
+		}
+		s.room = r
+		err = r.join(s)
+		switch {
+		case err == nil:
+			s.log.Info("participant joined", "session", s.id, "role", s.adm.Role)
+			return nil
+		case err == errRoomClosed:
+			continue
+		case err == ErrRoomFull:
+			s.sendError(protocol.CodeRoomFull, "the room is full", protocol.TypeJoin)
+		default:
+			s.sendError(protocol.CodeForbidden, "removed from this ceremony", protocol.TypeJoin)
+		}
+		s.room = nil
+		return err
+	}
+	return errRoomClosed
+}
+
+func (s *session) closePCs() {
+	s.mu.Lock()
+	pcs := []*webrtc.PeerConnection{s.pub, s.sub}
+	s.mu.Unlock()
+	for _, pc := range pcs {
+		if pc != nil {
+			_ = pc.Close()
+		}
+	}
+}
+
+// writeLoop writes queued messages; after shutdown it flushes, says bye and
+// closes the socket.
+func (s *session) writeLoop(ctx context.Context) {
+	defer s.wg.Done()
+	for {
+		select {
+		case b := <-s.out:
+			if s.write(ctx, b) != nil {
+				s.shutdown(protocol.ReasonFailed)
+				s.conn.CloseNow()
+				return
+			}
+		case <-s.closing:
+			s.flushAndClose(ctx)
+			return
+		}
+	}
+}
+
+func (s *session) flushAndClose(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	for {
+		select {
+		case b := <-s.out:
+			if s.write(ctx, b) != nil {
+				s.conn.CloseNow()
+				return
+			}
+			continue
+		default:
+		}
+		break
+	}
+	reason := *s.bye.Load()
+	if b, err := protocol.Encode(protocol.ServerMessage{Type: protocol.TypeBye, Reason: reason}); err == nil {
+		_ = s.write(ctx, b)
+	}
+	code := websocket.StatusNormalClosure
+	if reason == protocol.ReasonViolation {
+		code = websocket.StatusPolicyViolation
+	}
+	_ = s.conn.Close(code, reason)
+}
+
+func (s *session) write(ctx context.Context, b []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	defer cancel()
+	return s.conn.Write(ctx, websocket.MessageText, b)
+}
+
+// negotiateLoop makes a new subscriber offer whenever tracks changed.
+func (s *session) negotiateLoop() {
+	defer s.wg.Done()
+	for {
+		select {
+		case <-s.closing:
+			return
+		case <-s.negotiate:
+			s.offerSubscriber()
+		}
+	}
+}
+
+func (s *session) offerSubscriber() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.subAwaiting {
+		s.subPending = true
+		return
+	}
+	offer, err := s.sub.CreateOffer(nil)
+	if err == nil {
+		err = s.sub.SetLocalDescription(offer)
+	}
+	if err != nil {
+		s.log.Warn("subscriber offer", "err", err)
+		return
+	}
+	s.subAwaiting = true
+	s.send(protocol.ServerMessage{Type: protocol.TypeOffer, SDP: offer.SDP})
+}
