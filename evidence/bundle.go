@@ -90,9 +90,8 @@ func (bw *bagWriter) writePayload(ctx context.Context, m Manifest, b Bundle) err
 		{Path: m.SealedPDF.Path, Data: b.SealedPDF}, {Path: m.Audit.Path, Data: audit},
 	}
 	for _, s := range m.Signatures {
-		jwk, _ := json.MarshalIndent(s.JWK, "", "  ")
 		fixed = append(fixed, File{Path: signatureJWSPath(s.ParticipantID), Data: []byte(s.JWS)},
-			File{Path: signatureJWKPath(s.ParticipantID), Data: append(jwk, '\n')})
+			File{Path: signatureJWKPath(s.ParticipantID), Data: jwkFile(s.JWK)})
 	}
 	files := append(fixed, b.Files...)
 	want := expectedRefs(m)
@@ -220,6 +219,12 @@ func manifestText(lines []manifestLine) []byte {
 		fmt.Fprintf(&b, "%s  %s\n", l.sum, l.path)
 	}
 	return b.Bytes()
+}
+
+// jwkFile is the content of data/signatures/<participant>.jwk.json.
+func jwkFile(k signatures.JWK) []byte {
+	b, _ := json.MarshalIndent(k, "", "  ") // a struct of strings always marshals
+	return append(b, '\n')
 }
 
 func oneLine(s string) string { return strings.NewReplacer("\r", " ", "\n", " ").Replace(s) }

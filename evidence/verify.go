@@ -8,7 +8,6 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -237,7 +236,7 @@ func (v *bundleVerifier) manifestSeal(body []byte, errJSON error) (*x509.Certifi
 	if err != nil {
 		return nil, err
 	}
-	payload, cert, err := VerifyManifestJWS(bytes.TrimSpace(jws))
+	payload, cert, err := VerifyManifestJWS(jws)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", PathManifestJWS, err)
 	}
@@ -255,8 +254,7 @@ func (v *bundleVerifier) checkDERSig(body []byte, cert *x509.Certificate) error 
 	if err != nil {
 		return err
 	}
-	block, _ := pem.Decode(certPEM)
-	if block == nil || !bytes.Equal(block.Bytes, cert.Raw) {
+	if !bytes.Equal(certPEM, CertPEM(cert)) {
 		return fmt.Errorf("%s: not the certificate in the JWS x5c header", PathSealCert)
 	}
 	sig, err := v.bag.read(PathManifestSig)

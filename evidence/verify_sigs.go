@@ -54,14 +54,14 @@ func (v *bundleVerifier) signature(s Signature) (signatures.Statement, error) {
 	if err != nil {
 		return st, err
 	}
-	if string(bytes.TrimSpace(jws)) != s.JWS {
+	if string(jws) != s.JWS {
 		return st, fmt.Errorf("%s differs from the manifest's JWS", signatureJWSPath(s.ParticipantID))
 	}
 	raw, err := v.bag.read(signatureJWKPath(s.ParticipantID))
 	if err != nil {
 		return st, err
 	}
-	if k, err := signatures.ParseJWK(raw); err != nil || k != s.JWK {
+	if !bytes.Equal(raw, jwkFile(s.JWK)) {
 		return st, fmt.Errorf("%s differs from the manifest's JWK", signatureJWKPath(s.ParticipantID))
 	}
 	return st, nil

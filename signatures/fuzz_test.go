@@ -13,7 +13,7 @@ func FuzzVerify(f *testing.F) {
 	}
 	f.Add(tok)
 	f.Add("e30.e30.")
-	f.Add(b64(`{"alg":"ES256","kid":"` + jwk.Thumbprint() + `"}`) + ".e30.AAAA")
+	f.Add(b64(`{"alg":"ES256","kid":"`+jwk.Thumbprint()+`"}`) + ".e30.AAAA")
 	f.Fuzz(func(t *testing.T, s string) {
 		st, err := Verify(s, jwk)
 		if err == nil {

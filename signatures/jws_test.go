@@ -110,7 +110,7 @@ func TestVerifyRejects(t *testing.T) {
 		tok     string
 		wantErr error
 	}{
-		{"alg none", b64(`{"alg":"none","kid":"` + kid + `"}`) + "." + b64(string(good)) + ".", ErrAlgorithm},
+		{"alg none", b64(`{"alg":"none","kid":"`+kid+`"}`) + "." + b64(string(good)) + ".", ErrAlgorithm},
 		{"alg HS256", b64(`{"alg":"HS256","kid":"`+kid+`"}`) + "." + parts[1] + "." + parts[2], ErrAlgorithm},
 		{"crit header", forge(t, priv, `{"alg":"ES256","crit":["x"],"kid":"`+kid+`","x":1}`, string(good)), ErrAlgorithm},
 		{"jwk header", forge(t, priv, `{"alg":"ES256","jwk":{},"kid":"`+kid+`"}`, string(good)), ErrAlgorithm},

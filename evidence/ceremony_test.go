@@ -1,0 +1,145 @@
+package evidence
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/signroom/signroom/signatures"
+)
+
+// ceremony is a complete agreement ready to be bundled; tests mutate it
+// to play an insider who holds the seal key.
+type ceremony struct {
+	sealer    *Sealer
+	manifest  Manifest
+	events    []signatures.Event
+	sealedPDF []byte
+	files     []File
+	keys      []*ecdsa.PrivateKey
+}
+
+var partyNames = []struct{ ko, latin string }{
+	{"강원도", "Gangwon Province"}, {"남경시", "Nanjing Municipal Government"},
+	{"남경시 전자상거래협회", "Nanjing E-commerce Association"}, {"가의현 그룹", "Jiayixian Group"},
+	{"㈜강원수출", "Gangwon Export Co., Ltd."}, {"강원도 화장품협회", "Gangwon Cosmetics Association"},
+}
+
+// newCeremony runs a whole ceremony: n signatories sign two documents of
+// the given page count in order, then the agreement is sealed.
+func newCeremony(tb testing.TB, sealer *Sealer, n, pages int) *ceremony {
+	tb.Helper()
+	c := &ceremony{sealer: sealer}
+	docs := []DocumentPDF{
+		{ID: "doc-ko", Language: "ko", Filename: "mou-ko.pdf", Data: testDocument("ko", pages)},
+		{ID: "doc-zh", Language: "zh", Filename: "mou-zh.pdf", Data: testDocument("zh", pages)},
+	}
+	m := Manifest{
+		Format: FormatVersion,
+		Agreement: Agreement{ID: "ag-2020-0529", Languages: []string{"ko", "zh"},
+			Titles:         map[string]string{"ko": "강원도 상품 중국 전자상거래 판매 협약", "zh": "江原道产品中国跨境电商销售协议"},
+			RetentionUntil: ceremonyTime.AddDate(10, 0, 0)},
+		Venues: []Venue{{ID: "v-seoul", Name: "Sky Convention, 2F hall", TimeZone: "Asia/Seoul"},
+			{ID: "v-nanjing", Name: "Suning Novotel, Zhonghua Hall B", TimeZone: "Asia/Shanghai"}},
+	}
+	for _, d := range docs {
+		m.Documents = append(m.Documents, Document{ID: d.ID, Language: d.Language, Filename: d.Filename,
+			SHA256: sha256Hex(d.Data), Size: int64(len(d.Data)), Pages: pages, Path: DocumentPath(d.ID, d.Filename),
+			ObjectKey: "agreements/ag-2020-0529/documents/" + d.ID})
+		c.files = append(c.files, File{Path: DocumentPath(d.ID, d.Filename), Data: d.Data})
+	}
+	c.event(tb, "agreement.created", "user:organizer", map[string]any{"title": "MOU"})
+	c.event(tb, "agreement.scheduled", "user:organizer", map[string]any{"documents": 2})
+	page := SignaturePage{AgreementID: m.Agreement.ID, Titles: m.Agreement.Titles}
+	for i := range n {
+		c.sign(tb, &m, &page, i)
+	}
+	m.SealedAt = ceremonyTime.Add(time.Hour)
+	page.SealedAt = m.SealedAt
+	var err error
+	if c.sealedPDF, err = SealPDF(context.Background(), docs, page, sealer); err != nil {
+		tb.Fatal(err)
+	}
+	m.SealedPDF = NewFileRef(PathSealedPDF, c.sealedPDF)
+	c.event(tb, "agreement.sealed", "system", map[string]any{"sealed_pdf_sha256": m.SealedPDF.SHA256})
+	c.manifest = m
+	return c
+}
+
+func (c *ceremony) event(tb testing.TB, typ, actor string, data any) {
+	var prev *signatures.Event
+	if len(c.events) > 0 {
+		prev = &c.events[len(c.events)-1]
+	}
+	e, err := signatures.NextEvent(prev, "ag-2020-0529", typ, actor, ceremonyTime.Add(time.Duration(len(c.events))*time.Minute), data)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c.events = append(c.events, e)
+}
+
+func (c *ceremony) sign(tb testing.TB, m *Manifest, page *SignaturePage, i int) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c.keys = append(c.keys, key)
+	jwk, _ := signatures.JWKFromPublicKey(&key.PublicKey)
+	pid, party := fmt.Sprintf("p-%d", i+1), fmt.Sprintf("party-%d", i+1)
+	venue := m.Venues[i%2]
+	m.Parties = append(m.Parties, Party{ID: party, Names: map[string]string{"ko": partyNames[i%6].ko, "en": partyNames[i%6].latin}})
+	m.Participants = append(m.Participants, Participant{ID: pid, PartyID: party, VenueID: venue.ID, Name: fmt.Sprintf("Signer %d", i+1), Title: "Representative", Role: "signatory"})
+	c.event(tb, "key.registered", pid, map[string]any{"thumbprint": jwk.Thumbprint()})
+	still, drawing := testJPEG(tb), testPNG(tb)
+	signedAt := ceremonyTime.Add(time.Duration(10+i) * time.Minute)
+	st := signatures.Statement{Issuer: pid, Subject: pid, Audience: signatures.Audience, IssuedAt: signedAt.Unix(),
+		AgreementID: m.Agreement.ID, ParticipantID: pid, PartyID: party, PartyName: partyNames[i%6].ko,
+		SignerName: fmt.Sprintf("Signer %d", i+1), SignerTitle: "Representative",
+		Text:  map[string]string{"ko": "위 협약서에 서명합니다.", "zh": "签署上述协议。"},
+		Nonce: fmt.Sprintf("nonce-%d", i), ChainHead: signatures.Head(c.events),
+		StillSHA256: sha256Hex(still), DrawingSHA256: sha256Hex(drawing)}
+	for _, d := range m.Documents {
+		st.Documents = append(st.Documents, signatures.Document{ID: d.ID, Language: d.Language, Filename: d.Filename, SHA256: d.SHA256, Pages: d.Pages})
+	}
+	jws, err := signatures.Sign(st, key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	stillRef, drawRef := NewFileRef(StillPath(pid, "jpg"), still), NewFileRef(DrawingPath(pid, "png"), drawing)
+	c.files = append(c.files, File{Path: stillRef.Path, Data: still}, File{Path: drawRef.Path, Data: drawing})
+	m.Signatures = append(m.Signatures, Signature{ParticipantID: pid, JWS: jws, JWK: jwk, Thumbprint: jwk.Thumbprint(),
+		SignedAt: signedAt, Still: &stillRef, Drawing: &drawRef})
+	c.event(tb, "signature.recorded", pid, map[string]any{"thumbprint": jwk.Thumbprint()})
+	page.Signers = append(page.Signers, PageSigner{PartyName: partyNames[i%6].ko, PartyNameLatin: partyNames[i%6].latin,
+		Name: st.SignerName, Title: st.SignerTitle, Venue: venue.Name, TimeZone: venue.TimeZone, SignedAt: signedAt,
+		Thumbprint: jwk.Thumbprint(), Drawing: drawing, Still: still})
+}
+
+// bundle seals the (possibly mutated) manifest and writes the bundle.
+func (c *ceremony) bundle(tb testing.TB) []byte {
+	tb.Helper()
+	m := c.manifest
+	audit, err := AuditLogJSONL(c.events)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m.Audit = Audit{FileRef: NewFileRef(PathAuditLog, audit), Events: len(c.events), Head: signatures.Head(c.events)}
+	sm, err := SignManifest(m, c.sealer)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := WriteBundle(context.Background(), &out, Bundle{Manifest: sm, SealedPDF: c.sealedPDF, AuditLog: c.events, Files: c.files}); err != nil {
+		tb.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+func verifyBytes(b []byte) Report {
+	return Verify(context.Background(), bytes.NewReader(b), int64(len(b)))
+}
