@@ -1,0 +1,269 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the serve command's configuration. Every option is a flag with a SIGNROOM_*
+// environment variable; secrets come only from the environment or a *_FILE path.
+type Config struct {
+	Addr            string
+	PublicURL       string
+	DataDir         string
+	Database        string
+	LogFormat       string
+	LogLevel        string
+	ShutdownTimeout time.Duration
+	MaxUploadBytes  int64
+
+	Blob string // local | s3
+	S3   S3Config
+
+	URLSecret []byte // signs local download URLs; generated into the data dir when unset
+}
+
+// S3Config points the blob store at MinIO or any S3-compatible service.
+type S3Config struct {
+	Endpoint      string
+	AccessKey     string
+	SecretKey     string
+	TLS           bool
+	Region        string
+	WorkingBucket string
+	ArchiveBucket string
+	PartSize      int64
+}
+
+// configError names the option that is wrong; start-up prints it as one line.
+type configError struct {
+	option string
+	msg    string
+}
+
+func (e *configError) Error() string {
+	return fmt.Sprintf("invalid configuration: %s: %s", e.option, e.msg)
+}
+
+// envFlags registers flags whose defaults come from SIGNROOM_* variables and remembers
+// parse errors in those variables so they are reported like flag errors.
+type envFlags struct {
+	fs   *flag.FlagSet
+	errs []error
+	env  func(string) string
+	vars []string // env var of each flag, in order, for --help
+}
+
+func (e *envFlags) lookup(name string) (string, bool) {
+	v := e.env(name)
+	return v, v != ""
+}
+
+func (e *envFlags) String(p *string, name, env, def, usage string) {
+	if v, ok := e.lookup(env); ok {
+		def = v
+	}
+	e.fs.StringVar(p, name, def, usage+" ($"+env+")")
+}
+
+func (e *envFlags) Bool(p *bool, name, env string, def bool, usage string) {
+	if v, ok := e.lookup(env); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			e.errs = append(e.errs, &configError{"$" + env, fmt.Sprintf("want true or false, got %q", v)})
+		}
+		def = b
+	}
+	e.fs.BoolVar(p, name, def, usage+" ($"+env+")")
+}
+
+func (e *envFlags) Duration(p *time.Duration, name, env string, def time.Duration, usage string) {
+	if v, ok := e.lookup(env); ok {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			e.errs = append(e.errs, &configError{"$" + env, fmt.Sprintf("want a duration like 30s, got %q", v)})
+		}
+		def = d
+	}
+	e.fs.DurationVar(p, name, def, usage+" ($"+env+")")
+}
+
+func (e *envFlags) Int64(p *int64, name, env string, def int64, usage string) {
+	if v, ok := e.lookup(env); ok {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			e.errs = append(e.errs, &configError{"$" + env, fmt.Sprintf("want a whole number, got %q", v)})
+		}
+		def = n
+	}
+	e.fs.Int64Var(p, name, def, usage+" ($"+env+")")
+}
+
+// secret reads a secret from $NAME or from the file named by $NAME_FILE, never from a flag.
+func secret(env func(string) string, name string) (string, error) {
+	v, file := env(name), env(name+"_FILE")
+	if v != "" && file != "" {
+		return "", &configError{"$" + name, "set either " + name + " or " + name + "_FILE, not both"}
+	}
+	if file == "" {
+		return v, nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", &configError{"$" + name + "_FILE", err.Error()}
+	}
+	return strings.TrimRight(string(b), "\r\n"), nil
+}
+
+const secretsHelp = `
+Secrets (environment only, or a file named by the *_FILE variant):
+  SIGNROOM_S3_SECRET_KEY       S3 secret access key (or SIGNROOM_S3_SECRET_KEY_FILE)
+  SIGNROOM_URL_SECRET          key that signs local download URLs, at least 32 bytes
+                               (or SIGNROOM_URL_SECRET_FILE); generated into the data
+                               directory when unset
+`
+
+// parseServeConfig parses the serve command's flags and environment.
+func parseServeConfig(args []string, env func(string) string, stderr io.Writer) (Config, error) {
+	var c Config
+	fs := flag.NewFlagSet("signroom serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	ef := &envFlags{fs: fs, env: env}
+	ef.String(&c.Addr, "addr", "SIGNROOM_ADDR", "127.0.0.1:8080", "address to listen on")
+	ef.String(&c.PublicURL, "public-url", "SIGNROOM_PUBLIC_URL", "", "URL users reach the service at (default http://ADDR)")
+	ef.String(&c.DataDir, "data-dir", "SIGNROOM_DATA_DIR", "data", "directory for the database, keys and the local blob store")
+	ef.String(&c.Database, "database", "SIGNROOM_DATABASE", "", "SQLite database file (default DATA-DIR/signroom.db)")
+	ef.String(&c.LogFormat, "log-format", "SIGNROOM_LOG_FORMAT", "text", "log format: text or json")
+	ef.String(&c.LogLevel, "log-level", "SIGNROOM_LOG_LEVEL", "info", "log level: debug, info, warn or error")
+	ef.Duration(&c.ShutdownTimeout, "shutdown-timeout", "SIGNROOM_SHUTDOWN_TIMEOUT", 20*time.Second, "how long graceful shutdown waits for requests")
+	ef.Int64(&c.MaxUploadBytes, "max-upload-bytes", "SIGNROOM_MAX_UPLOAD_BYTES", 100<<20, "largest document upload accepted, in bytes")
+	ef.String(&c.Blob, "blob", "SIGNROOM_BLOB", "local", "blob store: local (a directory under DATA-DIR) or s3 (MinIO or any S3-compatible store)")
+	ef.String(&c.S3.Endpoint, "s3-endpoint", "SIGNROOM_S3_ENDPOINT", "", "S3 endpoint host:port")
+	ef.String(&c.S3.AccessKey, "s3-access-key", "SIGNROOM_S3_ACCESS_KEY", "", "S3 access key id")
+	ef.Bool(&c.S3.TLS, "s3-tls", "SIGNROOM_S3_TLS", true, "use HTTPS to reach S3")
+	ef.String(&c.S3.Region, "s3-region", "SIGNROOM_S3_REGION", "", "S3 region (empty for MinIO's default)")
+	ef.String(&c.S3.WorkingBucket, "s3-working-bucket", "SIGNROOM_S3_WORKING_BUCKET", "signroom-working", "bucket for uploads and in-progress recordings")
+	ef.String(&c.S3.ArchiveBucket, "s3-archive-bucket", "SIGNROOM_S3_ARCHIVE_BUCKET", "signroom-archive", "bucket with object locking for sealed records")
+	ef.Int64(&c.S3.PartSize, "s3-part-size", "SIGNROOM_S3_PART_SIZE", 16<<20, "multipart upload part size in bytes (5 MiB to 5 GiB)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: signroom serve [flags]\n\nRuns the Signroom service.\n\nFlags (each also read from the environment variable shown):\n")
+		fs.PrintDefaults()
+		fmt.Fprint(stderr, secretsHelp)
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if len(ef.errs) > 0 {
+		return c, ef.errs[0]
+	}
+	if fs.NArg() > 0 {
+		return c, &configError{"arguments", fmt.Sprintf("serve takes no arguments, got %q", fs.Args())}
+	}
+	if err := c.loadSecrets(env); err != nil {
+		return c, err
+	}
+	return c, c.validate()
+}
+
+func (c *Config) loadSecrets(env func(string) string) error {
+	var err error
+	if c.S3.SecretKey, err = secret(env, "SIGNROOM_S3_SECRET_KEY"); err != nil {
+		return err
+	}
+	s, err := secret(env, "SIGNROOM_URL_SECRET")
+	if err != nil {
+		return err
+	}
+	if s != "" && len(s) < 32 {
+		return &configError{"$SIGNROOM_URL_SECRET", "must be at least 32 bytes"}
+	}
+	c.URLSecret = []byte(s)
+	return nil
+}
+
+func (c *Config) validate() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return &configError{"--addr", fmt.Sprintf("want host:port, got %q", c.Addr)}
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + displayAddr(c.Addr)
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return &configError{"--public-url", fmt.Sprintf("want an http(s) URL, got %q", c.PublicURL)}
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.DataDir == "" {
+		return &configError{"--data-dir", "must not be empty"}
+	}
+	if c.Database == "" {
+		c.Database = filepath.Join(c.DataDir, "signroom.db")
+	}
+	if err := c.validateLogging(); err != nil {
+		return err
+	}
+	if c.ShutdownTimeout <= 0 {
+		return &configError{"--shutdown-timeout", "must be positive"}
+	}
+	if c.MaxUploadBytes < 1<<10 {
+		return &configError{"--max-upload-bytes", "must be at least 1024"}
+	}
+	return c.validateBlob()
+}
+
+func (c *Config) validateLogging() error {
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return &configError{"--log-format", fmt.Sprintf("want text or json, got %q", c.LogFormat)}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+		return nil
+	}
+	return &configError{"--log-level", fmt.Sprintf("want debug, info, warn or error, got %q", c.LogLevel)}
+}
+
+func (c *Config) validateBlob() error {
+	switch c.Blob {
+	case "local":
+		return nil
+	case "s3":
+	default:
+		return &configError{"--blob", fmt.Sprintf("want local or s3, got %q", c.Blob)}
+	}
+	switch {
+	case c.S3.Endpoint == "":
+		return &configError{"--s3-endpoint", "required with --blob=s3"}
+	case strings.Contains(c.S3.Endpoint, "/"):
+		return &configError{"--s3-endpoint", fmt.Sprintf("want host:port without a scheme or path, got %q", c.S3.Endpoint)}
+	case c.S3.AccessKey == "":
+		return &configError{"--s3-access-key", "required with --blob=s3"}
+	case c.S3.SecretKey == "":
+		return &configError{"$SIGNROOM_S3_SECRET_KEY", "required with --blob=s3"}
+	case c.S3.WorkingBucket == "" || c.S3.ArchiveBucket == "":
+		return &configError{"--s3-archive-bucket", "both bucket names are required"}
+	case c.S3.WorkingBucket == c.S3.ArchiveBucket:
+		return &configError{"--s3-archive-bucket", "must differ from the working bucket"}
+	case c.S3.PartSize < 5<<20 || c.S3.PartSize > 5<<30:
+		return &configError{"--s3-part-size", "must be between 5 MiB and 5 GiB"}
+	}
+	return nil
+}
+
+// displayAddr turns a listen address into one a browser can open.
+func displayAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" || host == "127.0.0.1" {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}

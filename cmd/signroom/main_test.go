@@ -1,0 +1,168 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// envMap turns a map into the env lookup run takes.
+func envMap(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+// startMain opens a Main on 127.0.0.1:0 in a temporary data directory and serves it until the
+// test ends.
+func startMain(t *testing.T, extra ...string) (*Main, string) {
+	t.Helper()
+	args := append([]string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--shutdown-timeout", "2s"}, extra...)
+	cfg, err := parseServeConfig(args, envMap(nil), io.Discard)
+	if err != nil {
+		t.Fatalf("parseServeConfig: %v", err)
+	}
+	m := &Main{Config: cfg, Logger: newLogger(cfg, io.Discard)}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := m.Open(ctx); err != nil {
+		cancel()
+		t.Fatalf("Open: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		if err := m.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return m, "http://" + m.Addr()
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestServeHealthReadyMetrics(t *testing.T) {
+	_, base := startMain(t)
+	tests := []struct {
+		path string
+		want string
+	}{
+		{"/healthz", `"status":"ok"`},
+		{"/readyz", `"blob_archive":"ok"`},
+		{"/metrics", "signroom_http_requests_total"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			code, body := get(t, base+tt.path)
+			if code != http.StatusOK || !strings.Contains(body, tt.want) {
+				t.Fatalf("GET %s = %d %q, want 200 containing %q", tt.path, code, body, tt.want)
+			}
+		})
+	}
+}
+
+func TestReadyzNamesTheDependencyThatIsDown(t *testing.T) {
+	m, base := startMain(t)
+	m.DB.Close()
+	code, body := get(t, base+"/readyz")
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, `"database":"down`) || !strings.Contains(body, `"blob_working":"ok"`) {
+		t.Fatalf("GET /readyz with the database closed = %d %s, want 503 naming the database only", code, body)
+	}
+}
+
+func TestServeStopsOnCancel(t *testing.T) {
+	cfg, err := parseServeConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir()}, envMap(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Main{Config: cfg, Logger: newLogger(cfg, io.Discard)}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := m.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run after cancel = %v, want nil", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return within 10s of cancel")
+	}
+}
+
+func TestBadConfigurationIsOneLineNamingTheOption(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"unknown blob", []string{"serve", "--blob", "ftp"}, nil, "--blob"},
+		{"bad addr", []string{"serve", "--addr", "nohost"}, nil, "--addr"},
+		{"bad env bool", []string{"serve"}, map[string]string{"SIGNROOM_S3_TLS": "maybe"}, "$SIGNROOM_S3_TLS"},
+		{"bad env duration", []string{"serve"}, map[string]string{"SIGNROOM_SHUTDOWN_TIMEOUT": "soon"}, "$SIGNROOM_SHUTDOWN_TIMEOUT"},
+		{"s3 without endpoint", []string{"serve", "--blob", "s3"}, nil, "--s3-endpoint"},
+		{"s3 without secret", []string{"serve", "--blob", "s3", "--s3-endpoint", "h:9000", "--s3-access-key", "k"}, nil, "$SIGNROOM_S3_SECRET_KEY"},
+		{"secret twice", []string{"serve"}, map[string]string{"SIGNROOM_URL_SECRET": strings.Repeat("x", 40), "SIGNROOM_URL_SECRET_FILE": "/x"}, "$SIGNROOM_URL_SECRET"},
+		{"secret file missing", []string{"serve"}, map[string]string{"SIGNROOM_S3_SECRET_KEY_FILE": "/nonexistent/secret"}, "$SIGNROOM_S3_SECRET_KEY_FILE"},
+		{"short url secret", []string{"serve"}, map[string]string{"SIGNROOM_URL_SECRET": "short"}, "$SIGNROOM_URL_SECRET"},
+		{"same buckets", []string{"serve", "--blob", "s3", "--s3-endpoint", "h:9000", "--s3-access-key", "k", "--s3-archive-bucket", "signroom-working"}, map[string]string{"SIGNROOM_S3_SECRET_KEY": "s"}, "--s3-archive-bucket"},
+		{"log format", []string{"serve", "--log-format", "xml"}, nil, "--log-format"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), tt.args, envMap(tt.env), nil, &stdout, &stderr)
+			lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+			if code != 2 || len(lines) != 1 || !strings.Contains(lines[0], tt.want) {
+				t.Fatalf("run(%q) = exit %d, stderr %q; want exit 2 and one line naming %s", tt.args, code, stderr.String(), tt.want)
+			}
+		})
+	}
+}
+
+func TestServeHelpDocumentsEveryOption(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"serve", "--help"}, envMap(nil), nil, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("serve --help exit = %d, want 0", code)
+	}
+	for _, want := range []string{"--addr", "SIGNROOM_ADDR", "--blob", "--s3-endpoint", "SIGNROOM_S3_SECRET_KEY_FILE", "SIGNROOM_URL_SECRET"} {
+		if !strings.Contains(stderr.String(), strings.TrimPrefix(want, "-")) {
+			t.Errorf("serve --help does not mention %s", want)
+		}
+	}
+}
+
+func TestEnvironmentSetsOptions(t *testing.T) {
+	dir := t.TempDir()
+	cfg, err := parseServeConfig(nil, envMap(map[string]string{
+		"SIGNROOM_ADDR": "127.0.0.1:9999", "SIGNROOM_DATA_DIR": dir, "SIGNROOM_LOG_FORMAT": "json",
+	}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != "127.0.0.1:9999" || cfg.DataDir != dir || cfg.LogFormat != "json" ||
+		cfg.Database != filepath.Join(dir, "signroom.db") || cfg.PublicURL != "http://localhost:9999" {
+		t.Fatalf("config from env = %+v", cfg)
+	}
+}

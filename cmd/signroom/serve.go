@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/signroom/signroom/server"
+	"github.com/signroom/signroom/storage/blob"
+	"github.com/signroom/signroom/storage/sqlite"
+)
+
+// Main is the running service: every adapter opened and joined. Tests build one on
+// 127.0.0.1:0 and drive it like a user would.
+type Main struct {
+	Config   Config
+	Logger   *slog.Logger
+	Registry *prometheus.Registry
+	DB       *sqlite.DB
+	Blobs    blob.Buckets
+	blobHTTP http.Handler
+	HTTP     *http.Server
+	listener net.Listener
+	closers  []func() error
+}
+
+// runServe parses configuration, opens the service and serves until ctx is cancelled.
+func runServe(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parseServeConfig(args, env, stderr)
+	if err != nil {
+		var ce *configError
+		if errors.As(err, &ce) {
+			return err
+		}
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
+	}
+	m := &Main{Config: cfg, Logger: newLogger(cfg, stderr)}
+	if err := m.Open(ctx); err != nil {
+		m.Close()
+		return err
+	}
+	fmt.Fprintf(stdout, "Signroom is serving at %s\n  listening on %s\n  data directory %s\n  database %s\n  blob store %s\n",
+		cfg.PublicURL, m.Addr(), absPath(cfg.DataDir), absPath(cfg.Database), m.blobDescription())
+	err = m.Run(ctx)
+	if cerr := m.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// Open creates the data directory, opens the database and blob store, builds the HTTP
+// server and starts listening (but not serving; see Run).
+func (m *Main) Open(ctx context.Context) error {
+	if err := os.MkdirAll(m.Config.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	m.Registry = prometheus.NewRegistry()
+	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	db, err := sqlite.Open(ctx, m.Config.Database)
+	if err != nil {
+		return err
+	}
+	m.DB = db
+	m.closers = append(m.closers, db.Close)
+	if err := m.openBlobs(ctx); err != nil {
+		return err
+	}
+	srv := server.New(m.serverConfig())
+	m.HTTP = server.HTTPServer(m.Config.Addr, srv.Handler(), m.Logger)
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
+	}
+	m.listener = ln
+	return nil
+}
+
+func (m *Main) serverConfig() server.Config {
+	checks := []server.NamedCheck{
+		{Name: "database", Checker: m.DB},
+		{Name: "blob_working", Checker: m.Blobs.Working},
+		{Name: "blob_archive", Checker: m.Blobs.Archive},
+	}
+	mounts := map[string]http.Handler{}
+	if m.blobHTTP != nil {
+		mounts["GET /blob/"] = m.blobHTTP
+	}
+	return server.Config{Logger: m.Logger, Registry: m.Registry, Checks: checks, Mounts: mounts}
+}
+
+// Addr is the address the service listens on, with the real port when the configured one was 0.
+func (m *Main) Addr() string { return m.listener.Addr().String() }
+
+// Run serves HTTP until ctx is cancelled, then shuts down gracefully: it stops accepting,
+// waits up to the shutdown timeout for requests in flight, and returns.
+func (m *Main) Run(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- m.HTTP.Serve(m.listener) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	m.Logger.Info("shutting down", "timeout", m.Config.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+	defer cancel()
+	if err := m.HTTP.Shutdown(sctx); err != nil {
+		m.HTTP.Close()
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
+
+// Close releases everything Open acquired, in reverse order.
+func (m *Main) Close() error {
+	var errs []error
+	if m.listener != nil && m.HTTP == nil {
+		errs = append(errs, m.listener.Close())
+	}
+	for i := len(m.closers) - 1; i >= 0; i-- {
+		errs = append(errs, m.closers[i]())
+	}
+	m.closers = nil
+	return errors.Join(errs...)
+}
