@@ -53,7 +53,7 @@ func newHarness(t *testing.T, cfg signaling.Config) *harness {
 		reg: prometheus.NewRegistry()}
 	cfg.LoopbackOnly = true
 	cfg.Registerer = h.reg
-	cfg.Logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	cfg.Logger = slog.New(slog.NewTextHandler(newTestWriter(t), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	cfg.PLIInterval = 300 * time.Millisecond
 	hub, err := signaling.NewHub(cfg, h.adm)
 	if err != nil {
@@ -77,10 +77,26 @@ func newHarness(t *testing.T, cfg signaling.Config) *harness {
 	return h
 }
 
-type testWriter struct{ t *testing.T }
+// testWriter logs to the test until it ends; Pion goroutines may still log
+// while they wind down, and t.Log after the end panics.
+type testWriter struct {
+	t    *testing.T
+	mu   *sync.Mutex
+	done *bool
+}
+
+func newTestWriter(t *testing.T) testWriter {
+	w := testWriter{t: t, mu: &sync.Mutex{}, done: new(bool)}
+	t.Cleanup(func() { w.mu.Lock(); *w.done = true; w.mu.Unlock() })
+	return w
+}
 
 func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimSpace(string(p)))
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !*w.done {
+		w.t.Log(strings.TrimSpace(string(p)))
+	}
 	return len(p), nil
 }
 

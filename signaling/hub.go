@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -96,23 +97,22 @@ func (h *Hub) serveWS(w http.ResponseWriter, r *http.Request) {
 }
 
 // handshake reads the join message within the join timeout and admits it.
+// The timeout is a timer rather than a read deadline: an expired read
+// context closes the socket before the error could be sent.
 func (h *Hub) handshake(ctx context.Context, conn *websocket.Conn, id string) (Admission, bool) {
-	jctx, cancel := context.WithTimeout(ctx, h.cfg.JoinTimeout)
-	defer cancel()
+	var once sync.Once
 	fail := func(code, msg string) (Admission, bool) {
-		if b, err := protocol.Encode(protocol.ServerMessage{Type: protocol.TypeError, Code: code,
-			Message: msg, Ref: protocol.TypeJoin}); err == nil {
-			_ = conn.Write(jctx, websocket.MessageText, b)
-		}
-		_ = conn.Close(websocket.StatusPolicyViolation, code)
+		once.Do(func() { sendJoinError(ctx, conn, code, msg) })
 		return Admission{}, false
 	}
-	b, err := readFrame(jctx, conn)
+	timer := time.AfterFunc(h.cfg.JoinTimeout, func() {
+		fail(protocol.CodeJoinTimeout, "no join message in time")
+	})
+	defer timer.Stop()
+	b, err := readFrame(ctx, conn)
 	switch {
 	case errors.Is(err, errTooLarge):
 		return fail(protocol.CodeTooLarge, "frames are limited to 65536 bytes")
-	case jctx.Err() != nil:
-		return fail(protocol.CodeJoinTimeout, "no join message in time")
 	case err != nil && !errors.Is(err, protocol.ErrInvalid):
 		conn.CloseNow()
 		return Admission{}, false
@@ -121,7 +121,9 @@ func (h *Hub) handshake(ctx context.Context, conn *websocket.Conn, id string) (A
 	if err != nil || m.Type != protocol.TypeJoin {
 		return fail(protocol.CodeNotJoined, "the first message must be join with a token")
 	}
-	adm, err := h.admit.Admit(jctx, id, m.Token)
+	actx, cancel := context.WithTimeout(ctx, h.cfg.JoinTimeout)
+	defer cancel()
+	adm, err := h.admit.Admit(actx, id, m.Token)
 	if err == nil && adm.AgreementID != id {
 		err = fmt.Errorf("%w: token is for another agreement", ErrNotAdmitted)
 	}
@@ -129,7 +131,20 @@ func (h *Hub) handshake(ctx context.Context, conn *websocket.Conn, id string) (A
 		h.log.Info("join refused", "agreement", id, "err", err)
 		return fail(protocol.CodeUnauthorized, "the invitation was not accepted")
 	}
+	if !timer.Stop() {
+		return Admission{}, false // the timeout fired meanwhile
+	}
 	return adm, true
+}
+
+func sendJoinError(ctx context.Context, conn *websocket.Conn, code, msg string) {
+	wctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if b, err := protocol.Encode(protocol.ServerMessage{Type: protocol.TypeError, Code: code,
+		Message: msg, Ref: protocol.TypeJoin}); err == nil {
+		_ = conn.Write(wctx, websocket.MessageText, b)
+	}
+	_ = conn.Close(websocket.StatusPolicyViolation, code)
 }
 
 // room returns the agreement's room, creating it.
