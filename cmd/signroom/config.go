@@ -29,6 +29,21 @@ type Config struct {
 	S3   S3Config
 
 	URLSecret []byte // signs local download URLs; generated into the data dir when unset
+
+	StaffTokenTTL time.Duration
+	Media         MediaConfig
+}
+
+// MediaConfig configures the ceremony SFU's network side.
+type MediaConfig struct {
+	ICEUDPPort     int64
+	ICETCPPort     int64
+	PublicIPs      []string
+	ICEServers     []string // stun:/turn: URLs handed to browsers
+	TURNUsername   string
+	TURNPassword   string
+	MaxRoomSize    int64
+	AllowedOrigins []string
 }
 
 // S3Config points the blob store at MinIO or any S3-compatible service.
@@ -129,6 +144,8 @@ Secrets (environment only, or a file named by the *_FILE variant):
   SIGNROOM_URL_SECRET          key that signs local download URLs, at least 32 bytes
                                (or SIGNROOM_URL_SECRET_FILE); generated into the data
                                directory when unset
+  SIGNROOM_TURN_USERNAME       TURN username handed to browsers with --ice-servers
+  SIGNROOM_TURN_PASSWORD       TURN credential (or SIGNROOM_TURN_PASSWORD_FILE)
 `
 
 // parseServeConfig parses the serve command's flags and environment.
@@ -153,6 +170,14 @@ func parseServeConfig(args []string, env func(string) string, stderr io.Writer) 
 	ef.String(&c.S3.WorkingBucket, "s3-working-bucket", "SIGNROOM_S3_WORKING_BUCKET", "signroom-working", "bucket for uploads and in-progress recordings")
 	ef.String(&c.S3.ArchiveBucket, "s3-archive-bucket", "SIGNROOM_S3_ARCHIVE_BUCKET", "signroom-archive", "bucket with object locking for sealed records")
 	ef.Int64(&c.S3.PartSize, "s3-part-size", "SIGNROOM_S3_PART_SIZE", 16<<20, "multipart upload part size in bytes (5 MiB to 5 GiB)")
+	ef.Duration(&c.StaffTokenTTL, "staff-token-ttl", "SIGNROOM_STAFF_TOKEN_TTL", 8*time.Hour, "lifetime of a staff access token")
+	var publicIPs, iceServers, origins string
+	ef.Int64(&c.Media.ICEUDPPort, "ice-udp-port", "SIGNROOM_ICE_UDP_PORT", 0, "the one UDP port all WebRTC peers share (0 picks a free port; set it in production)")
+	ef.Int64(&c.Media.ICETCPPort, "ice-tcp-port", "SIGNROOM_ICE_TCP_PORT", 0, "ICE-TCP fallback port for networks that block UDP (0 disables it)")
+	ef.String(&publicIPs, "public-ip", "SIGNROOM_PUBLIC_IP", "", "comma-separated addresses announced to browsers, for servers behind 1:1 NAT")
+	ef.String(&iceServers, "ice-servers", "SIGNROOM_ICE_SERVERS", "", "comma-separated stun:/turn: URLs handed to browsers")
+	ef.Int64(&c.Media.MaxRoomSize, "max-room-size", "SIGNROOM_MAX_ROOM_SIZE", 16, "most participants in one ceremony")
+	ef.String(&origins, "allowed-origins", "SIGNROOM_ALLOWED_ORIGINS", "", "comma-separated extra Origin hosts allowed to open the ceremony WebSocket")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: signroom serve [flags]\n\nRuns the Signroom service.\n\nFlags (each also read from the environment variable shown):\n")
 		fs.PrintDefaults()
@@ -164,6 +189,7 @@ func parseServeConfig(args []string, env func(string) string, stderr io.Writer) 
 	if len(ef.errs) > 0 {
 		return c, ef.errs[0]
 	}
+	c.Media.PublicIPs, c.Media.ICEServers, c.Media.AllowedOrigins = splitList(publicIPs), splitList(iceServers), splitList(origins)
 	if fs.NArg() > 0 {
 		return c, &configError{"arguments", fmt.Sprintf("serve takes no arguments, got %q", fs.Args())}
 	}
@@ -186,7 +212,21 @@ func (c *Config) loadSecrets(env func(string) string) error {
 		return &configError{"$SIGNROOM_URL_SECRET", "must be at least 32 bytes"}
 	}
 	c.URLSecret = []byte(s)
-	return nil
+	if c.Media.TURNUsername, err = secret(env, "SIGNROOM_TURN_USERNAME"); err != nil {
+		return err
+	}
+	c.Media.TURNPassword, err = secret(env, "SIGNROOM_TURN_PASSWORD")
+	return err
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func (c *Config) validate() error {
@@ -215,7 +255,36 @@ func (c *Config) validate() error {
 	if c.MaxUploadBytes < 1<<10 {
 		return &configError{"--max-upload-bytes", "must be at least 1024"}
 	}
+	if c.StaffTokenTTL < time.Minute || c.StaffTokenTTL > 7*24*time.Hour {
+		return &configError{"--staff-token-ttl", "must be between 1m and 168h"}
+	}
+	if err := c.Media.validate(); err != nil {
+		return err
+	}
 	return c.validateBlob()
+}
+
+func (m *MediaConfig) validate() error {
+	if m.ICEUDPPort < 0 || m.ICEUDPPort > 65535 {
+		return &configError{"--ice-udp-port", "must be a port number"}
+	}
+	if m.ICETCPPort < 0 || m.ICETCPPort > 65535 {
+		return &configError{"--ice-tcp-port", "must be a port number"}
+	}
+	for _, ip := range m.PublicIPs {
+		if net.ParseIP(ip) == nil {
+			return &configError{"--public-ip", fmt.Sprintf("%q is not an IP address", ip)}
+		}
+	}
+	for _, u := range m.ICEServers {
+		if !strings.HasPrefix(u, "stun:") && !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") {
+			return &configError{"--ice-servers", fmt.Sprintf("%q is not a stun:, turn: or turns: URL", u)}
+		}
+	}
+	if m.MaxRoomSize < 2 || m.MaxRoomSize > 200 {
+		return &configError{"--max-room-size", "must be between 2 and 200"}
+	}
+	return nil
 }
 
 func (c *Config) validateLogging() error {

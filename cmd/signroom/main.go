@@ -20,6 +20,7 @@ const usage = `Usage: signroom <command> [flags]
 
 Commands:
   serve     run the service (signroom serve --help lists every option)
+  user      add, list, disable or enable staff accounts
   keys      list, rotate or retire the token-signing keys
   version   print the version
 
@@ -46,6 +47,8 @@ func run(ctx context.Context, args []string, env func(string) string, stdin io.R
 	switch args[0] {
 	case "serve":
 		err = runServe(ctx, args[1:], env, stdout, stderr)
+	case "user":
+		err = runUser(ctx, args[1:], env, stdin, stdout, stderr)
 	case "keys":
 		err = runKeys(ctx, args[1:], env, stdout, stderr)
 	case "version":

@@ -15,7 +15,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/pion/webrtc/v4"
+
+	"github.com/signroom/signroom/auth"
 	"github.com/signroom/signroom/server"
+	"github.com/signroom/signroom/signaling"
 	"github.com/signroom/signroom/storage/blob"
 	"github.com/signroom/signroom/storage/sqlite"
 )
@@ -28,10 +32,16 @@ type Main struct {
 	Registry *prometheus.Registry
 	DB       *sqlite.DB
 	Blobs    blob.Buckets
+	Keys     *auth.KeyRing
+	Issuer   *auth.Issuer
+	Verifier *auth.Verifier
+	Hub      *signaling.Hub
 	blobHTTP http.Handler
 	HTTP     *http.Server
 	listener net.Listener
 	closers  []func() error
+	// loopbackMedia keeps ICE on 127.0.0.1 (tests).
+	loopbackMedia bool
 }
 
 // runServe parses configuration, opens the service and serves until ctx is cancelled.
@@ -52,8 +62,8 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdou
 		m.Close()
 		return err
 	}
-	fmt.Fprintf(stdout, "Signroom is serving at %s\n  listening on %s\n  data directory %s\n  database %s\n  blob store %s\n",
-		cfg.PublicURL, m.Addr(), absPath(cfg.DataDir), absPath(cfg.Database), m.blobDescription())
+	fmt.Fprintf(stdout, "Signroom is serving at %s\n  listening on %s\n  data directory %s\n  database %s\n  blob store %s\n  WebRTC UDP %s\n",
+		cfg.PublicURL, m.Addr(), absPath(cfg.DataDir), absPath(cfg.Database), m.blobDescription(), m.Hub.ICEUDPAddr())
 	err = m.Run(ctx)
 	if cerr := m.Close(); err == nil {
 		err = cerr
@@ -95,6 +105,12 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := m.openBlobs(ctx); err != nil {
 		return err
 	}
+	if err := m.openAuth(); err != nil {
+		return err
+	}
+	if err := m.openHub(); err != nil {
+		return err
+	}
 	srv := server.New(m.serverConfig())
 	m.HTTP = server.HTTPServer(m.Config.Addr, srv.Handler(), m.Logger)
 	ln, err := net.Listen("tcp", m.Config.Addr)
@@ -111,11 +127,52 @@ func (m *Main) serverConfig() server.Config {
 		{Name: "blob_working", Checker: m.Blobs.Working},
 		{Name: "blob_archive", Checker: m.Blobs.Archive},
 	}
-	mounts := map[string]http.Handler{}
+	mounts := map[string]http.Handler{
+		"GET /api/agreements/{id}/ceremony/ws": m.Hub.Handler(),
+	}
 	if m.blobHTTP != nil {
 		mounts["GET /blob/"] = m.blobHTTP
 	}
-	return server.Config{Logger: m.Logger, Registry: m.Registry, Checks: checks, Mounts: mounts}
+	return server.Config{
+		Logger: m.Logger, Registry: m.Registry, Checks: checks, Mounts: mounts,
+		Store: m.DB, Blobs: m.Blobs.Working,
+		Keys: m.Keys, Issuer: m.Issuer, Verifier: m.Verifier,
+		Ceremony:       ceremonyEvents{hub: m.Hub},
+		MaxUploadBytes: m.Config.MaxUploadBytes, StaffTokenTTL: m.Config.StaffTokenTTL,
+		TempDir: filepath.Join(m.Config.DataDir, "tmp"),
+	}
+}
+
+// openAuth loads (or creates at first start) the token-signing keys.
+func (m *Main) openAuth() error {
+	keys, err := auth.LoadOrCreateKeyRing(m.Config.DataDir)
+	if err != nil {
+		return fmt.Errorf("load signing keys: %w", err)
+	}
+	m.Keys = keys
+	m.Issuer = auth.NewIssuer(keys, m.Config.PublicURL, nil)
+	m.Verifier = auth.NewVerifier(keys, m.Config.PublicURL, m.DB, nil)
+	return nil
+}
+
+// openHub starts the ceremony SFU and its shared ICE sockets.
+func (m *Main) openHub() error {
+	mc := m.Config.Media
+	var ice []webrtc.ICEServer
+	if len(mc.ICEServers) > 0 {
+		ice = []webrtc.ICEServer{{URLs: mc.ICEServers, Username: mc.TURNUsername, Credential: mc.TURNPassword}}
+	}
+	hub, err := signaling.NewHub(signaling.Config{
+		ICEUDPPort: int(mc.ICEUDPPort), ICETCPPort: int(mc.ICETCPPort), PublicIPs: mc.PublicIPs,
+		ICEServers: ice, MaxRoomSize: int(mc.MaxRoomSize), Logger: m.Logger.With("component", "sfu"),
+		Registerer: m.Registry, OriginPatterns: mc.AllowedOrigins, LoopbackOnly: m.loopbackMedia,
+	}, admitter{verifier: m.Verifier, store: m.DB})
+	if err != nil {
+		return fmt.Errorf("start media server: %w", err)
+	}
+	m.Hub = hub
+	m.closers = append(m.closers, hub.Close)
+	return nil
 }
 
 // Addr is the address the service listens on, with the real port when the configured one was 0.

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/signroom/signroom/signaling"
+)
+
+// tokenAdmitter admits tokens of the form agreement|participant|role; the
+// load generator's own server process uses it instead of real invitations.
+type tokenAdmitter struct{}
+
+func (tokenAdmitter) Admit(_ context.Context, agreementID, token string) (signaling.Admission, error) {
+	a, ok := parseToken(token)
+	if !ok || a.AgreementID != agreementID {
+		return signaling.Admission{}, signaling.ErrNotAdmitted
+	}
+	return a, nil
+}
+
+func parseToken(token string) (signaling.Admission, bool) {
+	f := strings.Split(token, "|")
+	if len(f) != 3 {
+		return signaling.Admission{}, false
+	}
+	a := signaling.Admission{AgreementID: f[0], ParticipantID: f[1], TokenID: token, Name: f[1],
+		Role: f[2], ExpiresAt: time.Now().Add(time.Hour)}
+	a.Publish = f[2] == "publisher"
+	a.Subscribe = f[2] == "subscriber"
+	return a, true
+}
+
+// serveChild runs a server (signroom or baseline) until SIGTERM/SIGINT and
+// prints "LISTEN <base URL>" on stdout once it accepts connections.
+func serveChild(mode, cpuProfile string) error {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	mux := http.NewServeMux()
+	var closeFn func() error
+	switch mode {
+	case "signroom":
+		hub, err := signaling.NewHub(signaling.Config{LoopbackOnly: true, Logger: log,
+			MaxRoomSize: 1000, InsecureSkipOriginCheck: true}, tokenAdmitter{})
+		if err != nil {
+			return err
+		}
+		mux.Handle("GET /api/agreements/{id}/ceremony/ws", hub.Handler())
+		closeFn = hub.Close
+	case "baseline":
+		b, err := newBaseline(log)
+		if err != nil {
+			return err
+		}
+		mux.Handle("GET /api/agreements/{id}/ceremony/ws", b)
+		closeFn = b.Close
+	default:
+		return fmt.Errorf("unknown server mode %q", mode)
+	}
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	fmt.Printf("LISTEN http://%s\n", ln.Addr())
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return closeFn()
+}

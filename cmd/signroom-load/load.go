@@ -1,0 +1,256 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/signroom/signroom/signaling/client"
+	"github.com/signroom/signroom/signaling/rtcapi"
+)
+
+// load is one run: R rooms × P publishers × S subscribers against one server.
+type load struct {
+	opts      options
+	url       func(room string) string
+	api       *rtcapi.API
+	hist      histogram
+	recv      atomic.Int64 // packets received by subscribers in the window
+	lost      atomic.Int64 // gaps seen by subscribers in the window
+	subs      []*client.Client
+	pubs      []*client.Client
+	stop      context.CancelFunc
+	wg        sync.WaitGroup
+	tracks    atomic.Int64 // subscriber tracks receiving media
+	measuring atomic.Bool
+}
+
+// result is what one run measured.
+type result struct {
+	mode              string
+	rooms             int
+	pps, loss         float64
+	p50, p99          time.Duration
+	cpu, cpuPerPacket float64 // seconds; microseconds per forwarded packet
+	received          int64
+}
+
+// child is a server process started for one run.
+type child struct {
+	cmd *exec.Cmd
+	url string
+}
+
+func startChild(mode, profile string) (*child, error) {
+	args := []string{"-serve", mode}
+	if profile != "" {
+		args = append(args, "-cpuprofile", profile)
+	}
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s server: %w", mode, err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "LISTEN ") {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return nil, fmt.Errorf("%s server did not start: %q %v", mode, line, err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, out) }()
+	return &child{cmd: cmd, url: strings.TrimSpace(strings.TrimPrefix(line, "LISTEN "))}, nil
+}
+
+func (c *child) stop() {
+	_ = c.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = c.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = c.cmd.Process.Kill()
+		<-done
+	}
+}
+
+// runMode starts a server of the given mode and measures it under the load.
+func runMode(ctx context.Context, o options, mode string, rooms int) (result, error) {
+	ch, err := startChild(mode, o.profileFor(mode, rooms))
+	if err != nil {
+		return result{}, err
+	}
+	defer ch.stop()
+	base := "ws" + strings.TrimPrefix(ch.url, "http")
+	l := &load{opts: o, url: func(room string) string { return base + "/api/agreements/" + room + "/ceremony/ws" }}
+	res, err := l.run(ctx, rooms, ch.cmd.Process.Pid)
+	res.mode, res.rooms = mode, rooms
+	return res, err
+}
+
+func (l *load) run(ctx context.Context, rooms, serverPID int) (result, error) {
+	api, err := rtcapi.New(rtcapi.Options{LoopbackOnly: true, Client: true})
+	if err != nil {
+		return result{}, err
+	}
+	l.api = api
+	defer l.close()
+	mctx, cancel := context.WithCancel(context.Background())
+	l.stop = cancel
+	if err := l.connect(ctx, mctx, rooms); err != nil {
+		return result{}, err
+	}
+	want := int64(rooms * l.opts.publishers * l.opts.subscribers * 2)
+	deadline := time.Now().Add(30 * time.Second)
+	for l.tracks.Load() < want {
+		if time.Now().After(deadline) {
+			return result{}, fmt.Errorf("only %d of %d subscriber tracks receive media", l.tracks.Load(), want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(l.opts.warmup)
+	return l.measure(serverPID)
+}
+
+func (l *load) measure(serverPID int) (result, error) {
+	l.hist.reset()
+	l.recv.Store(0)
+	l.lost.Store(0)
+	l.measuring.Store(true)
+	cpu0, err := cpuSeconds(serverPID)
+	if err != nil {
+		return result{}, err
+	}
+	start := time.Now()
+	time.Sleep(l.opts.duration)
+	cpu1, err := cpuSeconds(serverPID)
+	elapsed := time.Since(start).Seconds()
+	l.measuring.Store(false)
+	if err != nil {
+		return result{}, err
+	}
+	recv, lost := l.recv.Load(), l.lost.Load()
+	r := result{pps: float64(recv) / elapsed, p50: l.hist.quantile(0.5), p99: l.hist.quantile(0.99),
+		cpu: cpu1 - cpu0, received: recv}
+	if recv+lost > 0 {
+		r.loss = float64(lost) / float64(recv+lost)
+	}
+	if recv > 0 {
+		r.cpuPerPacket = r.cpu / float64(recv) * 1e6
+	}
+	return r, nil
+}
+
+func (l *load) connect(ctx, mctx context.Context, rooms int) error {
+	for r := range rooms {
+		room := fmt.Sprintf("load-%d", r)
+		for s := range l.opts.subscribers {
+			c, err := client.Dial(ctx, l.url(room), fmt.Sprintf("%s|sub-%d|subscriber", room, s),
+				client.Options{API: l.api.API, OnTrack: l.onTrack})
+			if err != nil {
+				return fmt.Errorf("subscriber %s/%d: %w", room, s, err)
+			}
+			l.subs = append(l.subs, c)
+		}
+		for p := range l.opts.publishers {
+			if err := l.publish(ctx, mctx, room, p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (l *load) publish(ctx, mctx context.Context, room string, p int) error {
+	src, err := client.NewSource(fmt.Sprintf("%s-pub-%d", room, p))
+	if err != nil {
+		return err
+	}
+	c, err := client.Dial(ctx, l.url(room), fmt.Sprintf("%s|pub-%d|publisher", room, p), client.Options{
+		API: l.api.API, OnPublisherRTCP: func(_ string, pkts []rtcp.Packet) {
+			for _, x := range pkts {
+				if _, ok := x.(*rtcp.PictureLossIndication); ok {
+					src.RequestKeyframe()
+				}
+			}
+		}})
+	if err != nil {
+		return fmt.Errorf("publisher %s/%d: %w", room, p, err)
+	}
+	l.pubs = append(l.pubs, c)
+	if _, err := c.Publish(ctx, nil, src.Audio, src.Video); err != nil {
+		return fmt.Errorf("publish %s/%d: %w", room, p, err)
+	}
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		src.Run(mctx, client.MediaConfig{VideoBitrate: l.opts.bitrate, FPS: 30, KeyframeInterval: 2 * time.Second})
+	}()
+	return nil
+}
+
+// onTrack counts a subscriber's packets, gaps and one-way delays.
+func (l *load) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	video := t.Kind() == webrtc.RTPCodecTypeVideo
+	buf := make([]byte, 1500)
+	var pkt rtp.Packet
+	var last uint16
+	first := true
+	for {
+		n, _, err := t.Read(buf)
+		if err != nil {
+			return
+		}
+		if pkt.Unmarshal(buf[:n]) != nil {
+			continue
+		}
+		now := time.Now()
+		if first {
+			first = false
+			l.tracks.Add(1)
+		} else if l.measuring.Load() {
+			if gap := pkt.SequenceNumber - last; gap > 1 && gap < 0x8000 {
+				l.lost.Add(int64(gap - 1))
+			}
+		}
+		if d := pkt.SequenceNumber - last; first || d < 0x8000 {
+			last = pkt.SequenceNumber
+		}
+		if !l.measuring.Load() {
+			continue
+		}
+		l.recv.Add(1)
+		if sent, ok := client.SendTime(video, pkt.Payload); ok {
+			l.hist.add(now.Sub(sent))
+		}
+	}
+}
+
+func (l *load) close() {
+	if l.stop != nil {
+		l.stop()
+	}
+	l.wg.Wait()
+	var wg sync.WaitGroup
+	for _, c := range append(l.pubs, l.subs...) {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = c.Close() }()
+	}
+	wg.Wait()
+	_ = l.api.Close()
+}

@@ -1,0 +1,117 @@
+// Command signroom-load is the SFU load generator and benchmark.
+//
+// It starts the server under test as a child process (so the server's CPU
+// time, read from /proc, excludes the load generator's own clients), connects
+// R rooms × P publishers × S subscribers of Pion peers speaking the protocol
+// of docs/signaling.md, sends synthetic VP8 and Opus that carry their send
+// time, and reports forwarded packets/s, loss, one-way delay p50/p99 and
+// server CPU. Each room count is run twice: against Signroom's SFU and
+// against a minimal Pion forward loop with the same codecs, interceptors and
+// UDP mux; the ratio of CPU per forwarded packet is Signroom's overhead.
+//
+// Output: the results table (Markdown) on stdout; progress and errors on
+// stderr. Exit status 1 on any failure, 2 on bad flags.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+type options struct {
+	rooms       []int
+	publishers  int
+	subscribers int
+	bitrate     int
+	duration    time.Duration
+	warmup      time.Duration
+	modes       []string
+	maxLoss     float64
+	profileDir  string
+}
+
+func (o options) profileFor(mode string, rooms int) string {
+	if o.profileDir == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s/%s-%d.pprof", o.profileDir, mode, rooms)
+}
+
+func main() {
+	serve := flag.String("serve", "", "internal: run the server under test (signroom or baseline)")
+	cpuProfile := flag.String("cpuprofile", "", "internal: CPU profile file of the served process")
+	rooms := flag.String("rooms", "1,2,4", "comma-separated room counts to run, in increasing order")
+	pubs := flag.Int("publishers", 2, "publishers per room (audio + video each)")
+	subs := flag.Int("subscribers", 4, "subscribers per room")
+	bitrate := flag.Int("bitrate", 500_000, "video bitrate per publisher, bits/s")
+	duration := flag.Duration("duration", 10*time.Second, "measurement window per run")
+	warmup := flag.Duration("warmup", 3*time.Second, "time between all tracks flowing and measuring")
+	modes := flag.String("modes", "signroom,baseline", "servers to measure")
+	maxLoss := flag.Float64("max-loss", 0.01, "stop the sweep after a room count whose Signroom loss exceeds this")
+	profileDir := flag.String("profile-dir", "", "write each server's CPU profile to this directory")
+	flag.Parse()
+	if *serve != "" {
+		if err := serveChild(*serve, *cpuProfile); err != nil {
+			fmt.Fprintln(os.Stderr, "serve:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	o := options{publishers: *pubs, subscribers: *subs, bitrate: *bitrate, duration: *duration,
+		warmup: *warmup, modes: strings.Split(*modes, ","), maxLoss: *maxLoss, profileDir: *profileDir}
+	for _, f := range strings.Split(*rooms, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			fmt.Fprintln(os.Stderr, "bad -rooms:", *rooms)
+			os.Exit(2)
+		}
+		o.rooms = append(o.rooms, n)
+	}
+	if err := sweep(context.Background(), o); err != nil {
+		fmt.Fprintln(os.Stderr, "signroom-load:", err)
+		os.Exit(1)
+	}
+}
+
+func sweep(ctx context.Context, o options) error {
+	fmt.Printf("%d publishers × %d subscribers per room, video %d kbit/s + Opus, %v window\n\n",
+		o.publishers, o.subscribers, o.bitrate/1000, o.duration)
+	fmt.Println("| rooms | server | fwd pkt/s | loss % | delay p50 | delay p99 | server CPU s | CPU µs/pkt | ratio |")
+	fmt.Println("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+	for _, n := range o.rooms {
+		var sr, bl *result
+		for _, mode := range o.modes {
+			fmt.Fprintf(os.Stderr, "running %s with %d rooms\n", mode, n)
+			cctx, cancel := context.WithTimeout(ctx, o.duration+o.warmup+90*time.Second)
+			r, err := runMode(cctx, o, mode, n)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("%s, %d rooms: %w", mode, n, err)
+			}
+			switch mode {
+			case "signroom":
+				sr = &r
+			case "baseline":
+				bl = &r
+			}
+			ratio := ""
+			if sr != nil && bl != nil && mode == o.modes[len(o.modes)-1] && bl.cpuPerPacket > 0 {
+				ratio = fmt.Sprintf("%.2f", sr.cpuPerPacket/bl.cpuPerPacket)
+			}
+			fmt.Printf("| %d | %s | %.0f | %.2f | %.2f ms | %.2f ms | %.2f | %.2f | %s |\n", n, mode, r.pps,
+				r.loss*100, ms(r.p50), ms(r.p99), r.cpu, r.cpuPerPacket, ratio)
+		}
+		if sr != nil && sr.loss > o.maxLoss {
+			fmt.Fprintf(os.Stderr, "Signroom loss %.2f%% passed %.2f%% at %d rooms; stopping\n", sr.loss*100, o.maxLoss*100, n)
+			break
+		}
+	}
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

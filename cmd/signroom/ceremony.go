@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/signroom/signroom/agreement"
+	"github.com/signroom/signroom/auth"
+	"github.com/signroom/signroom/signaling"
+)
+
+// agreementReader is what admission needs from the metadata store.
+type agreementReader interface {
+	Agreement(ctx context.Context, id string) (*agreement.Agreement, error)
+}
+
+// admitter checks invitation tokens for the ceremony WebSocket: signature, audience,
+// issuer, expiry and revocation (auth.Verifier), that the invitation is for this agreement,
+// that its participant still exists, and that the ceremony is live.
+type admitter struct {
+	verifier *auth.Verifier
+	store    agreementReader
+}
+
+func (a admitter) Admit(ctx context.Context, agreementID, token string) (signaling.Admission, error) {
+	c, err := a.verifier.VerifyJoin(ctx, token)
+	if err != nil {
+		if errors.Is(err, auth.ErrTokenInvalid) {
+			return signaling.Admission{}, fmt.Errorf("%w: %s", signaling.ErrNotAdmitted, auth.Reason(err))
+		}
+		return signaling.Admission{}, fmt.Errorf("check invitation: %w", err)
+	}
+	if c.Agreement != agreementID {
+		return signaling.Admission{}, fmt.Errorf("%w: the invitation is for another agreement", signaling.ErrNotAdmitted)
+	}
+	ag, err := a.store.Agreement(ctx, agreementID)
+	if err != nil {
+		return signaling.Admission{}, fmt.Errorf("%w: agreement not found", signaling.ErrNotAdmitted)
+	}
+	if ag.State != agreement.StateLive && ag.State != agreement.StateSigning {
+		return signaling.Admission{}, fmt.Errorf("%w: the ceremony is not live (agreement is %s)", signaling.ErrNotAdmitted, ag.State)
+	}
+	p, ok := ag.Participant(c.Participant)
+	if !ok {
+		return signaling.Admission{}, fmt.Errorf("%w: participant is no longer invited", signaling.ErrNotAdmitted)
+	}
+	exp := c.ExpiresAt.Time
+	return signaling.Admission{
+		AgreementID: agreementID, ParticipantID: p.ID, TokenID: c.ID,
+		Name: p.Name, Role: string(p.Role), VenueID: p.VenueID,
+		Publish: c.Grants.Publish, Subscribe: c.Grants.Subscribe, Sign: c.Grants.Sign, Host: c.Grants.Host,
+		ExpiresAt: exp,
+	}, nil
+}
+
+// ceremonyEvents adapts the hub to the API's Ceremony interface.
+type ceremonyEvents struct{ hub *signaling.Hub }
+
+// namedEvent is implemented by API events that know their wire name.
+type namedEvent interface{ EventName() string }
+
+func (c ceremonyEvents) Broadcast(agreementID string, ev any) {
+	name := "event"
+	if n, ok := ev.(namedEvent); ok {
+		name = n.EventName()
+	}
+	c.hub.Broadcast(agreementID, signaling.Event{Name: name, Data: ev})
+}
+
+func (c ceremonyEvents) Revoke(agreementID, tokenID string) { c.hub.Revoke(agreementID, tokenID) }
