@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -86,6 +87,9 @@ func parsePDF(rs io.ReadSeeker) (pages int, err error) {
 			pages, err = 0, errPDF("the PDF could not be parsed")
 		}
 	}()
+	if err := checkEOFMarker(rs); err != nil {
+		return 0, err
+	}
 	if _, err := rs.Seek(0, io.SeekStart); err != nil {
 		return 0, err
 	}
@@ -105,6 +109,27 @@ func parsePDF(rs io.ReadSeeker) (pages int, err error) {
 		return 0, errPDF("the PDF has no pages")
 	}
 	return ctx.PageCount, nil
+}
+
+// checkEOFMarker refuses a file without "%%EOF" in its last KiB: an upload cut short. Parsers
+// repair such files silently, which must not happen to a text about to be signed.
+func checkEOFMarker(rs io.ReadSeeker) error {
+	size, err := rs.Seek(0, io.SeekEnd)
+	if err != nil {
+		return err
+	}
+	off := max(size-1024, 0)
+	if _, err := rs.Seek(off, io.SeekStart); err != nil {
+		return err
+	}
+	tail, err := io.ReadAll(rs)
+	if err != nil {
+		return err
+	}
+	if !bytes.Contains(tail, []byte("%%EOF")) {
+		return errPDF("the PDF is truncated: it does not end with %%EOF")
+	}
+	return nil
 }
 
 func pdfReadError(err error) error {

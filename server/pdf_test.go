@@ -29,8 +29,10 @@ func TestParsePDF(t *testing.T) {
 	}{
 		{"valid", good, 3, ""},
 		{"one page", makePDF(1, "x"), 1, ""},
-		{"truncated", good[:len(good)/2], 0, "damaged|could not be parsed"},
-		{"garbage after header", append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte("garbage "), 100)...), 0, "damaged|could not be parsed"},
+		{"truncated", good[:len(good)/2], 0, "truncated"},
+		{"damaged but complete", append(good[:len(good)/2:len(good)/2], []byte("\n%%EOF\n")...), 0, "damaged|could not be parsed"},
+		{"garbage after header", append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte("garbage "), 100)...), 0, "truncated"},
+		{"garbage with EOF marker", append([]byte("%PDF-1.7\n"), []byte(strings.Repeat("garbage ", 100)+"\n%%EOF\n")...), 0, "damaged|could not be parsed"},
 		{"encrypted with user password", encryptPDF(t, good, "user-secret"), 0, "encrypted"},
 		{"encrypted with owner password only", encryptPDF(t, good, ""), 0, "encrypted"},
 	}

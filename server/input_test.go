@@ -1,0 +1,242 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"mime/multipart"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/signroom/signroom/agreement"
+	"github.com/signroom/signroom/signatures"
+)
+
+// snapshot is everything a refused request must leave unchanged.
+type snapshot struct {
+	users      []agreement.User
+	agreements int
+	agreement  *agreement.Agreement
+	audit      []signatures.Event
+	blobs      int
+}
+
+func (e *env) snapshot(id string) snapshot {
+	e.t.Helper()
+	ctx := context.Background()
+	var s snapshot
+	var err error
+	if s.users, err = e.db.ListUsers(ctx); err != nil {
+		e.t.Fatal(err)
+	}
+	all, err := e.db.ListAgreements(ctx, agreement.ListFilter{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	s.agreements = len(all)
+	if s.agreement, err = e.db.Agreement(ctx, id); err != nil {
+		e.t.Fatal(err)
+	}
+	if s.audit, err = e.db.AuditEvents(ctx, id); err != nil {
+		e.t.Fatal(err)
+	}
+	s.blobs = e.blobs.count()
+	return s
+}
+
+type badCase struct {
+	name string
+	body string
+	want int    // status
+	msg  string // a word the message must contain
+}
+
+// commonBad are the cases every JSON endpoint refuses the same way.
+func commonBad(valid string) []badCase {
+	return []badCase{
+		{"malformed JSON", `{"a":`, 400, "JSON"},
+		{"not an object", `[1,2]`, 400, "object"},
+		{"two values", valid + ` {}`, 400, "one JSON value"},
+		{"unknown field", strings.Replace(valid, "{", `{"bogus":1,`, 1), 400, "bogus"},
+		{"huge body", `{"x":"` + strings.Repeat("a", MaxJSONBytes) + `"}`, 413, "larger"},
+		{"empty body", ``, 400, "JSON object"},
+	}
+}
+
+func TestBadJSONInput(t *testing.T) {
+	e := newEnv(t)
+	f := draftAgreement(e)
+	users := "/api/users/" + e.users["other"].ID
+	base := "/api/agreements/" + f.id
+	endpoints := []struct {
+		method, path, token, valid string
+		extra                      []badCase
+	}{
+		{"POST", "/api/login", "", `{"username":"owner","password":"x"}`, []badCase{
+			{"missing password", `{"username":"owner"}`, 422, "password is required"},
+			{"wrong type", `{"username":5,"password":"x"}`, 400, "username must be a string"},
+		}},
+		{"POST", "/api/users", e.tokens["admin"], `{"username":"new","password":"long enough pw 1","roles":["legal"]}`, []badCase{
+			{"missing roles", `{"username":"new","password":"long enough pw 1"}`, 422, "roles is required"},
+			{"unknown role", `{"username":"new","password":"long enough pw 1","roles":["king"]}`, 422, "must be one of"},
+			{"short password", `{"username":"new","password":"short","roles":["legal"]}`, 422, "password must be at least 12"},
+			{"roles not array", `{"username":"new","password":"long enough pw 1","roles":"legal"}`, 400, "roles must be an array"},
+			{"taken username", `{"username":"OWNER","password":"long enough pw 1","roles":["legal"]}`, 409, "taken"},
+		}},
+		{"PATCH", users, e.tokens["admin"], `{"display_name":"x"}`, []badCase{
+			{"disabled not bool", `{"disabled":"yes"}`, 400, "disabled must be true or false"},
+			{"empty roles", `{"roles":[]}`, 422, "roles must have at least 1"},
+		}},
+		{"POST", "/api/agreements", e.tokens["owner"], `{"title":{"ko":"협약"}}`, []badCase{
+			{"missing title", `{}`, 422, "title is required"},
+			{"title not object", `{"title":5}`, 400, "title must be an object"},
+			{"bad language tag", `{"title":{"not a tag!":"x"}}`, 422, "language tag"},
+			{"empty title text", `{"title":{"ko":""}}`, 422, "is required"},
+			{"bad signing order", `{"title":{"ko":"x"},"signing_order":"random"}`, 422, "parallel, sequential"},
+			{"retention too short", `{"title":{"ko":"x"},"retention_days":3}`, 422, "at least 365"},
+			{"bad time", `{"title":{"ko":"x"},"scheduled_at":"tomorrow"}`, 400, "RFC 3339"},
+		}},
+		{"PATCH", base, e.tokens["owner"], `{"retention_days":4000}`, []badCase{
+			{"retention too long", `{"retention_days":99999}`, 422, "at most 36500"},
+			{"retention string", `{"retention_days":"long"}`, 400, "whole number"},
+		}},
+		{"POST", base + "/parties", e.tokens["owner"], `{"name":{"zh":"南京市"},"country":"CN"}`, []badCase{
+			{"missing country", `{"name":{"zh":"南京市"}}`, 422, "country is required"},
+			{"bad country", `{"name":{"zh":"南京市"},"country":"China"}`, 422, "2-letter ISO"},
+			{"missing name", `{"country":"CN"}`, 422, "name is required"},
+		}},
+		{"PUT", base + "/parties/" + f.party, e.tokens["owner"], `{"name":{"zh":"南京市"},"country":"CN"}`, []badCase{
+			{"unknown country", `{"name":{"zh":"南京市"},"country":"XX"}`, 422, "2-letter ISO"},
+		}},
+		{"POST", base + "/venues", e.tokens["owner"], `{"name":{"en":"Hall"},"time_zone":"Asia/Shanghai"}`, []badCase{
+			{"bad zone", `{"name":{"en":"Hall"},"time_zone":"Mars/Olympus"}`, 422, "IANA time zone"},
+			{"local zone", `{"name":{"en":"Hall"},"time_zone":"Local"}`, 422, "IANA time zone"},
+			{"missing zone", `{"name":{"en":"Hall"}}`, 422, "time_zone is required"},
+		}},
+		{"PUT", base + "/venues/" + f.venue, e.tokens["owner"], `{"name":{"en":"Hall"},"time_zone":"Asia/Seoul"}`, nil},
+		{"POST", base + "/participants", e.tokens["owner"], `{"name":"A","venue_id":"` + f.venue + `","role":"observer"}`, []badCase{
+			{"bad role", `{"name":"A","venue_id":"` + f.venue + `","role":"king"}`, 422, "must be one of"},
+			{"unknown venue", `{"name":"A","venue_id":"nowhere","role":"observer"}`, 422, "venue_id names no venue"},
+			{"signatory without party", `{"name":"A","venue_id":"` + f.venue + `","role":"signatory"}`, 422, "party_id is required"},
+			{"order not number", `{"name":"A","venue_id":"` + f.venue + `","role":"signatory","order":"first"}`, 400, "order must be a whole number"},
+		}},
+		{"PUT", base + "/participants/" + f.signer, e.tokens["owner"], `{"name":"A","venue_id":"` + f.venue + `","role":"observer"}`, []badCase{
+			{"unknown party", `{"name":"A","party_id":"nobody","venue_id":"` + f.venue + `","role":"signatory"}`, 422, "party_id names no party"},
+		}},
+	}
+	for _, ep := range endpoints {
+		for _, c := range append(commonBad(ep.valid), ep.extra...) {
+			t.Run(ep.method+" "+ep.path+"/"+c.name, func(t *testing.T) {
+				before := e.snapshot(f.id)
+				r := e.do(ep.method, ep.path, ep.token, c.body)
+				if r.status != c.want {
+					t.Fatalf("status = %d, want %d; body %s", r.status, c.want, r.raw)
+				}
+				if msg := r.errMessage(); !strings.Contains(msg, c.msg) {
+					t.Fatalf("message = %q, want it to contain %q", msg, c.msg)
+				}
+				if after := e.snapshot(f.id); !reflect.DeepEqual(before, after) {
+					t.Fatalf("refused request changed the store:\nbefore %+v\nafter  %+v", before, after)
+				}
+			})
+		}
+	}
+}
+
+func TestFieldErrorsNameJSONFields(t *testing.T) {
+	e := newEnv(t)
+	r := e.must(e.do("POST", "/api/agreements", e.tokens["owner"], `{"title":{"ko":""},"retention_days":5}`), 422)
+	fields := r.body["error"].(map[string]any)["fields"].([]any)
+	var got []string
+	for _, f := range fields {
+		got = append(got, f.(map[string]any)["field"].(string))
+	}
+	want := []string{"title[ko]", "retention_days"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("fields = %v, want %v", got, want)
+	}
+}
+
+func multipartBody(t *testing.T, field string, data []byte) (*bytes.Buffer, string) {
+	t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	w, err := mw.CreateFormFile(field, "mou.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(data)
+	mw.Close()
+	return &b, mw.FormDataContentType()
+}
+
+func TestBadUploads(t *testing.T) {
+	e := newEnv(t)
+	f := draftAgreement(e)
+	good := makePDF(2, "MOU")
+	encrypted := encryptPDF(t, good, "user-secret")
+	noFile, noFileType := multipartBody(t, "other", good)
+	tests := []struct {
+		name, query, ctype string
+		body               []byte
+		want               int
+		msg                string
+	}{
+		{"not a PDF", "language=en", "application/pdf", []byte("hello, this is text"), 422, "not a PDF"},
+		{"empty", "language=en", "application/pdf", nil, 422, "not a PDF"},
+		{"corrupt PDF", "language=en", "application/pdf", append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte{0xff, 0x00}, 500)...), 422, "PDF"},
+		{"truncated PDF", "language=en", "application/pdf", good[:len(good)/2], 422, "PDF"},
+		{"encrypted PDF", "language=en", "application/pdf", encrypted, 422, "encrypted"},
+		{"too large", "language=en", "application/pdf", append(append([]byte{}, good...), bytes.Repeat([]byte(" "), 1<<20)...), 413, "larger"},
+		{"wrong content type", "language=en", "text/plain", good, 415, "application/pdf"},
+		{"no language", "", "application/pdf", good, 422, "language"},
+		{"bad language", "language=not+a+tag", "application/pdf", good, 422, "language"},
+		{"language taken", "language=ko", "application/pdf", good, 409, "already has"},
+		{"multipart without file", "language=en", noFileType, noFile.Bytes(), 400, "file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := e.snapshot(f.id)
+			r := e.do("POST", "/api/agreements/"+f.id+"/documents?"+tt.query, e.tokens["owner"], string(tt.body), "Content-Type", tt.ctype)
+			if r.status != tt.want {
+				t.Fatalf("status = %d, want %d; body %s", r.status, tt.want, r.raw)
+			}
+			if msg := r.errMessage(); !strings.Contains(msg, tt.msg) {
+				t.Fatalf("message = %q, want it to contain %q", msg, tt.msg)
+			}
+			if after := e.snapshot(f.id); !reflect.DeepEqual(before, after) {
+				t.Fatalf("refused upload changed the store:\nbefore %+v\nafter  %+v", before, after)
+			}
+		})
+	}
+}
+
+func TestMultipartUploadAndDownload(t *testing.T) {
+	e := newEnv(t)
+	f := draftAgreement(e)
+	pdf := makePDF(3, "zh")
+	body, ctype := multipartBody(t, "file", pdf)
+	r := e.must(e.do("POST", "/api/agreements/"+f.id+"/documents?language=zh", e.tokens["owner"], body.String(), "Content-Type", ctype), http.StatusCreated)
+	if r.body["pages"] != float64(3) || r.str("filename") != "mou.pdf" || r.body["size"] != float64(len(pdf)) {
+		t.Fatalf("document = %s, want 3 pages, mou.pdf, %d bytes", r.raw, len(pdf))
+	}
+	d := e.must(e.do("GET", "/api/agreements/"+f.id+"/documents/"+r.str("id"), e.tokens["legal"], nil), http.StatusOK)
+	if !bytes.Equal(d.raw, pdf) {
+		t.Fatalf("downloaded %d bytes differ from the %d uploaded", len(d.raw), len(pdf))
+	}
+	if got := d.header.Get("ETag"); got != `"`+r.str("sha256")+`"` {
+		t.Fatalf("ETag = %s, want the sha256 %s", got, r.str("sha256"))
+	}
+	e.must(e.do("GET", "/api/agreements/"+f.id+"/documents/"+r.str("id"), e.tokens["legal"], nil, "If-None-Match", d.header.Get("ETag")), http.StatusNotModified)
+	rg := e.must(e.do("GET", "/api/agreements/"+f.id+"/documents/"+r.str("id"), e.tokens["owner"], nil, "Range", "bytes=10-19"), http.StatusPartialContent)
+	if !bytes.Equal(rg.raw, pdf[10:20]) {
+		t.Fatalf("range = %q, want %q", rg.raw, pdf[10:20])
+	}
+	// Deleting the document removes its object too.
+	n := e.blobs.count()
+	e.must(e.do("DELETE", "/api/agreements/"+f.id+"/documents/"+r.str("id"), e.tokens["owner"], nil), http.StatusOK)
+	if got := e.blobs.count(); got != n-1 {
+		t.Fatalf("blob count after delete = %d, want %d", got, n-1)
+	}
+}
