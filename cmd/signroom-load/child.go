@@ -44,7 +44,7 @@ func parseToken(token string) (signaling.Admission, bool) {
 // serveChild runs a server (signroom or baseline) until SIGTERM/SIGINT and
 // prints "LISTEN <base URL>" on stdout once it accepts connections.
 func serveChild(mode, cpuProfile string) error {
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	mux := http.NewServeMux()
 	var closeFn func() error
 	switch mode {
