@@ -192,8 +192,10 @@ func (m *Main) Run(ctx context.Context) error {
 	sctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
 	defer cancel()
 	if err := m.HTTP.Shutdown(sctx); err != nil {
+		// Requests still running (a slow upload) are cut; their handlers see a cancelled
+		// context and the blob store discards what they had written.
+		m.Logger.Warn("shutdown timeout reached; closing remaining connections", "err", err)
 		m.HTTP.Close()
-		return fmt.Errorf("shutdown: %w", err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
