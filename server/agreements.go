@@ -128,8 +128,9 @@ func applyAgreementPatch(a *agreement.Agreement, p agreementPatch) {
 }
 
 // editDraft applies fn to the agreement {id} while it is a draft and answers with what fn
-// returns, or the whole agreement when fn returns nil.
-func (s *Server) editDraft(w http.ResponseWriter, r *http.Request, status int, fn func(*agreement.Edit) (any, error)) {
+// returns, or the whole agreement when fn returns nil. It reports whether the change was
+// saved.
+func (s *Server) editDraft(w http.ResponseWriter, r *http.Request, status int, fn func(*agreement.Edit) (any, error)) bool {
 	var out any
 	a, err := s.cfg.Store.UpdateAgreement(r.Context(), r.PathValue("id"), func(ed *agreement.Edit) error {
 		if !ed.Agreement.Editable() {
@@ -141,12 +142,13 @@ func (s *Server) editDraft(w http.ResponseWriter, r *http.Request, status int, f
 	})
 	if err != nil {
 		s.fail(w, r, err)
-		return
+		return false
 	}
 	if out == nil {
 		out = agreementViewOf(a)
 	}
 	writeJSON(w, status, out)
+	return true
 }
 
 func notDraft(a *agreement.Agreement) error {

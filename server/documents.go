@@ -180,7 +180,7 @@ func cleanFilename(name, lang string) string {
 func (s *Server) handleDeleteDocument(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("docID")
 	var key string
-	s.editDraft(w, r, http.StatusOK, func(ed *agreement.Edit) (any, error) {
+	saved := s.editDraft(w, r, http.StatusOK, func(ed *agreement.Edit) (any, error) {
 		a := ed.Agreement
 		i := indexOf(a.Documents, func(d agreement.Document) bool { return d.ID == id })
 		if i < 0 {
@@ -191,7 +191,7 @@ func (s *Server) handleDeleteDocument(w http.ResponseWriter, r *http.Request) {
 		a.Documents = append(a.Documents[:i], a.Documents[i+1:]...)
 		return nil, nil
 	})
-	if key != "" {
+	if saved {
 		s.deleteObject(key)
 	}
 }

@@ -157,6 +157,13 @@ func TestLifecycleScenario(t *testing.T) {
 	}
 
 	checkAuditChain(e, m.id, tok)
+	e.hub.mu.Lock()
+	got := e.hub.broadcasts
+	e.hub.mu.Unlock()
+	want := []string{m.id + ":{state scheduled}", m.id + ":{state live}", m.id + ":{state signing}"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("hub broadcasts = %v, want %v", got, want)
+	}
 }
 
 func checkAuditChain(e *env, id, tok string) {

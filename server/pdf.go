@@ -61,6 +61,11 @@ func (p *pdfChecker) fetch(ctx context.Context, store blob.Store, key, want stri
 		return nil, fmt.Errorf("read back %s: %w", key, err)
 	}
 	defer rc.Close()
+	if p.tempDir != "" {
+		if err := os.MkdirAll(p.tempDir, 0o700); err != nil {
+			return nil, fmt.Errorf("check pdf: %w", err)
+		}
+	}
 	f, err := os.CreateTemp(p.tempDir, "signroom-pdf-*")
 	if err != nil {
 		return nil, fmt.Errorf("check pdf: %w", err)
