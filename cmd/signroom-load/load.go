@@ -98,12 +98,14 @@ func runMode(ctx context.Context, o options, mode string, rooms int) (result, er
 	defer ch.stop()
 	base := "ws" + strings.TrimPrefix(ch.url, "http")
 	l := &load{opts: o, url: func(room string) string { return base + "/api/agreements/" + room + "/ceremony/ws" }}
-	res, err := l.run(ctx, rooms, ch.cmd.Process.Pid)
+	res, err := l.run(ctx, generatedRooms(o, rooms), ch.cmd.Process.Pid)
 	res.mode, res.rooms = mode, rooms
 	return res, err
 }
 
-func (l *load) run(ctx context.Context, rooms, serverPID int) (result, error) {
+// run connects the rooms, waits for every subscriber track to flow and
+// measures. serverPID 0 skips the CPU measurement.
+func (l *load) run(ctx context.Context, specs []roomSpec, serverPID int) (result, error) {
 	api, err := rtcapi.New(rtcapi.Options{LoopbackOnly: true, Client: true})
 	if err != nil {
 		return result{}, err
@@ -112,10 +114,13 @@ func (l *load) run(ctx context.Context, rooms, serverPID int) (result, error) {
 	defer l.close()
 	mctx, cancel := context.WithCancel(context.Background())
 	l.stop = cancel
-	if err := l.connect(ctx, mctx, rooms); err != nil {
+	if err := l.connect(ctx, mctx, specs); err != nil {
 		return result{}, err
 	}
-	want := int64(rooms * l.opts.publishers * l.opts.subscribers * 2)
+	var want int64
+	for _, s := range specs {
+		want += int64(len(s.publishers) * len(s.subscribers) * 2)
+	}
 	deadline := time.Now().Add(30 * time.Second)
 	for l.tracks.Load() < want {
 		if time.Now().After(deadline) {
@@ -139,6 +144,9 @@ func (l *load) measure(serverPID int) (result, error) {
 	start := time.Now()
 	time.Sleep(l.opts.duration)
 	cpu1, err := cpuSeconds(serverPID)
+	if serverPID == 0 {
+		cpu0, cpu1 = 0, 0
+	}
 	elapsed := time.Since(start).Seconds()
 	l.measuring.Store(false)
 	if err != nil {
@@ -156,19 +164,40 @@ func (l *load) measure(serverPID int) (result, error) {
 	return r, nil
 }
 
-func (l *load) connect(ctx, mctx context.Context, rooms int) error {
-	for r := range rooms {
-		room := fmt.Sprintf("load-%d", r)
-		for s := range l.opts.subscribers {
-			c, err := client.Dial(ctx, l.url(room), fmt.Sprintf("%s|sub-%d|subscriber", room, s),
-				client.Options{API: l.api.API, OnTrack: l.onTrack})
+// roomSpec is one room's invitation tokens.
+type roomSpec struct {
+	id          string
+	publishers  []string
+	subscribers []string
+}
+
+// generatedRooms builds tokens for the child server's token admitter.
+func generatedRooms(o options, rooms int) []roomSpec {
+	specs := make([]roomSpec, rooms)
+	for r := range specs {
+		id := fmt.Sprintf("load-%d", r)
+		specs[r].id = id
+		for p := range o.publishers {
+			specs[r].publishers = append(specs[r].publishers, fmt.Sprintf("%s|pub-%d|publisher", id, p))
+		}
+		for s := range o.subscribers {
+			specs[r].subscribers = append(specs[r].subscribers, fmt.Sprintf("%s|sub-%d|subscriber", id, s))
+		}
+	}
+	return specs
+}
+
+func (l *load) connect(ctx, mctx context.Context, specs []roomSpec) error {
+	for _, spec := range specs {
+		for i, tok := range spec.subscribers {
+			c, err := client.Dial(ctx, l.url(spec.id), tok, client.Options{API: l.api.API, OnTrack: l.onTrack})
 			if err != nil {
-				return fmt.Errorf("subscriber %s/%d: %w", room, s, err)
+				return fmt.Errorf("subscriber %s/%d: %w", spec.id, i, err)
 			}
 			l.subs = append(l.subs, c)
 		}
-		for p := range l.opts.publishers {
-			if err := l.publish(ctx, mctx, room, p); err != nil {
+		for i, tok := range spec.publishers {
+			if err := l.publish(ctx, mctx, spec.id, i, tok); err != nil {
 				return err
 			}
 		}
@@ -176,12 +205,12 @@ func (l *load) connect(ctx, mctx context.Context, rooms int) error {
 	return nil
 }
 
-func (l *load) publish(ctx, mctx context.Context, room string, p int) error {
+func (l *load) publish(ctx, mctx context.Context, room string, p int, token string) error {
 	src, err := client.NewSource(fmt.Sprintf("%s-pub-%d", room, p))
 	if err != nil {
 		return err
 	}
-	c, err := client.Dial(ctx, l.url(room), fmt.Sprintf("%s|pub-%d|publisher", room, p), client.Options{
+	c, err := client.Dial(ctx, l.url(room), token, client.Options{
 		API: l.api.API, OnPublisherRTCP: func(_ string, pkts []rtcp.Packet) {
 			for _, x := range pkts {
 				if _, ok := x.(*rtcp.PictureLossIndication); ok {

@@ -11,6 +11,9 @@
 //
 // Output: the results table (Markdown) on stdout; progress and errors on
 // stderr. Exit status 1 on any failure, 2 on bad flags.
+//
+// With -url and -tokens it measures an already running server (for example
+// a deployed signroom with real invitations) instead; no baseline then.
 package main
 
 import (
@@ -54,6 +57,9 @@ func main() {
 	modes := flag.String("modes", "signroom,baseline", "servers to measure")
 	maxLoss := flag.Float64("max-loss", 0.01, "stop the sweep after a room count whose Signroom loss exceeds this")
 	profileDir := flag.String("profile-dir", "", "write each server's CPU profile to this directory")
+	url := flag.String("url", "", "measure a running server instead: ws(s)://host/api/agreements/{id}/ceremony/ws")
+	tokens := flag.String("tokens", "", "with -url: file of \"room publisher|subscriber token\" lines")
+	serverPID := flag.Int("server-pid", 0, "with -url: process id of the server, to read its CPU time")
 	flag.Parse()
 	if *serve != "" {
 		if err := serveChild(*serve, *cpuProfile); err != nil {
@@ -71,6 +77,17 @@ func main() {
 			os.Exit(2)
 		}
 		o.rooms = append(o.rooms, n)
+	}
+	if *url != "" {
+		if *tokens == "" {
+			fmt.Fprintln(os.Stderr, "-url needs -tokens")
+			os.Exit(2)
+		}
+		if err := runRemote(context.Background(), o, *url, *tokens, *serverPID); err != nil {
+			fmt.Fprintln(os.Stderr, "signroom-load:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if err := sweep(context.Background(), o); err != nil {
 		fmt.Fprintln(os.Stderr, "signroom-load:", err)

@@ -55,6 +55,9 @@ func (h *histogram) quantile(q float64) time.Duration {
 
 // cpuSeconds reads a process's user+system CPU time from /proc (Linux).
 func cpuSeconds(pid int) (float64, error) {
+	if pid == 0 {
+		return 0, nil
+	}
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return 0, fmt.Errorf("read process stat: %w", err)
