@@ -21,18 +21,23 @@ import (
 )
 
 // pdfcpuConfigOnce turns off pdfcpu's habit of writing a configuration file into the user's
-// config directory the first time a configuration is made. model.ConfigPath is pdfcpu's
-// package variable, not ours; it is set once before any use.
+// config directory the first time a configuration is made (api.DisableConfigDir sets a
+// pdfcpu package variable; it is done once, before any use).
 var pdfcpuConfigOnce sync.Once
+
+// maxParallelParses bounds how many PDFs are parsed at once: pdfcpu holds a file's streams
+// in memory while parsing, so peak memory is about this many times the upload limit.
+const maxParallelParses = 2
 
 // pdfChecker parses stored PDFs with pdfcpu to refuse broken and encrypted files.
 type pdfChecker struct {
 	tempDir string
+	slots   chan struct{}
 }
 
 func newPDFChecker(tempDir string) *pdfChecker {
-	pdfcpuConfigOnce.Do(func() { model.ConfigPath = "disable" })
-	return &pdfChecker{tempDir: tempDir}
+	pdfcpuConfigOnce.Do(api.DisableConfigDir)
+	return &pdfChecker{tempDir: tempDir, slots: make(chan struct{}, maxParallelParses)}
 }
 
 // errPDF is a PDF refused for its content; the message says why.
@@ -52,6 +57,12 @@ func (p *pdfChecker) check(ctx context.Context, store blob.Store, key string, in
 		f.Close()
 		os.Remove(f.Name())
 	}()
+	select {
+	case p.slots <- struct{}{}:
+		defer func() { <-p.slots }()
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
 	return parsePDF(f)
 }
 
