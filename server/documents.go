@@ -208,6 +208,9 @@ func (s *Server) serveDocument(w http.ResponseWriter, r *http.Request, a *agreem
 		return
 	}
 	d := a.Documents[i]
+	if r.Header.Get("Range") == "" && r.Method == http.MethodGet {
+		s.recordDownload(r, a.ID, d)
+	}
 	h := w.Header()
 	h.Set("Content-Type", "application/pdf")
 	h.Set("ETag", `"`+d.SHA256+`"`)
@@ -216,6 +219,16 @@ func (s *Server) serveDocument(w http.ResponseWriter, r *http.Request, a *agreem
 	rs := &rangeSeeker{ctx: r.Context(), store: s.cfg.Blobs, key: d.ObjectKey, size: d.Size}
 	defer rs.Close()
 	http.ServeContent(w, r, "", d.CreatedAt, rs)
+}
+
+// recordDownload appends a document.downloaded event for a whole-file download. Ranged
+// reads (a viewer paging through the file) are not recorded one by one.
+func (s *Server) recordDownload(r *http.Request, agreementID string, d agreement.Document) {
+	_, err := s.cfg.Store.AppendAudit(r.Context(), agreementID, agreement.AuditEntry{Type: "document.downloaded",
+		Actor: callerFrom(r.Context()).actor(), Data: map[string]any{"document": d.ID, "sha256": d.SHA256}})
+	if err != nil {
+		s.log.Error("audit download", "agreement", agreementID, "err", err)
+	}
 }
 
 // rangeSeeker is an io.ReadSeeker over a stored object that opens a ranged read at the

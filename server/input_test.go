@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/signroom/signroom/agreement"
@@ -238,5 +239,37 @@ func TestMultipartUploadAndDownload(t *testing.T) {
 	e.must(e.do("DELETE", "/api/agreements/"+f.id+"/documents/"+r.str("id"), e.tokens["owner"], nil), http.StatusOK)
 	if got := e.blobs.count(); got != n-1 {
 		t.Fatalf("blob count after delete = %d, want %d", got, n-1)
+	}
+}
+
+func TestConcurrentUploadsOfOneLanguage(t *testing.T) {
+	e := newEnv(t)
+	f := draftAgreement(e)
+	blobsBefore := e.blobs.count()
+	const n = 4
+	statuses := make(chan int, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses <- e.do("POST", "/api/agreements/"+f.id+"/documents?language=en", e.tokens["owner"], makePDF(1, "en")).status
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	created := 0
+	for s := range statuses {
+		switch s {
+		case http.StatusCreated:
+			created++
+		case http.StatusConflict:
+		default:
+			t.Fatalf("status %d, want 201 or 409", s)
+		}
+	}
+	a, _ := e.db.Agreement(context.Background(), f.id)
+	if created != 1 || len(a.Documents) != 2 || e.blobs.count() != blobsBefore+1 {
+		t.Fatalf("created %d, documents %d, blobs %d; want 1, 2 (ko, en), %d", created, len(a.Documents), e.blobs.count(), blobsBefore+1)
 	}
 }

@@ -129,6 +129,11 @@ func TestLifecycleScenario(t *testing.T) {
 	if string(d.raw) != "%PDF-" {
 		t.Fatalf("ranged download = %q, want %%PDF-", d.raw)
 	}
+	e.must(e.do("GET", "/api/join/documents/"+m.documents[1], tokens[signer], nil), http.StatusOK)
+	evs, _ := e.db.AuditEvents(context.Background(), m.id)
+	if last := evs[len(evs)-1]; last.Type != "document.downloaded" || last.Actor != "participant:"+signer {
+		t.Fatalf("last audit event = %s by %s, want document.downloaded by the signatory", last.Type, last.Actor)
+	}
 
 	// Invitations listed without tokens; revoke, then the old token is refused.
 	l := e.must(e.do("GET", base+"/invitations", tok, nil), http.StatusOK)
@@ -198,7 +203,7 @@ func checkAuditChain(e *env, id, tok string) {
 		e.t.Fatalf("stored events = %d (%v), API showed %d", len(stored), err, len(out.Events))
 	}
 	for _, ev := range out.Events {
-		if ev.Actor != "user:"+e.users["owner"].ID {
+		if ev.Type != "document.downloaded" && ev.Actor != "user:"+e.users["owner"].ID {
 			e.t.Fatalf("event %d %s actor = %s, want the owner", ev.Seq, ev.Type, ev.Actor)
 		}
 	}

@@ -43,6 +43,7 @@ type Store interface {
 	Invitation(ctx context.Context, jti string) (agreement.Invitation, error)
 	RevokeToken(ctx context.Context, jti string, expiresAt time.Time) error
 	AuditEvents(ctx context.Context, agreementID string) ([]signatures.Event, error)
+	AppendAudit(ctx context.Context, agreementID string, e agreement.AuditEntry) (signatures.Event, error)
 }
 
 // Ceremony is the live ceremony hub, told about state changes and revoked invitations so it
