@@ -22,6 +22,8 @@ type ceremony struct {
 	sealedPDF []byte
 	files     []File
 	keys      []*ecdsa.PrivateKey
+	docs      []DocumentPDF
+	page      SignaturePage
 }
 
 var partyNames = []struct{ ko, latin string }{
@@ -67,7 +69,7 @@ func newCeremony(tb testing.TB, sealer *Sealer, n, pages int) *ceremony {
 	}
 	m.SealedPDF = NewFileRef(PathSealedPDF, c.sealedPDF)
 	c.event(tb, "agreement.sealed", "system", map[string]any{"sealed_pdf_sha256": m.SealedPDF.SHA256})
-	c.manifest = m
+	c.manifest, c.docs, c.page = m, docs, page
 	return c
 }
 

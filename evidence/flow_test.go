@@ -66,7 +66,7 @@ func TestSignaturesVerifyWithGenericJWT(t *testing.T) {
 		t.Fatal(err)
 	}
 	var manifest struct {
-		Documents []struct{ ID, SHA256 string }
+		Documents  []struct{ ID, SHA256 string }
 		Signatures []struct {
 			ParticipantID string `json:"participant_id"`
 			JWS           string

@@ -1,0 +1,36 @@
+package evidence
+
+import (
+	"bytes"
+	"context"
+	"testing"
+)
+
+// BenchmarkSeal seals an agreement with two 30-page documents and six
+// signatures: the sealed PDF, the signed manifest and the bundle.
+func BenchmarkSeal(b *testing.B) {
+	c := newCeremony(b, testSealer, 6, 30)
+	ctx := context.Background()
+	b.ResetTimer()
+	for b.Loop() {
+		pdf, err := SealPDF(ctx, c.docs, c.page, testSealer)
+		if err != nil {
+			b.Fatal(err)
+		}
+		c.sealedPDF = pdf
+		c.manifest.SealedPDF = NewFileRef(PathSealedPDF, pdf)
+		b.SetBytes(int64(len(c.bundle(b))))
+	}
+}
+
+// BenchmarkVerify verifies the bundle of the same agreement.
+func BenchmarkVerify(b *testing.B) {
+	bundle := newCeremony(b, testSealer, 6, 30).bundle(b)
+	b.SetBytes(int64(len(bundle)))
+	b.ResetTimer()
+	for b.Loop() {
+		if rep := Verify(context.Background(), bytes.NewReader(bundle), int64(len(bundle))); !rep.OK() {
+			b.Fatalf("verify failed: %+v", rep.Failed())
+		}
+	}
+}
