@@ -15,9 +15,6 @@ const (
 	MaxRetentionDays     = 36500
 )
 
-// localized is the validation rule for text in several languages.
-const localizedRule = "dive,keys,bcp47_language_tag,endkeys,required,max=2000"
-
 type agreementRequest struct {
 	Title         map[string]string `json:"title" validate:"required,min=1,max=20,dive,keys,bcp47_language_tag,endkeys,required,max=300"`
 	Description   map[string]string `json:"description" validate:"max=20,dive,keys,bcp47_language_tag,endkeys,required,max=5000"`

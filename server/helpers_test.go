@@ -39,16 +39,15 @@ func testKey(seed byte) ed25519.PrivateKey {
 
 // env is a running test server over a real SQLite file and an in-memory blob store.
 type env struct {
-	t       *testing.T
-	db      *sqlite.DB
-	blobs   *memBlobs
-	keys    *auth.KeyRing
-	issuer  *auth.Issuer
-	srv     *httptest.Server
-	hub     *fakeHub
-	users   map[string]agreement.User // by name: admin, owner, other, legal, archivist
-	tokens  map[string]string         // staff tokens by user name
-	maxBody int64
+	t      *testing.T
+	db     *sqlite.DB
+	blobs  *memBlobs
+	keys   *auth.KeyRing
+	issuer *auth.Issuer
+	srv    *httptest.Server
+	hub    *fakeHub
+	users  map[string]agreement.User // by name: admin, owner, other, legal, archivist
+	tokens map[string]string         // staff tokens by user name
 }
 
 type envOption func(*Config)

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/signroom/signroom/agreement"
@@ -35,7 +36,8 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	addr := clientAddr(r)
-	if ok, wait := s.cfg.Limiter.Allow(req.Username, addr); !ok {
+	account := strings.ToLower(req.Username) // usernames match case-insensitively; so do their limits
+	if ok, wait := s.cfg.Limiter.Allow(account, addr); !ok {
 		secs := int(wait.Round(time.Second) / time.Second)
 		w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
 		s.fail(w, r, &apiError{Status: http.StatusTooManyRequests, Code: "too_many_attempts",
@@ -45,13 +47,13 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	u, err := s.checkLogin(r, req)
 	if err != nil {
 		if errors.Is(err, errBadLogin) {
-			s.cfg.Limiter.Failure(req.Username, addr)
+			s.cfg.Limiter.Failure(account, addr)
 			s.log.Info("login refused", "remote", addr)
 		}
 		s.fail(w, r, err)
 		return
 	}
-	s.cfg.Limiter.Success(req.Username, addr)
+	s.cfg.Limiter.Success(account, addr)
 	tok, claims, err := s.cfg.Issuer.IssueStaff(u.ID, u.Roles, s.cfg.StaffTokenTTL)
 	if err != nil {
 		s.fail(w, r, err)
