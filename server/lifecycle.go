@@ -37,9 +37,12 @@ type transitionResponse struct {
 
 // stateEvent is what the ceremony hub is told after a transition.
 type stateEvent struct {
-	Type  string `json:"type"`
 	State string `json:"state"`
+	From  string `json:"from"`
 }
+
+// EventName is the event's name on the ceremony wire.
+func (stateEvent) EventName() string { return "agreement.state" }
 
 // handleSchedule freezes the documents and issues one invitation per participant. The tokens
 // are in this response only.
@@ -109,7 +112,7 @@ func (s *Server) transition(w http.ResponseWriter, r *http.Request, to agreement
 	}
 	s.log.Info("agreement transition", "agreement", a.ID, "from", from, "to", to)
 	if s.cfg.Ceremony != nil {
-		s.cfg.Ceremony.Broadcast(a.ID, stateEvent{Type: "state", State: string(a.State)})
+		s.cfg.Ceremony.Broadcast(a.ID, stateEvent{State: string(a.State), From: string(from)})
 	}
 	resp := transitionResponse{Agreement: agreementViewOf(a)}
 	if issued != nil {

@@ -165,7 +165,7 @@ func TestLifecycleScenario(t *testing.T) {
 	e.hub.mu.Lock()
 	got := e.hub.broadcasts
 	e.hub.mu.Unlock()
-	want := []string{m.id + ":{state scheduled}", m.id + ":{state live}", m.id + ":{state signing}"}
+	want := []string{m.id + ":{scheduled draft}", m.id + ":{live scheduled}", m.id + ":{signing live}"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("hub broadcasts = %v, want %v", got, want)
 	}
