@@ -273,3 +273,50 @@ func TestConcurrentUploadsOfOneLanguage(t *testing.T) {
 		t.Fatalf("created %d, documents %d, blobs %d; want 1, 2 (ko, en), %d", created, len(a.Documents), e.blobs.count(), blobsBefore+1)
 	}
 }
+
+func TestUnknownIDs(t *testing.T) {
+	e := newEnv(t)
+	f := draftAgreement(e)
+	owner := e.tokens["owner"]
+	base := "/api/agreements/" + f.id
+	party := `{"name":{"ko":"강원도"},"country":"KR"}`
+	venue := `{"name":{"en":"Hall"},"time_zone":"Asia/Seoul"}`
+	person := `{"name":"A","venue_id":"` + f.venue + `","role":"observer"}`
+	tests := []struct{ method, path, body string }{
+		{"GET", "/api/agreements/nope", ""},
+		{"PATCH", "/api/agreements/nope", `{}`},
+		{"POST", "/api/agreements/nope/schedule", ""},
+		{"PUT", base + "/parties/nope", party},
+		{"DELETE", base + "/parties/nope", ""},
+		{"PUT", base + "/venues/nope", venue},
+		{"DELETE", base + "/venues/nope", ""},
+		{"PUT", base + "/participants/nope", person},
+		{"DELETE", base + "/participants/nope", ""},
+		{"GET", base + "/documents/nope", ""},
+		{"DELETE", base + "/documents/nope", ""},
+		{"PATCH", "/api/users/nope", `{"disabled":true}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			token := owner
+			if strings.HasPrefix(tt.path, "/api/users/") {
+				token = e.tokens["admin"]
+			}
+			var body any
+			if tt.body != "" {
+				body = tt.body
+			}
+			before := e.snapshot(f.id)
+			r := e.do(tt.method, tt.path, token, body)
+			if r.status != http.StatusNotFound || r.errCode() != "not_found" || r.errMessage() == "" {
+				t.Fatalf("got %d %q %q, want 404 not_found with a message", r.status, r.errCode(), r.errMessage())
+			}
+			if after := e.snapshot(f.id); !reflect.DeepEqual(before, after) {
+				t.Fatalf("refused request changed the store")
+			}
+		})
+	}
+	// A party or venue still named by a participant cannot be deleted.
+	e.must(e.do("DELETE", base+"/parties/"+f.party, owner, nil), http.StatusConflict)
+	e.must(e.do("DELETE", base+"/venues/"+f.venue, owner, nil), http.StatusConflict)
+}
