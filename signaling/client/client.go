@@ -31,6 +31,8 @@ type Options struct {
 	// OnPublisherRTCP sees the RTCP the server sends about published tracks
 	// (PLI, NACK, reports).
 	OnPublisherRTCP func(trackID string, pkts []rtcp.Packet)
+	// OnServerCandidate sees every candidate the server sends.
+	OnServerCandidate func(target string, c protocol.Candidate)
 }
 
 // Client is one signaling session with its two peer connections.
@@ -41,6 +43,7 @@ type Client struct {
 	events  chan protocol.ServerMessage
 	answers chan string
 	onRTCP  func(string, []rtcp.Packet)
+	onCand  func(string, protocol.Candidate)
 
 	sigMu sync.Mutex // orders descriptions before their candidates
 	wmu   sync.Mutex // one websocket writer at a time
@@ -66,7 +69,7 @@ func Dial(ctx context.Context, url, token string, opts Options) (*Client, error)
 	}
 	conn.SetReadLimit(1 << 20)
 	c := &Client{conn: conn, api: opts.API, events: make(chan protocol.ServerMessage, opts.EventBuffer),
-		answers: make(chan string, 1), onRTCP: opts.OnPublisherRTCP, queue: map[string][]webrtc.ICECandidateInit{}}
+		answers: make(chan string, 1), onRTCP: opts.OnPublisherRTCP, onCand: opts.OnServerCandidate, queue: map[string][]webrtc.ICECandidateInit{}}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	if err := c.join(ctx, token); err != nil {
 		c.cancel()

@@ -119,6 +119,9 @@ func (c *Client) onCandidate(m protocol.ServerMessage) {
 	if m.Candidate == nil {
 		return
 	}
+	if c.onCand != nil {
+		c.onCand(m.Target, *m.Candidate)
+	}
 	init := webrtc.ICECandidateInit{Candidate: m.Candidate.Candidate, SDPMid: m.Candidate.SDPMid,
 		SDPMLineIndex: m.Candidate.SDPMLineIndex, UsernameFragment: m.Candidate.UsernameFragment}
 	c.mu.Lock()

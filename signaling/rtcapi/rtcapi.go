@@ -32,6 +32,8 @@ type Options struct {
 	// per peer connection. Two muxed ends could not tell apart the several
 	// connections between the same pair of addresses.
 	Client bool
+	// NetworkTypes restricts a client API's candidates (default UDP4, UDP6).
+	NetworkTypes []webrtc.NetworkType
 }
 
 // API is a configured Pion API with the sockets it owns.
@@ -123,7 +125,11 @@ func (a *API) settingEngine(opts Options) (webrtc.SettingEngine, error) {
 		se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	}
 	if opts.Client {
-		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
+		types := opts.NetworkTypes
+		if len(types) == 0 {
+			types = []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6}
+		}
+		se.SetNetworkTypes(types)
 		return se, nil
 	}
 	udp, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.ParseIP(host), Port: opts.ICEUDPPort})
