@@ -126,7 +126,7 @@ func (s *Server) invite(r *http.Request, ed *agreement.Edit, p agreement.Partici
 	g := agreement.GrantsFor(p.Role)
 	claims := auth.JoinClaims{Participant: p.ID, Agreement: ed.Agreement.ID, Role: string(p.Role),
 		Grants: auth.Grants{Publish: g.Publish, Subscribe: g.Subscribe, Sign: g.Sign, Host: g.Host}}
-	tok, c, err := s.cfg.Issuer.IssueJoin(claims, s.cfg.Now().Add(s.cfg.InvitationTTL))
+	tok, c, err := s.cfg.Issuer.IssueJoin(claims, s.invitationExpiry(ed.Agreement))
 	if err != nil {
 		return invitationView{}, err
 	}
@@ -136,6 +136,16 @@ func (s *Server) invite(r *http.Request, ed *agreement.Edit, p agreement.Partici
 	ed.Record("invitation.issued", callerFrom(r.Context()).actor(), map[string]any{"participant": p.ID,
 		"role": p.Role, "token_id": inv.JTI, "expires_at": inv.ExpiresAt})
 	return invitationViewOf(inv, tok), nil
+}
+
+// invitationExpiry is InvitationTTL from now, or two days after the planned ceremony when
+// that is later, so that invitations sent well ahead still work on the day.
+func (s *Server) invitationExpiry(a *agreement.Agreement) time.Time {
+	exp := s.cfg.Now().Add(s.cfg.InvitationTTL)
+	if late := a.ScheduledAt.Add(48 * time.Hour); !a.ScheduledAt.IsZero() && late.After(exp) {
+		exp = late
+	}
+	return exp
 }
 
 func (s *Server) tellRevoked(agreementID string, jtis []string) {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/signroom/signroom/signatures"
 )
@@ -239,5 +240,19 @@ func TestScheduleRefusesIncomplete(t *testing.T) {
 	}
 	if n, _ := e.db.Invitations(context.Background(), m.id); len(n) != 0 {
 		t.Fatalf("refused schedule left %d invitations", len(n))
+	}
+}
+
+func TestInvitationsOutliveAFarCeremony(t *testing.T) {
+	e := newEnv(t)
+	f := draftAgreement(e)
+	day := time.Now().Add(90 * 24 * time.Hour).UTC().Truncate(time.Second)
+	e.must(e.do("PATCH", "/api/agreements/"+f.id, e.tokens["owner"], map[string]any{"scheduled_at": day}), http.StatusOK)
+	r := e.must(e.do("POST", "/api/agreements/"+f.id+"/schedule", e.tokens["owner"], nil), http.StatusOK)
+	for _, v := range r.body["invitations"].([]any) {
+		exp, err := time.Parse(time.RFC3339, v.(map[string]any)["expires_at"].(string))
+		if err != nil || !exp.Equal(day.Add(48*time.Hour)) {
+			t.Fatalf("invitation expires %v (%v), want two days after the ceremony %v", exp, err, day)
+		}
 	}
 }

@@ -2,6 +2,17 @@
 // request logs, panics, metrics, security headers and token checks, request validation at the
 // edge, one mapping from domain errors to status codes and JSON bodies, and the OpenAPI
 // document that describes every route (openapi.yaml, served at /api/openapi.yaml).
+//
+// # Access
+//
+// Every route is in one route table (routes.go) with the access it needs. Staff send an
+// access token (aud signroom-api); the account is then loaded, so a disabled account or a
+// removed role takes effect at once, whatever the token says. Organizers manage their own
+// agreements, legal staff read every agreement, archivists read sealed ones, admins manage
+// accounts and nothing else unless they hold another role. Invitation holders send their
+// invitation token (aud signroom-join) to the /api/join routes only, and reach only the
+// agreement the token names; an invitation the store does not know, or has revoked, is
+// refused. Refusals are 401 (no or bad token, with the reason) or 403 (no right).
 package server
 
 import (
