@@ -35,6 +35,23 @@ type load struct {
 	wg        sync.WaitGroup
 	tracks    atomic.Int64 // subscriber tracks receiving media
 	measuring atomic.Bool
+	sources   []fanout
+}
+
+// fanout is a publisher's source and how many subscribers should get it.
+type fanout struct {
+	src  *client.Source
+	subs int
+}
+
+// expected returns the packets the subscribers should receive for what the
+// publishers have sent so far.
+func (l *load) expected() int64 {
+	var n int64
+	for _, f := range l.sources {
+		n += f.src.Sent() * int64(f.subs)
+	}
+	return n
 }
 
 // result is what one run measured.
@@ -45,6 +62,7 @@ type result struct {
 	p50, p99          time.Duration
 	cpu, cpuPerPacket float64 // seconds; microseconds per forwarded packet
 	received          int64
+	clientCPU         float64 // seconds used by this process (the clients)
 }
 
 // child is a server process started for one run.
@@ -135,14 +153,17 @@ func (l *load) run(ctx context.Context, specs []roomSpec, serverPID int) (result
 func (l *load) measure(serverPID int) (result, error) {
 	l.hist.reset()
 	l.recv.Store(0)
-	l.lost.Store(0)
 	l.measuring.Store(true)
 	cpu0, err := cpuSeconds(serverPID)
 	if err != nil {
 		return result{}, err
 	}
+	self0 := selfCPU()
+	exp0 := l.expected()
 	start := time.Now()
 	time.Sleep(l.opts.duration)
+	exp1 := l.expected()
+	self1 := selfCPU()
 	cpu1, err := cpuSeconds(serverPID)
 	if serverPID == 0 {
 		cpu0, cpu1 = 0, 0
@@ -152,11 +173,11 @@ func (l *load) measure(serverPID int) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	recv, lost := l.recv.Load(), l.lost.Load()
+	recv := l.recv.Load()
 	r := result{pps: float64(recv) / elapsed, p50: l.hist.quantile(0.5), p99: l.hist.quantile(0.99),
-		cpu: cpu1 - cpu0, received: recv}
-	if recv+lost > 0 {
-		r.loss = float64(lost) / float64(recv+lost)
+		cpu: cpu1 - cpu0, received: recv, clientCPU: self1 - self0}
+	if exp := exp1 - exp0; exp > 0 && exp > recv {
+		r.loss = float64(exp-recv) / float64(exp)
 	}
 	if recv > 0 {
 		r.cpuPerPacket = r.cpu / float64(recv) * 1e6
@@ -197,7 +218,7 @@ func (l *load) connect(ctx, mctx context.Context, specs []roomSpec) error {
 			l.subs = append(l.subs, c)
 		}
 		for i, tok := range spec.publishers {
-			if err := l.publish(ctx, mctx, spec.id, i, tok); err != nil {
+			if err := l.publish(ctx, mctx, spec.id, i, tok, len(spec.subscribers)); err != nil {
 				return err
 			}
 		}
@@ -205,7 +226,7 @@ func (l *load) connect(ctx, mctx context.Context, specs []roomSpec) error {
 	return nil
 }
 
-func (l *load) publish(ctx, mctx context.Context, room string, p int, token string) error {
+func (l *load) publish(ctx, mctx context.Context, room string, p int, token string, subs int) error {
 	src, err := client.NewSource(fmt.Sprintf("%s-pub-%d", room, p))
 	if err != nil {
 		return err
@@ -222,6 +243,7 @@ func (l *load) publish(ctx, mctx context.Context, room string, p int, token stri
 		return fmt.Errorf("publisher %s/%d: %w", room, p, err)
 	}
 	l.pubs = append(l.pubs, c)
+	l.sources = append(l.sources, fanout{src: src, subs: subs})
 	if _, err := c.Publish(ctx, nil, src.Audio, src.Video); err != nil {
 		return fmt.Errorf("publish %s/%d: %w", room, p, err)
 	}
@@ -238,7 +260,6 @@ func (l *load) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 	video := t.Kind() == webrtc.RTPCodecTypeVideo
 	buf := make([]byte, 1500)
 	var pkt rtp.Packet
-	var last uint16
 	first := true
 	for {
 		n, _, err := t.Read(buf)
@@ -252,13 +273,6 @@ func (l *load) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 		if first {
 			first = false
 			l.tracks.Add(1)
-		} else if l.measuring.Load() {
-			if gap := pkt.SequenceNumber - last; gap > 1 && gap < 0x8000 {
-				l.lost.Add(int64(gap - 1))
-			}
-		}
-		if d := pkt.SequenceNumber - last; first || d < 0x8000 {
-			last = pkt.SequenceNumber
 		}
 		if !l.measuring.Load() {
 			continue

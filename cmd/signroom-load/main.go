@@ -17,10 +17,12 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,6 +38,7 @@ type options struct {
 	modes       []string
 	maxLoss     float64
 	profileDir  string
+	repeat      int
 }
 
 func (o options) profileFor(mode string, rooms int) string {
@@ -56,6 +59,7 @@ func main() {
 	warmup := flag.Duration("warmup", 3*time.Second, "time between all tracks flowing and measuring")
 	modes := flag.String("modes", "signroom,baseline", "servers to measure")
 	maxLoss := flag.Float64("max-loss", 0.01, "stop the sweep after a room count whose Signroom loss exceeds this")
+	repeat := flag.Int("repeat", 1, "runs per server and room count; the median is reported")
 	profileDir := flag.String("profile-dir", "", "write each server's CPU profile to this directory")
 	url := flag.String("url", "", "measure a running server instead: ws(s)://host/api/agreements/{id}/ceremony/ws")
 	tokens := flag.String("tokens", "", "with -url: file of \"room publisher|subscriber token\" lines")
@@ -69,7 +73,7 @@ func main() {
 		return
 	}
 	o := options{publishers: *pubs, subscribers: *subs, bitrate: *bitrate, duration: *duration,
-		warmup: *warmup, modes: strings.Split(*modes, ","), maxLoss: *maxLoss, profileDir: *profileDir}
+		warmup: *warmup, modes: strings.Split(*modes, ","), maxLoss: *maxLoss, profileDir: *profileDir, repeat: max(1, *repeat)}
 	for _, f := range strings.Split(*rooms, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n <= 0 {
@@ -96,32 +100,40 @@ func main() {
 }
 
 func sweep(ctx context.Context, o options) error {
-	fmt.Printf("%d publishers × %d subscribers per room, video %d kbit/s + Opus, %v window\n\n",
-		o.publishers, o.subscribers, o.bitrate/1000, o.duration)
-	fmt.Println("| rooms | server | fwd pkt/s | loss % | delay p50 | delay p99 | server CPU s | CPU µs/pkt | ratio |")
-	fmt.Println("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Printf("%d publishers × %d subscribers per room, video %d kbit/s + Opus, %v window, median of %d runs per server\n\n",
+		o.publishers, o.subscribers, o.bitrate/1000, o.duration, o.repeat)
+	fmt.Println("| rooms | server | fwd pkt/s | loss % | delay p50 | delay p99 | server CPU % | clients CPU % | CPU µs/pkt | ratio |")
+	fmt.Println("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, n := range o.rooms {
-		var sr, bl *result
+		runs := map[string][]result{}
+		for i := range o.repeat {
+			for j := range o.modes {
+				mode := o.modes[j]
+				if i%2 == 1 { // alternate the order so drift in machine load hits both
+					mode = o.modes[len(o.modes)-1-j]
+				}
+				fmt.Fprintf(os.Stderr, "run %d/%d: %s with %d rooms\n", i+1, o.repeat, mode, n)
+				cctx, cancel := context.WithTimeout(ctx, o.duration+o.warmup+90*time.Second)
+				r, err := runMode(cctx, o, mode, n)
+				cancel()
+				if err != nil {
+					return fmt.Errorf("%s, %d rooms: %w", mode, n, err)
+				}
+				fmt.Fprintf(os.Stderr, "  %.0f pkt/s, loss %.2f%%, server CPU %.2f s (%.2f µs/pkt), clients CPU %.2f s\n",
+					r.pps, r.loss*100, r.cpu, r.cpuPerPacket, r.clientCPU)
+				runs[mode] = append(runs[mode], r)
+			}
+		}
+		sr, bl := median(runs["signroom"]), median(runs["baseline"])
 		for _, mode := range o.modes {
-			fmt.Fprintf(os.Stderr, "running %s with %d rooms\n", mode, n)
-			cctx, cancel := context.WithTimeout(ctx, o.duration+o.warmup+90*time.Second)
-			r, err := runMode(cctx, o, mode, n)
-			cancel()
-			if err != nil {
-				return fmt.Errorf("%s, %d rooms: %w", mode, n, err)
-			}
-			switch mode {
-			case "signroom":
-				sr = &r
-			case "baseline":
-				bl = &r
-			}
+			r := median(runs[mode])
 			ratio := ""
-			if sr != nil && bl != nil && mode == o.modes[len(o.modes)-1] && bl.cpuPerPacket > 0 {
+			if mode == o.modes[len(o.modes)-1] && sr != nil && bl != nil && bl.cpuPerPacket > 0 {
 				ratio = fmt.Sprintf("%.2f", sr.cpuPerPacket/bl.cpuPerPacket)
 			}
-			fmt.Printf("| %d | %s | %.0f | %.2f | %.2f ms | %.2f ms | %.2f | %.2f | %s |\n", n, mode, r.pps,
-				r.loss*100, ms(r.p50), ms(r.p99), r.cpu, r.cpuPerPacket, ratio)
+			fmt.Printf("| %d | %s | %.0f | %.2f | %.2f ms | %.2f ms | %.0f | %.0f | %.2f | %s |\n", n, mode, r.pps,
+				r.loss*100, ms(r.p50), ms(r.p99), r.cpu/o.duration.Seconds()*100,
+				r.clientCPU/o.duration.Seconds()*100, r.cpuPerPacket, ratio)
 		}
 		if sr != nil && sr.loss > o.maxLoss {
 			fmt.Fprintf(os.Stderr, "Signroom loss %.2f%% passed %.2f%% at %d rooms; stopping\n", sr.loss*100, o.maxLoss*100, n)
@@ -129,6 +141,16 @@ func sweep(ctx context.Context, o options) error {
 		}
 	}
 	return nil
+}
+
+// median returns the run with the median CPU per packet (nil for none).
+func median(rs []result) *result {
+	if len(rs) == 0 {
+		return nil
+	}
+	s := slices.Clone(rs)
+	slices.SortFunc(s, func(a, b result) int { return cmp.Compare(a.cpuPerPacket, b.cpuPerPacket) })
+	return &s[len(s)/2]
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -39,7 +39,11 @@ type Source struct {
 	levelExt     atomic.Uint32
 	level        atomic.Uint32
 	vseq, aseq   uint16
+	sent         atomic.Int64
 }
+
+// Sent returns how many packets the source has written.
+func (s *Source) Sent() int64 { return s.sent.Load() }
 
 // NewSource creates the two tracks; streamID groups them for lip sync.
 func NewSource(streamID string) (*Source, error) {
@@ -110,6 +114,7 @@ func (s *Source) sendAudio(now time.Time, payload []byte) {
 		_ = p.Header.SetExtension(ext, []byte{0x80 | uint8(s.level.Load())})
 	}
 	_ = s.Audio.WriteRTP(&p)
+	s.sent.Add(1)
 }
 
 func (s *Source) sendFrame(now time.Time, key bool, frameBytes int, buf []byte) {
@@ -133,6 +138,7 @@ func (s *Source) sendFrame(now time.Time, key bool, frameBytes int, buf []byte) 
 		p := rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: s.vseq, Timestamp: ts,
 			Marker: i == n-1}, Payload: b}
 		_ = s.Video.WriteRTP(&p)
+		s.sent.Add(1)
 	}
 }
 
