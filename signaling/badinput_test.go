@@ -91,6 +91,9 @@ loop:
 	if errs > 40 {
 		t.Errorf("the flood produced %d error messages, want a bounded number", errs)
 	}
+	if violations != 1 {
+		t.Errorf("flooder got %d protocol_violation byes, want 1 (disconnected)", violations)
+	}
 	before := viewer.count("speaker", "video")
 	other := h.mustJoin(ctx, "mou", "other", "signatory")
 	if err := other.publish(ctx, "o", media); err != nil {

@@ -28,7 +28,6 @@ type load struct {
 	api       *rtcapi.API
 	hist      histogram
 	recv      atomic.Int64 // packets received by subscribers in the window
-	lost      atomic.Int64 // gaps seen by subscribers in the window
 	subs      []*client.Client
 	pubs      []*client.Client
 	stop      context.CancelFunc
