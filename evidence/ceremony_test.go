@@ -7,6 +7,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"fmt"
+	"io"
 	"testing"
 	"time"
 
@@ -68,6 +69,18 @@ func newCeremony(tb testing.TB, sealer *Sealer, n, pages int) *ceremony {
 		tb.Fatal(err)
 	}
 	m.SealedPDF = NewFileRef(PathSealedPDF, c.sealedPDF)
+	for i := range min(n, 2) { // two recordings: one included (streamed), one by hash only
+		webm := bytes.Repeat([]byte{0x1a, 0x45, 0xdf, 0xa3, byte(i)}, 4000)
+		rec := Recording{ParticipantID: fmt.Sprintf("p-%d", i+1), Filename: "camera.webm", SHA256: sha256Hex(webm),
+			Size: int64(len(webm)), StartOffsetMS: int64(i * 1500)}
+		if i == 0 {
+			rec.Path = RecordingPath(rec.ParticipantID, rec.Filename)
+			c.files = append(c.files, File{Path: rec.Path, Open: func(context.Context) (io.ReadCloser, error) {
+				return io.NopCloser(bytes.NewReader(webm)), nil
+			}})
+		}
+		m.Recordings = append(m.Recordings, rec)
+	}
 	c.event(tb, "agreement.sealed", "system", map[string]any{"sealed_pdf_sha256": m.SealedPDF.SHA256})
 	c.manifest, c.docs, c.page = m, docs, page
 	return c

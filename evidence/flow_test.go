@@ -114,3 +114,31 @@ func TestSignaturesVerifyWithGenericJWT(t *testing.T) {
 		}
 	}
 }
+
+func TestRecordingsAndReportJSON(t *testing.T) {
+	c := newCeremony(t, testSealer, 2, 1)
+	rep := verifyBytes(c.bundle(t))
+	if !rep.OK() {
+		t.Fatalf("Verify failed: %+v", rep.Failed())
+	}
+	if got := countPrefix(rep, CheckRecording+": "); got != 2 {
+		t.Errorf("%d recording checks, want 2", got)
+	}
+	b, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back struct {
+		OK     bool
+		Kind   string
+		Checks []Check
+	}
+	if err := json.Unmarshal(b, &back); err != nil || !back.OK || back.Kind != "bundle" || len(back.Checks) != len(rep.Checks) {
+		t.Errorf("report JSON = %s (%v)", b, err)
+	}
+	path := RecordingPath("p-1", "camera.webm")
+	bad := rezip(t, c.bundle(t), func(f map[string][]byte) { f[path] = append(f[path], 0) }, true)
+	if rep := verifyBytes(bad); !failed(rep, CheckRecording+": p-1/camera.webm") {
+		t.Errorf("altered recording not reported: %+v", rep.Failed())
+	}
+}

@@ -61,7 +61,11 @@ type Venue struct {
 	TimeZone string `json:"time_zone"`
 }
 
-// Participant is a person or room taking part; Role is e.g. "signatory".
+// RoleSignatory is the participant role that must sign before sealing.
+const RoleSignatory = "signatory"
+
+// Participant is a person or room taking part; Role is RoleSignatory,
+// "host", "witness", "observer" or "venue".
 type Participant struct {
 	ID      string `json:"id"`
 	PartyID string `json:"party_id,omitempty"`

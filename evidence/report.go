@@ -3,6 +3,7 @@ package evidence
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 )
@@ -28,6 +29,15 @@ func (r Report) OK() bool {
 		}
 	}
 	return len(r.Checks) > 0
+}
+
+// MarshalJSON adds the overall verdict: {"kind","ok","checks"}.
+func (r Report) MarshalJSON() ([]byte, error) {
+	type plain Report
+	return json.Marshal(struct {
+		OK bool `json:"ok"`
+		plain
+	}{r.OK(), plain(r)})
 }
 
 // Failed returns the checks that did not pass.

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/signroom/signroom/signatures"
 )
@@ -168,6 +169,9 @@ func TestInsiderTampering(t *testing.T) {
 		{"signer signed another agreement", func(t *testing.T, c *ceremony) {
 			resign(t, c, 0, func(st *signatures.Statement) { st.AgreementID = "ag-other" })
 		}, []string{CheckBinding + ": p-1"}},
+		{"signature dated after sealing", func(t *testing.T, c *ceremony) {
+			c.manifest.SealedAt = ceremonyTime.Add(10*time.Minute + 30*time.Second)
+		}, []string{CheckBinding + ": p-2"}},
 		{"unsigned signatory", func(t *testing.T, c *ceremony) {
 			c.manifest.Signatures = c.manifest.Signatures[:1]
 		}, []string{"signatories complete"}},

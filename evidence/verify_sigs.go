@@ -30,7 +30,7 @@ func (v *bundleVerifier) signatures(m Manifest, chain map[string]bool) {
 	}
 	var unsigned []string
 	for _, p := range m.Participants {
-		if p.Role == "signatory" && !seen[p.ID] {
+		if p.Role == RoleSignatory && !seen[p.ID] {
 			unsigned = append(unsigned, "signatory "+p.ID+" has no signature")
 		}
 	}
@@ -83,6 +83,8 @@ func bindStatement(m Manifest, s Signature, st signatures.Statement, chain map[s
 		return fmt.Errorf("statement signer %q, participant %q", st.SignerName, p.Name)
 	case !st.SignedAt().Equal(s.SignedAt):
 		return fmt.Errorf("statement iat %s, manifest signed_at %s", st.SignedAt(), s.SignedAt)
+	case s.SignedAt.After(m.SealedAt):
+		return fmt.Errorf("signed at %s, after sealing at %s", s.SignedAt, m.SealedAt)
 	case chain == nil:
 		return errors.New("audit chain did not verify, chain head cannot be checked")
 	case !chain[st.ChainHead]:
