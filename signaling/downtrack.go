@@ -27,6 +27,7 @@ type downTrack struct {
 	skipping  bool
 	lastOut   uint16
 	seqOffset uint16
+	hdr       rtp.Header // reused: a fresh one per packet would escape to the heap
 }
 
 type binding struct {
@@ -94,14 +95,15 @@ func (d *downTrack) write(pkt *rtp.Packet, keyframe bool) bool {
 		d.seqOffset = pkt.SequenceNumber - (d.lastOut + 1)
 		d.skipping, d.started = false, true
 	}
-	hdr := pkt.Header
+	hdr := &d.hdr
+	*hdr = pkt.Header
 	hdr.Extension, hdr.Extensions, hdr.ExtensionProfile = false, nil, 0
 	hdr.SSRC, hdr.PayloadType = b.ssrc, b.pt
 	hdr.SequenceNumber = pkt.SequenceNumber - d.seqOffset
 	if diff := hdr.SequenceNumber - d.lastOut; diff < 0x8000 {
 		d.lastOut = hdr.SequenceNumber
 	}
-	_, err := b.w.WriteRTP(&hdr, pkt.Payload)
+	_, err := b.w.WriteRTP(hdr, pkt.Payload)
 	return err == nil
 }
 
