@@ -20,6 +20,7 @@ const usage = `Usage: signroom <command> [flags]
 
 Commands:
   serve     run the service (signroom serve --help lists every option)
+  verify    check an evidence bundle or sealed PDF offline
   user      add, list, disable or enable staff accounts
   keys      list, rotate or retire the token-signing keys
   version   print the version
@@ -47,6 +48,8 @@ func run(ctx context.Context, args []string, env func(string) string, stdin io.R
 	switch args[0] {
 	case "serve":
 		err = runServe(ctx, args[1:], env, stdout, stderr)
+	case "verify":
+		err = runVerify(ctx, args[1:], stdout, stderr)
 	case "user":
 		err = runUser(ctx, args[1:], env, stdin, stdout, stderr)
 	case "keys":
@@ -67,6 +70,8 @@ func exitCode(err error, stderr io.Writer) int {
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.Is(err, errVerifyFailed):
+		return 1 // the report on stdout names the failing checks
 	case errors.As(err, &ce):
 		fmt.Fprintln(stderr, "signroom:", err)
 		return 2

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -183,6 +184,9 @@ func (m *Main) Addr() string { return m.listener.Addr().String() }
 func (m *Main) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- m.HTTP.Serve(m.listener) }()
+	housekeeping := make(chan struct{})
+	go func() { defer close(housekeeping); m.housekeep(ctx, time.Hour) }()
+	defer func() { <-housekeeping }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -201,6 +205,25 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// housekeep prunes expired entries of the token revocation list every interval until ctx ends.
+func (m *Main) housekeep(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		n, err := m.DB.PruneRevoked(ctx, time.Now())
+		if err != nil && ctx.Err() == nil {
+			m.Logger.Warn("prune revoked tokens", "err", err)
+		} else if n > 0 {
+			m.Logger.Info("pruned expired revocations", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Close releases everything Open acquired, in reverse order.
