@@ -52,8 +52,9 @@ func pdfConfig() *model.Configuration {
 }
 
 // PageCount returns the number of pages of a PDF.
-func PageCount(pdfBytes []byte) (int, error) {
-	n, err := api.PageCount(bytes.NewReader(pdfBytes), pdfConfig())
+func PageCount(pdfBytes []byte) (n int, err error) {
+	defer recoverPDF(&err)
+	n, err = api.PageCount(bytes.NewReader(pdfBytes), pdfConfig())
 	if err != nil {
 		return 0, fmt.Errorf("%w: page count: %v", ErrPDF, err)
 	}
@@ -87,17 +88,35 @@ func SealPDF(ctx context.Context, docs []DocumentPDF, page SignaturePage, s *Sea
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var merged bytes.Buffer
-	if err := api.MergeRaw(inputs, &merged, false, pdfConfig()); err != nil {
-		return nil, fmt.Errorf("seal pdf: %w: merge: %v", ErrPDF, err)
+	merged, err := merge(inputs)
+	if err != nil {
+		return nil, fmt.Errorf("seal pdf: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return signPDF(merged.Bytes(), s, page.SealedAt)
+	return signPDF(merged, s, page.SealedAt)
 }
 
-func signPDF(in []byte, s *Sealer, at time.Time) ([]byte, error) {
+func merge(inputs []io.ReadSeeker) (_ []byte, err error) {
+	defer recoverPDF(&err)
+	var merged bytes.Buffer
+	if err := api.MergeRaw(inputs, &merged, false, pdfConfig()); err != nil {
+		return nil, fmt.Errorf("%w: merge: %v", ErrPDF, err)
+	}
+	return merged.Bytes(), nil
+}
+
+// recoverPDF turns a panic inside a PDF library, which malformed uploads
+// can provoke, into an ErrPDF error instead of a crashed server.
+func recoverPDF(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%w: malformed PDF (%v)", ErrPDF, r)
+	}
+}
+
+func signPDF(in []byte, s *Sealer, at time.Time) (_ []byte, err error) {
+	defer recoverPDF(&err)
 	rdr, err := pdf.NewReader(bytes.NewReader(in), int64(len(in)))
 	if err != nil {
 		return nil, fmt.Errorf("seal pdf: %w: read merged: %v", ErrPDF, err)
