@@ -30,16 +30,37 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.rooms, m.participants, m.tracks, m.packets,
-		m.bytes, m.nacks, m.plis, m.loss} {
-		if err := reg.Register(c); err != nil {
-			var are prometheus.AlreadyRegisteredError
-			if !errors.As(err, &are) {
-				return nil, err
-			}
+	// A second hub on the same registry (tests, restarts) shares the
+	// collectors already registered.
+	var err error
+	for _, c := range []*prometheus.Gauge{&m.rooms, &m.participants, &m.tracks} {
+		if *c, err = register(reg, *c); err != nil {
+			return nil, err
 		}
 	}
+	for _, c := range []*prometheus.Counter{&m.packets, &m.bytes, &m.nacks, &m.plis} {
+		if *c, err = register(reg, *c); err != nil {
+			return nil, err
+		}
+	}
+	if m.loss, err = register(reg, m.loss); err != nil {
+		return nil, err
+	}
 	return m, nil
+}
+
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
+	err := reg.Register(c)
+	var are prometheus.AlreadyRegisteredError
+	switch {
+	case err == nil:
+		return c, nil
+	case errors.As(err, &are):
+		if existing, ok := are.ExistingCollector.(C); ok {
+			return existing, nil
+		}
+	}
+	return c, err
 }
 
 func gauge(name, help string) prometheus.Gauge {
