@@ -41,7 +41,8 @@ type Sealer struct {
 
 // LoadOrCreateSealer loads seal-key.pem and seal-cert.pem from dir, or, if
 // neither exists, generates an ECDSA P-256 key and a self-signed certificate
-// (digitalSignature, valid 10 years) and writes them there (key mode 0600).
+// (digitalSignature, valid 10 years) and writes them there (key mode 0600),
+// creating dir (mode 0700) if needed. One of the two files alone is an error.
 func LoadOrCreateSealer(dir, commonName string) (*Sealer, error) {
 	keyPath, certPath := filepath.Join(dir, SealKeyFile), filepath.Join(dir, SealCertFile)
 	keyPEM, errK := os.ReadFile(keyPath)
@@ -51,6 +52,9 @@ func LoadOrCreateSealer(dir, commonName string) (*Sealer, error) {
 	}
 	if !errors.Is(errK, os.ErrNotExist) || !errors.Is(errC, os.ErrNotExist) {
 		return nil, fmt.Errorf("load sealer from %s: %w: need both %s and %s", dir, ErrSealer, SealKeyFile, SealCertFile)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create sealer: %w", err)
 	}
 	s, err := NewSelfSignedSealer(commonName, time.Now())
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 )
 
 func TestLoadOrCreateSealer(t *testing.T) {
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "keys")
 	s1, err := LoadOrCreateSealer(dir, "Signroom seal")
 	if err != nil {
 		t.Fatal(err)
