@@ -25,7 +25,7 @@ func startMain(t *testing.T, extra ...string) (*Main, string) {
 	if err != nil {
 		t.Fatalf("parseServeConfig: %v", err)
 	}
-	m := &Main{Config: cfg, Logger: newLogger(cfg, io.Discard)}
+	m := &Main{Config: cfg, Logger: newLogger(cfg, io.Discard), loopbackMedia: true}
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := m.Open(ctx); err != nil {
 		cancel()
