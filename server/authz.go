@@ -142,6 +142,8 @@ func (s *Server) authorize(r *http.Request, a access, c *caller) error {
 		return needRole(c, auth.RoleAdmin)
 	case creators:
 		return needRole(c, auth.RoleOrganizer)
+	case verifiers:
+		return needRole(c, auth.RoleLegal)
 	case listers:
 		return needRole(c, auth.RoleOrganizer, auth.RoleLegal, auth.RoleArchivist)
 	case readers, managers:

@@ -20,6 +20,7 @@ import (
 
 	"github.com/signroom/signroom/agreement"
 	"github.com/signroom/signroom/auth"
+	"github.com/signroom/signroom/evidence"
 	"github.com/signroom/signroom/storage/blob"
 	"github.com/signroom/signroom/storage/sqlite"
 )
@@ -42,6 +43,7 @@ type env struct {
 	t      *testing.T
 	db     *sqlite.DB
 	blobs  *memBlobs
+	arch   *memBlobs
 	keys   *auth.KeyRing
 	issuer *auth.Issuer
 	srv    *httptest.Server
@@ -64,10 +66,14 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: db, blobs: newMemBlobs(), keys: keys, issuer: auth.NewIssuer(keys, testIssuer, nil),
+	sealer, err := evidence.NewSelfSignedSealer("Signroom test seal", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, db: db, blobs: newMemBlobs(), arch: newMemBlobs(), keys: keys, issuer: auth.NewIssuer(keys, testIssuer, nil),
 		hub: &fakeHub{}, users: map[string]agreement.User{}, tokens: map[string]string{}}
 	cfg := Config{Store: db, Blobs: e.blobs, Keys: keys, Issuer: e.issuer,
-		Verifier: auth.NewVerifier(keys, testIssuer, db, nil), Ceremony: e.hub,
+		Verifier: auth.NewVerifier(keys, testIssuer, db, nil), Ceremony: e.hub, Archive: e.arch, Sealer: sealer,
 		PasswordParams: &cheapArgon, TempDir: t.TempDir(), MaxUploadBytes: 1 << 20}
 	for _, o := range opts {
 		o(&cfg)
@@ -180,17 +186,42 @@ func (e *env) must(r response, want int) response {
 	return r
 }
 
-// fakeHub records what the server tells the ceremony hub.
+// fakeHub records what the server tells the ceremony hub; participants in connected are in
+// the live room.
 type fakeHub struct {
 	mu         sync.Mutex
 	broadcasts []string
+	events     []any
 	revoked    []string
+	connected  map[string]bool // agreementID/participantID
+}
+
+func (h *fakeHub) Connected(agreementID, participantID string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.connected[agreementID+"/"+participantID]
+}
+
+func (h *fakeHub) connect(agreementID, participantID string, in bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.connected == nil {
+		h.connected = map[string]bool{}
+	}
+	h.connected[agreementID+"/"+participantID] = in
+}
+
+func (h *fakeHub) sent() []any {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]any(nil), h.events...)
 }
 
 func (h *fakeHub) Broadcast(id string, ev any) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.broadcasts = append(h.broadcasts, fmt.Sprintf("%s:%v", id, ev))
+	h.events = append(h.events, ev)
 }
 
 func (h *fakeHub) Revoke(id, jti string) {

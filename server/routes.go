@@ -10,14 +10,15 @@ import (
 type access int
 
 const (
-	public   access = iota // anyone
-	anyStaff               // any valid staff token
-	admins                 // staff with the admin role
-	listers                // organizers, legal staff and archivists (each sees what they may read)
-	creators               // organizers
-	readers                // the agreement {id}: its owner, legal staff, archivists once sealed
-	managers               // the agreement {id}: its owner, while an organizer
-	joiners                // a valid invitation token, for its own agreement only
+	public    access = iota // anyone
+	anyStaff                // any valid staff token
+	admins                  // staff with the admin role
+	listers                 // organizers, legal staff and archivists (each sees what they may read)
+	creators                // organizers
+	readers                 // the agreement {id}: its owner, legal staff, archivists once sealed
+	managers                // the agreement {id}: its owner, while an organizer
+	joiners                 // a valid invitation token, for its own agreement only
+	verifiers               // legal staff
 )
 
 // route is one entry of the route table that both the mux and the OpenAPI test walk.
@@ -75,9 +76,18 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/agreements/{id}/invitations/{participantID}/revoke", managers, s.handleRevokeInvitation},
 		{"POST", "/api/agreements/{id}/invitations/{participantID}/reissue", managers, s.handleReissueInvitation},
 		{"GET", "/api/agreements/{id}/audit", readers, s.handleAudit},
+		{"POST", "/api/agreements/{id}/participants/{participantID}/key/reset", managers, s.handleResetKey},
+		{"POST", "/api/agreements/{id}/seal", managers, s.handleSeal},
+		{"GET", "/api/agreements/{id}/evidence", readers, s.handleEvidenceBundle},
+		{"GET", "/api/agreements/{id}/sealed.pdf", readers, s.handleSealedPDF},
+		{"POST", "/api/verify", verifiers, s.handleVerify},
 
 		{"GET", "/api/join", joiners, s.handleJoin},
 		{"GET", "/api/join/documents/{docID}", joiners, s.handleJoinDocument},
+		{"POST", "/api/join/key", joiners, s.handleRegisterKey},
+		{"GET", "/api/join/statement", joiners, s.handleStatement},
+		{"POST", "/api/join/nonce", joiners, s.handleNonce},
+		{"POST", "/api/join/signature", joiners, s.handleSignature},
 	}
 }
 

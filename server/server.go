@@ -19,6 +19,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/go-playground/validator/v10"
@@ -26,6 +27,7 @@ import (
 
 	"github.com/signroom/signroom/agreement"
 	"github.com/signroom/signroom/auth"
+	"github.com/signroom/signroom/evidence"
 	"github.com/signroom/signroom/signatures"
 	"github.com/signroom/signroom/storage/blob"
 )
@@ -55,13 +57,41 @@ type Store interface {
 	RevokeToken(ctx context.Context, jti string, expiresAt time.Time) error
 	AuditEvents(ctx context.Context, agreementID string) ([]signatures.Event, error)
 	AppendAudit(ctx context.Context, agreementID string, e agreement.AuditEntry) (signatures.Event, error)
+	AuditHead(ctx context.Context, agreementID string) (string, error)
+
+	SigningStore
 }
 
-// Ceremony is the live ceremony hub, told about state changes and revoked invitations so it
-// can push them to connected clients and disconnect revoked ones.
+// SigningStore keeps signer keys, nonces, signatures and seal records; storage/sqlite.DB
+// implements it. Each method that takes a check or fn runs it inside the transaction that
+// writes, on the agreement as stored then; an error from it changes nothing.
+type SigningStore interface {
+	SignerKey(ctx context.Context, agreementID, participantID string) (agreement.SignerKey, error)
+	// RegisterSignerKey gives agreement.ErrConflict when the participant has a bound key.
+	RegisterSignerKey(ctx context.Context, k *agreement.SignerKey, check func(*agreement.Agreement) error, ev agreement.AuditEntry) error
+	// ResetSignerKey gives agreement.ErrNotFound when the participant has no bound key.
+	ResetSignerKey(ctx context.Context, agreementID, participantID string, check func(*agreement.Agreement) error, ev func(agreement.SignerKey) agreement.AuditEntry) error
+	IssueNonce(ctx context.Context, n agreement.Nonce) error
+	// AddSignature consumes the nonce and records the signature fn returns with its events;
+	// a used nonce or a second signature of a participant gives agreement.ErrConflict.
+	AddSignature(ctx context.Context, agreementID, nonceHash string, fn func(agreement.SigningState) (agreement.Signature, []agreement.AuditEntry, error)) (agreement.Signature, []signatures.Event, error)
+	Signatures(ctx context.Context, agreementID string) ([]agreement.Signature, error)
+	// StageSeal gives agreement.ErrConflict when the agreement has a seal record.
+	StageSeal(ctx context.Context, s agreement.Seal) error
+	Seal(ctx context.Context, agreementID string) (agreement.Seal, error)
+	// FinishSeal marks the staged seal done and applies fn like UpdateAgreement, atomically.
+	FinishSeal(ctx context.Context, agreementID string, fn func(*agreement.Edit) error) (*agreement.Agreement, error)
+}
+
+// Ceremony is the live ceremony hub, told about state changes, signatures and revoked
+// invitations so it can push them to connected clients and disconnect revoked ones. Events
+// given to Broadcast have an EventName() string method naming them on the wire.
 type Ceremony interface {
 	Broadcast(agreementID string, ev any)
 	Revoke(agreementID, tokenID string)
+	// Connected reports whether the participant is in the live ceremony now. Signing needs it;
+	// without a Ceremony in Config nobody is connected and nobody can sign.
+	Connected(agreementID, participantID string) bool
 }
 
 // Defaults for the optional Config fields.
@@ -70,6 +100,7 @@ const (
 	DefaultStaffTokenTTL  = 8 * time.Hour
 	DefaultInvitationTTL  = 30 * 24 * time.Hour
 	MaxJSONBytes          = 1 << 20
+	DefaultMaxVerifyBytes = 512 << 20
 )
 
 // Config is what the server needs from the outside world. Store, Blobs, Keys, Issuer and
@@ -90,7 +121,9 @@ type Config struct {
 	Issuer   *auth.Issuer
 	Verifier *auth.Verifier
 	Limiter  *auth.LoginLimiter // nil: auth.DefaultLimiterConfig
-	Ceremony Ceremony           // nil: no live hub
+	Ceremony Ceremony           // nil: no live hub, and so no signing
+	Archive  blob.Store         // the archive bucket: sealed evidence under COMPLIANCE retention
+	Sealer   *evidence.Sealer   // the service's seal key and certificate
 
 	MaxUploadBytes int64         // largest PDF upload; 0: DefaultMaxUploadBytes
 	StaffTokenTTL  time.Duration // 0: DefaultStaffTokenTTL
@@ -98,7 +131,8 @@ type Config struct {
 	// PasswordParams hash passwords set through the API and the dummy hash that keeps
 	// unknown-user logins as slow as real ones; nil: auth.DefaultArgon2Params.
 	PasswordParams *auth.Argon2Params
-	TempDir        string           // for checking uploaded PDFs; "": os.TempDir
+	MaxVerifyBytes int64            // largest file POST /api/verify accepts; 0: DefaultMaxVerifyBytes
+	TempDir        string           // for checking uploaded PDFs and files to verify; "": os.TempDir
 	Now            func() time.Time // clock; nil: time.Now
 }
 
@@ -117,6 +151,7 @@ type Server struct {
 	validate  *validator.Validate
 	dummyHash string
 	pdfs      *pdfChecker
+	sealMu    sync.Mutex // one sealing at a time: staging and archiving are not raced
 }
 
 // New builds a Server and registers its routes.
@@ -151,6 +186,9 @@ func withDefaults(cfg Config) Config {
 	if cfg.PasswordParams == nil {
 		p := auth.DefaultArgon2Params()
 		cfg.PasswordParams = &p
+	}
+	if cfg.MaxVerifyBytes <= 0 {
+		cfg.MaxVerifyBytes = DefaultMaxVerifyBytes
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

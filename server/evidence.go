@@ -1,0 +1,109 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"os"
+
+	"github.com/signroom/signroom/agreement"
+	"github.com/signroom/signroom/evidence"
+)
+
+// handleEvidenceBundle serves the sealed agreement's evidence bundle from the archive.
+func (s *Server) handleEvidenceBundle(w http.ResponseWriter, r *http.Request) {
+	s.serveArtifact(w, r, artifactBundle, "application/zip")
+}
+
+// handleSealedPDF serves the sealed agreement's sealed PDF from the archive.
+func (s *Server) handleSealedPDF(w http.ResponseWriter, r *http.Request) {
+	s.serveArtifact(w, r, artifactPDF, "application/pdf")
+}
+
+func (s *Server) serveArtifact(w http.ResponseWriter, r *http.Request, name, ctype string) {
+	a := callerFrom(r.Context()).agr
+	rec, err := s.cfg.Store.Seal(r.Context(), a.ID)
+	if errors.Is(err, agreement.ErrNotFound) || (err == nil && rec.Status != agreement.SealDone) || a.State != agreement.StateSealed {
+		s.fail(w, r, &apiError{Status: http.StatusNotFound, Code: "not_sealed", State: string(a.State), Message: "the agreement has no sealed evidence yet"})
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	art, ok := rec.Artifact(name)
+	if !ok || s.cfg.Archive == nil {
+		s.fail(w, r, fmt.Errorf("seal of %s has no %s", a.ID, name))
+		return
+	}
+	if r.Header.Get("Range") == "" {
+		s.recordEvidenceDownload(r, a.ID, art)
+	}
+	h := w.Header()
+	h.Set("Content-Type", ctype)
+	h.Set("ETag", `"`+art.SHA256+`"`)
+	h.Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape("signroom-"+a.ID+"-"+name))
+	h.Set("Cache-Control", "private, no-cache")
+	rs := &rangeSeeker{ctx: r.Context(), store: s.cfg.Archive, key: art.ArchiveKey, size: art.Size}
+	defer rs.Close()
+	http.ServeContent(w, r, "", rec.CompletedAt, rs)
+}
+
+func (s *Server) recordEvidenceDownload(r *http.Request, agreementID string, art agreement.Artifact) {
+	_, err := s.cfg.Store.AppendAudit(r.Context(), agreementID, agreement.AuditEntry{Type: "evidence.downloaded",
+		Actor: callerFrom(r.Context()).actor(), Data: map[string]any{"artifact": art.Name, "key": art.ArchiveKey, "sha256": art.SHA256}})
+	if err != nil {
+		s.log.Error("audit evidence download", "agreement", agreementID, "err", err)
+	}
+}
+
+// handleVerify checks an uploaded evidence bundle or sealed PDF, streamed to a temporary
+// file. Failed checks are a report (200, "ok": false), not an error.
+func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) {
+	body, err := verifyBody(w, r, s.cfg.MaxVerifyBytes)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f, err := os.CreateTemp(s.cfg.TempDir, "signroom-verify-*")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	n, err := io.Copy(f, io.LimitReader(body, s.cfg.MaxVerifyBytes+1))
+	switch {
+	case tooLarge(err) || n > s.cfg.MaxVerifyBytes:
+		s.fail(w, r, &apiError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: fmt.Sprintf("the file is larger than %d bytes", s.cfg.MaxVerifyBytes)})
+		return
+	case err != nil:
+		s.fail(w, r, badRequest("the upload could not be read"))
+		return
+	case n == 0:
+		s.fail(w, r, badRequest("send the bundle (ZIP) or sealed PDF as the request body"))
+		return
+	}
+	rep := evidence.VerifyFile(r.Context(), f, n)
+	s.log.Info("file verified", "kind", rep.Kind, "ok", rep.OK(), "size", n, "failed", len(rep.Failed()))
+	writeJSON(w, http.StatusOK, rep)
+}
+
+// verifyBody accepts the file as the raw body (application/zip, application/pdf,
+// application/octet-stream) or as the "file" part of multipart/form-data.
+func verifyBody(w http.ResponseWriter, r *http.Request, max int64) (io.Reader, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, max+64<<10)
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "application/zip", "application/pdf", "application/octet-stream":
+		return r.Body, nil
+	case "multipart/form-data":
+		part, _, err := filePart(r)
+		return part, err
+	}
+	return nil, &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type",
+		Message: "send the file as application/zip, application/pdf, application/octet-stream or the \"file\" part of multipart/form-data"}
+}

@@ -1,0 +1,169 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/signroom/signroom/agreement"
+	"github.com/signroom/signroom/evidence"
+	"github.com/signroom/signroom/signatures"
+)
+
+// evidenceInput is what a seal is built from.
+type evidenceInput struct {
+	a           *agreement.Agreement
+	sigs        []agreement.Signature
+	events      []signatures.Event
+	sealedAt    time.Time
+	retainUntil time.Time
+}
+
+// evidenceBuild collects the manifest, the bundle's files and the signature page.
+type evidenceBuild struct {
+	evidenceInput
+	langs []string
+	m     evidence.Manifest
+	page  evidence.SignaturePage
+	docs  []evidence.DocumentPDF
+	files []evidence.File
+}
+
+// buildEvidence returns the sealed artifacts by name: the sealed PDF, the manifest JSON and
+// JWS, and the bundle ZIP.
+func (s *Server) buildEvidence(ctx context.Context, in evidenceInput) (map[string][]byte, error) {
+	b := &evidenceBuild{evidenceInput: in, langs: agreementLanguages(in.a)}
+	b.describe()
+	if err := s.addDocuments(ctx, b); err != nil {
+		return nil, err
+	}
+	if err := s.addSignatures(ctx, b); err != nil {
+		return nil, err
+	}
+	pdf, err := evidence.SealPDF(ctx, b.docs, b.page, s.cfg.Sealer)
+	if err != nil {
+		return nil, err
+	}
+	audit, err := evidence.AuditLogJSONL(in.events)
+	if err != nil {
+		return nil, err
+	}
+	b.m.Audit = evidence.Audit{FileRef: evidence.NewFileRef(evidence.PathAuditLog, audit), Events: len(in.events), Head: signatures.Head(in.events)}
+	b.m.SealedPDF = evidence.NewFileRef(evidence.PathSealedPDF, pdf)
+	sm, err := evidence.SignManifest(b.m, s.cfg.Sealer)
+	if err != nil {
+		return nil, err
+	}
+	var zip bytes.Buffer
+	err = evidence.WriteBundle(ctx, &zip, evidence.Bundle{Manifest: sm, SealedPDF: pdf, AuditLog: in.events,
+		Files: b.files, Software: "signroom", Created: in.sealedAt})
+	if err != nil {
+		return nil, err
+	}
+	return map[string][]byte{artifactPDF: pdf, artifactManifest: sm.JSON, artifactManifestJWS: sm.JWS, artifactBundle: zip.Bytes()}, nil
+}
+
+// describe fills the manifest's agreement, parties, venues and participants.
+func (b *evidenceBuild) describe() {
+	a := b.a
+	b.m = evidence.Manifest{Format: evidence.FormatVersion, SealedAt: b.sealedAt,
+		Agreement: evidence.Agreement{ID: a.ID, Titles: nonNilMap(a.Title), Languages: b.langs, RetentionUntil: b.retainUntil}}
+	for _, p := range a.Parties {
+		b.m.Parties = append(b.m.Parties, evidence.Party{ID: p.ID, Names: nonNilMap(p.Name)})
+	}
+	for _, v := range a.Venues {
+		b.m.Venues = append(b.m.Venues, evidence.Venue{ID: v.ID, Name: pickLang(v.Name, "en", b.langs), TimeZone: v.TimeZone})
+	}
+	for _, p := range a.Participants {
+		b.m.Participants = append(b.m.Participants, evidence.Participant{ID: p.ID, PartyID: p.PartyID, VenueID: p.VenueID,
+			Name: p.Name, Title: p.Title, Role: string(p.Role)})
+	}
+	b.page = evidence.SignaturePage{AgreementID: a.ID, Titles: nonNilMap(a.Title), SealedAt: b.sealedAt}
+}
+
+// addDocuments reads every frozen document and checks it still has its frozen hash.
+func (s *Server) addDocuments(ctx context.Context, b *evidenceBuild) error {
+	for _, d := range b.a.Documents {
+		data, err := s.readWorking(ctx, d.ObjectKey)
+		if err != nil {
+			return fmt.Errorf("document %s: %w", d.ID, err)
+		}
+		if sha256Hex(data) != d.SHA256 {
+			return fmt.Errorf("document %s: stored bytes do not match the frozen sha256", d.ID)
+		}
+		p := evidence.DocumentPath(d.ID, d.Filename)
+		b.docs = append(b.docs, evidence.DocumentPDF{ID: d.ID, Language: d.Language, Filename: d.Filename, Data: data})
+		b.files = append(b.files, evidence.File{Path: p, Data: data})
+		b.m.Documents = append(b.m.Documents, evidence.Document{ID: d.ID, Language: d.Language, Filename: d.Filename,
+			SHA256: d.SHA256, Size: int64(len(data)), Pages: d.Pages, ObjectKey: d.ObjectKey, Path: p})
+	}
+	return nil
+}
+
+// addSignatures adds every signature, its still and drawing, and its signature page entry.
+func (s *Server) addSignatures(ctx context.Context, b *evidenceBuild) error {
+	for _, sg := range b.sigs {
+		jwk, err := signatures.ParseJWK([]byte(sg.JWK))
+		if err != nil {
+			return fmt.Errorf("signature of %s: %w", sg.ParticipantID, err)
+		}
+		ms := evidence.Signature{ParticipantID: sg.ParticipantID, JWS: sg.JWS, JWK: jwk, Thumbprint: sg.Thumbprint, SignedAt: sg.SignedAt}
+		still, err := s.addImage(ctx, b, sg.StillKey, func(ext string) string { return evidence.StillPath(sg.ParticipantID, ext) }, &ms.Still)
+		if err != nil {
+			return err
+		}
+		drawing, err := s.addImage(ctx, b, sg.DrawingKey, func(ext string) string { return evidence.DrawingPath(sg.ParticipantID, ext) }, &ms.Drawing)
+		if err != nil {
+			return err
+		}
+		b.m.Signatures = append(b.m.Signatures, ms)
+		b.page.Signers = append(b.page.Signers, b.pageSigner(sg, still, drawing))
+	}
+	return nil
+}
+
+func (s *Server) addImage(ctx context.Context, b *evidenceBuild, key string, pathFor func(ext string) string, ref **evidence.FileRef) ([]byte, error) {
+	if key == "" {
+		return nil, nil
+	}
+	data, err := s.readWorking(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	r := evidence.NewFileRef(pathFor(strings.TrimPrefix(path.Ext(key), ".")), data)
+	*ref = &r
+	b.files = append(b.files, evidence.File{Path: r.Path, Data: data})
+	return data, nil
+}
+
+func (b *evidenceBuild) pageSigner(sg agreement.Signature, still, drawing []byte) evidence.PageSigner {
+	p, _ := b.a.Participant(sg.ParticipantID)
+	ps := evidence.PageSigner{Name: p.Name, Title: p.Title, SignedAt: sg.SignedAt, Thumbprint: sg.Thumbprint, Still: still, Drawing: drawing}
+	if sg.Role == agreement.RoleWitness {
+		ps.Title = strings.TrimSpace(ps.Title + " (witness)")
+	}
+	for _, pt := range b.a.Parties {
+		if pt.ID == p.PartyID {
+			ps.PartyName, ps.PartyNameLatin = pickLang(pt.Name, firstOr(b.langs, "en"), b.langs), pt.Name["en"]
+		}
+	}
+	for _, v := range b.a.Venues {
+		if v.ID == p.VenueID {
+			ps.Venue, ps.TimeZone = pickLang(v.Name, "en", b.langs), v.TimeZone
+		}
+	}
+	return ps
+}
+
+func (s *Server) readWorking(ctx context.Context, key string) ([]byte, error) {
+	rc, _, err := s.cfg.Blobs.Open(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(rc)
+}
