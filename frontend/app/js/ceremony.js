@@ -1,0 +1,212 @@
+// ceremony: the browser side of the ceremony signaling protocol (docs/signaling.md).
+// One WebSocket, a publisher peer connection (the client offers) and a subscriber peer
+// connection (the server offers), trickle ICE both ways, reconnection with back-off.
+// It knows nothing of the page: everything it learns goes to onEvent(type, message).
+
+const RECONNECT_REASONS = new Set(["shutdown", "connection_failed"]);
+const MAX_RETRIES = 8;
+// Errors answering join: the server closes the socket and retrying cannot help.
+const JOIN_ERRORS = new Set(["unauthorized", "not_joined", "forbidden", "room_full", "join_timeout"]);
+
+export class Ceremony {
+  // stream: the local camera and microphone (may be null); onEvent(type, msg) receives every
+  // server event plus "remote_track", "connection" and "closed".
+  constructor({ agreementId, token, stream, onEvent }) {
+    this.agreementId = agreementId;
+    this.token = token;
+    this.stream = stream;
+    this.onEvent = onEvent;
+    this.retries = 0;
+    this.closed = false;
+    this.self = null;
+  }
+
+  start() {
+    this.closed = false;
+    this.connect();
+  }
+
+  connect() {
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    const ws = new WebSocket(`${scheme}//${location.host}/api/agreements/${encodeURIComponent(this.agreementId)}/ceremony/ws`);
+    this.ws = ws;
+    this.queue = Promise.resolve();
+    this.bye = null;
+    this.welcomed = false;
+    this.onEvent("connection", { state: this.retries ? "reconnecting" : "connecting" });
+    ws.onopen = () => this.send({ type: "join", token: this.token });
+    ws.onmessage = (e) => {
+      let m;
+      try { m = JSON.parse(e.data); } catch { return; }
+      // One message at a time, so a candidate never overtakes its description.
+      this.queue = this.queue.then(() => this.handle(m)).catch((err) => console.error("signaling", m.type, err));
+    };
+    ws.onclose = () => { if (this.ws === ws) this.queue = this.queue.then(() => this.onClose()); };
+    clearInterval(this.pinger);
+    this.pinger = setInterval(() => this.send({ type: "ping" }), 20000);
+  }
+
+  send(m) {
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(m));
+  }
+
+  async handle(m) {
+    const h = HANDLERS[m.type];
+    if (h) await h(this, m);
+    else this.onEvent(m.type, m);
+  }
+
+  async onWelcome(m) {
+    this.retries = 0;
+    this.welcomed = true;
+    this.self = m.self;
+    const cfg = { iceServers: m.ice_servers || [] };
+    this.described = { publisher: false, subscriber: false };
+    this.pending = { publisher: [], subscriber: [] };
+    this.onEvent("welcome", m);
+    this.onEvent("connection", { state: "connected" });
+    if (m.self.grants.subscribe) this.sub = this.peer("subscriber", cfg);
+    if (m.self.grants.publish && this.stream && this.stream.getTracks().length) await this.publish(cfg);
+  }
+
+  peer(target, cfg) {
+    const pc = new RTCPeerConnection(cfg);
+    pc.onicecandidate = (e) => {
+      if (!e.candidate || !e.candidate.candidate) return;
+      const msg = { type: "candidate", target, candidate: e.candidate.toJSON() };
+      if (this.described[target]) this.send(msg);
+      else this.pending[target].push(msg);
+    };
+    pc.onconnectionstatechange = () => {
+      if (pc.connectionState === "failed" && !this.closed) this.ws.close();
+    };
+    if (target === "subscriber") {
+      pc.ontrack = (e) => this.onEvent("remote_track", { stream: e.streams[0], track: e.track });
+    }
+    return pc;
+  }
+
+  async publish(cfg) {
+    this.pub = this.peer("publisher", cfg);
+    const sources = {};
+    for (const track of this.stream.getTracks()) {
+      this.pub.addTransceiver(track, { direction: "sendonly", streams: [this.stream] });
+      sources[track.id] = track.kind === "audio" ? "microphone" : "camera";
+    }
+    await this.pub.setLocalDescription();
+    this.send({ type: "offer", sdp: this.pub.localDescription.sdp, sources });
+    this.flush("publisher");
+    for (const track of this.stream.getTracks()) {
+      if (!track.enabled) this.send({ type: "mute", source: sources[track.id], muted: true });
+    }
+  }
+
+  flush(target) {
+    this.described[target] = true;
+    for (const msg of this.pending[target].splice(0)) this.send(msg);
+  }
+
+  async onOffer(m) {
+    if (!this.sub) return;
+    await this.sub.setRemoteDescription({ type: "offer", sdp: m.sdp });
+    await this.sub.setLocalDescription();
+    this.send({ type: "answer", sdp: this.sub.localDescription.sdp });
+    this.flush("subscriber");
+  }
+
+  async onCandidate(m) {
+    const pc = m.target === "publisher" ? this.pub : this.sub;
+    if (!pc || !m.candidate) return;
+    try {
+      await pc.addIceCandidate(m.candidate);
+    } catch (err) {
+      console.warn("candidate refused", err);
+    }
+  }
+
+  onError(m) {
+    if (!this.welcomed && JOIN_ERRORS.has(m.code)) {
+      this.closed = true;
+      this.bye = m.code;
+    }
+    this.onEvent("error", m);
+  }
+
+  onBye(m) {
+    this.bye = m.reason;
+    if (!RECONNECT_REASONS.has(m.reason)) this.closed = true;
+    this.onEvent("bye", m);
+  }
+
+  onClose() {
+    this.teardown();
+    if (this.closed || this.retries >= MAX_RETRIES) {
+      this.closed = true;
+      this.onEvent("closed", { reason: this.bye || (this.self ? "connection_lost" : "unreachable") });
+      return;
+    }
+    const delay = Math.min(15000, 1000 * 2 ** this.retries) * (0.75 + Math.random() / 2);
+    this.retries++;
+    this.onEvent("connection", { state: "reconnecting" });
+    setTimeout(() => this.connect(), delay);
+  }
+
+  teardown() {
+    clearInterval(this.pinger);
+    for (const pc of [this.pub, this.sub]) if (pc) pc.close();
+    this.pub = this.sub = null;
+  }
+
+  // setMuted sends the participant's own mute state of a source.
+  setMuted(source, muted) { this.send({ type: "mute", source, muted }); }
+
+  muteParticipant(participant, source = "microphone") { this.send({ type: "mute_participant", participant, source }); }
+
+  removeParticipant(participant) { this.send({ type: "remove_participant", participant }); }
+
+  leave() {
+    this.closed = true;
+    this.send({ type: "leave" });
+  }
+
+  // quality samples round-trip time (ms) and packet loss (%) of both connections.
+  async quality() {
+    const out = { rtt: null, loss: null };
+    const prev = this.lastCounts || { lost: 0, received: 0 };
+    const now = { lost: 0, received: 0 };
+    let fraction = null;
+    for (const pc of [this.pub, this.sub]) {
+      if (!pc) continue;
+      const stats = await pc.getStats();
+      stats.forEach((s) => {
+        if (s.type === "candidate-pair" && s.nominated && s.state === "succeeded" && s.currentRoundTripTime !== undefined) {
+          out.rtt = Math.max(out.rtt ?? 0, s.currentRoundTripTime * 1000);
+        }
+        if (s.type === "inbound-rtp") {
+          now.lost += Math.max(0, s.packetsLost || 0);
+          now.received += s.packetsReceived || 0;
+        }
+        if (s.type === "remote-inbound-rtp" && s.fractionLost !== undefined) {
+          fraction = Math.max(fraction ?? 0, s.fractionLost);
+        }
+      });
+    }
+    this.lastCounts = now;
+    const lost = now.lost - prev.lost, received = now.received - prev.received;
+    if (lost + received > 0) out.loss = (100 * Math.max(0, lost)) / (lost + received);
+    if (fraction !== null) out.loss = Math.max(out.loss ?? 0, fraction * 100);
+    return out;
+  }
+}
+
+// HANDLERS answer the protocol messages that drive the connections; every other message
+// goes to onEvent as it is.
+const HANDLERS = {
+  welcome: (c, m) => c.onWelcome(m),
+  answer: (c, m) => c.pub && c.pub.setRemoteDescription({ type: "answer", sdp: m.sdp }),
+  offer: (c, m) => c.onOffer(m),
+  candidate: (c, m) => c.onCandidate(m),
+  pong: () => {},
+  bye: (c, m) => c.onBye(m),
+  error: (c, m) => c.onError(m),
+};

@@ -1,0 +1,243 @@
+// join: the invitation page. The invitation token is read from the URL fragment
+// (#token=...), so it never reaches a server log. It shows the agreement and a camera
+// preview; Join opens the live ceremony view.
+import { load, pickLanguage, setupSwitcher, setText, t, localized, formatTime } from "./i18n.js";
+import { request, ApiError } from "./api.js";
+import { Ceremony } from "./ceremony.js";
+import { Stage } from "./stage.js";
+
+const $ = (id) => document.getElementById(id);
+const LIVE = new Set(["live", "signing"]);
+const ENDED = new Set(["revoked", "removed", "replaced", "left", "room_closed", "protocol_violation",
+  "too_slow", "refused", "unauthorized", "forbidden", "room_full", "not_joined", "join_timeout",
+  "connection_lost", "unreachable"]);
+
+const page = { token: "", info: null, stream: null, ceremony: null, stage: null, mic: false, cam: false };
+
+function tokenFromFragment() {
+  return new URLSearchParams(location.hash.slice(1)).get("token") || "";
+}
+
+function fail(key) {
+  setText($("page-error"), key);
+  $("page-error").hidden = false;
+}
+
+async function main() {
+  await load(pickLanguage());
+  setupSwitcher($("lang-select"), relabel);
+  page.token = tokenFromFragment();
+  if (!page.token) return fail("join.no_token");
+  try {
+    page.info = await request("/api/join", { token: page.token });
+  } catch (err) {
+    return fail(err instanceof ApiError && err.status === 401 ? "join.invalid_token" : "error.generic");
+  }
+  renderLobby();
+  $("lobby").hidden = false;
+  $("join-button").addEventListener("click", join);
+  document.body.dataset.ready = "true";
+  await startPreview();
+  waitUntilLive();
+}
+
+function renderLobby() {
+  const { agreement: a, participant: p } = page.info;
+  $("agreement-title").textContent = localized(a.title);
+  $("agreement-description").textContent = localized(a.description);
+  $("me-name").textContent = p.title ? `${p.name} (${p.title})` : p.name;
+  setText($("me-role"), "role." + p.role);
+  const venue = a.venues.find((v) => v.id === p.venue_id);
+  $("me-venue").textContent = venue ? localized(venue.name) + (venue.place ? " · " + venue.place : "") : "";
+  $("parties").textContent = a.parties.map((x) => localized(x.name)).join(", ");
+  $("documents").replaceChildren(...a.documents.map((d) => {
+    const li = document.createElement("li");
+    const lang = document.createElement("span");
+    lang.className = "doc-lang";
+    setText(lang, "lang." + d.language);
+    const name = document.createElement("span");
+    name.textContent = d.filename || d.id;
+    const hash = document.createElement("code");
+    hash.className = "fingerprint";
+    hash.textContent = d.sha256.replace(/(.{8})/g, "$1 ").trim();
+    li.append(lang, name, hash);
+    return li;
+  }));
+  if (a.scheduled_at) $("agreement-description").textContent ||= formatTime(a.scheduled_at);
+  showState(a.state);
+}
+
+function relabel() {
+  if (!page.info) return;
+  renderLobby();
+  if (page.stage) page.stage.relabel();
+}
+
+async function startPreview() {
+  const status = $("preview-status");
+  if (!page.info.grants.publish) {
+    setText(status, "join.preview_observer");
+    return;
+  }
+  try {
+    page.stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 1280, height: 720 } });
+    $("preview").srcObject = page.stream;
+    status.hidden = true;
+  } catch (err) {
+    console.warn("getUserMedia", err);
+    setText(status, "join.preview_failed");
+  }
+}
+
+// waitUntilLive enables Join once the ceremony is live, checking again every ten seconds.
+async function waitUntilLive() {
+  const live = LIVE.has(page.info.agreement.state);
+  $("join-button").disabled = !live;
+  $("not-live").hidden = live;
+  if (live || page.ceremony) return;
+  setTimeout(async () => {
+    try { page.info = await request("/api/join", { token: page.token }); renderLobby(); } catch { /* keep waiting */ }
+    waitUntilLive();
+  }, 10000);
+}
+
+function showState(state) {
+  const banner = $("state-banner");
+  banner.dataset.state = state;
+  setText(banner, "banner." + state);
+  banner.hidden = false;
+}
+
+function join() {
+  document.body.dataset.joinClickedAt = performance.now().toFixed(1);
+  $("lobby").hidden = true;
+  $("ceremony").hidden = false;
+  page.mic = page.stream ? page.stream.getAudioTracks().length > 0 : false;
+  page.cam = page.stream ? page.stream.getVideoTracks().length > 0 : false;
+  page.stage = new Stage($("venues"), $("tile-template"), page.info.agreement.venues, {
+    mute: (pid) => page.ceremony.muteParticipant(pid, "microphone"),
+    remove: (pid) => page.ceremony.removeParticipant(pid),
+  });
+  page.ceremony = new Ceremony({ agreementId: page.info.agreement.id, token: page.token, stream: page.stream,
+    onEvent: (type, m) => (EVENTS[type] || (() => {}))(m) });
+  $("mic-button").addEventListener("click", () => setOwnMute("microphone", page.mic));
+  $("cam-button").addEventListener("click", () => setOwnMute("camera", page.cam));
+  $("leave-button").addEventListener("click", () => page.ceremony.leave());
+  $("mic-button").disabled = !page.mic;
+  $("cam-button").disabled = !page.cam;
+  page.ceremony.start();
+  setInterval(sampleQuality, 2000);
+}
+
+// setOwnMute turns the local source off or on and tells the room.
+function setOwnMute(source, muted) {
+  const tracks = source === "microphone" ? page.stream.getAudioTracks() : page.stream.getVideoTracks();
+  tracks.forEach((tr) => { tr.enabled = !muted; });
+  page.ceremony.setMuted(source, muted);
+  showOwnMute(source, muted);
+}
+
+function showOwnMute(source, muted) {
+  if (source === "microphone") {
+    page.mic = !muted;
+    setText($("mic-button"), muted ? "ceremony.unmute" : "ceremony.mute");
+    $("mic-button").setAttribute("aria-pressed", String(muted));
+  } else {
+    page.cam = !muted;
+    setText($("cam-button"), muted ? "ceremony.camera_on" : "ceremony.camera_off");
+    $("cam-button").setAttribute("aria-pressed", String(muted));
+  }
+  if (page.stage && page.stage.selfId) page.stage.setMuted(page.stage.selfId, source, muted);
+}
+
+function feed(key, vars) {
+  const li = document.createElement("li");
+  const time = document.createElement("time");
+  time.textContent = formatTime(new Date(), { timeStyle: "medium" });
+  const text = document.createElement("span");
+  setText(text, key, vars);
+  li.dataset.key = key;
+  li.append(time, text);
+  $("feed").prepend(li);
+  while ($("feed").children.length > 100) $("feed").lastElementChild.remove();
+}
+
+async function sampleQuality() {
+  if (!page.ceremony) return;
+  const q = await page.ceremony.quality();
+  const el = $("quality");
+  if (q.rtt === null && q.loss === null) {
+    el.dataset.level = "unknown";
+    setText($("quality-text"), "quality.measuring");
+    return;
+  }
+  const rtt = q.rtt ?? 0, loss = q.loss ?? 0;
+  const level = rtt < 150 && loss < 2 ? "good" : rtt < 400 && loss < 8 ? "fair" : "poor";
+  el.dataset.level = level;
+  setText($("quality-text"), "quality.summary", { level: t("quality." + level), rtt: Math.round(rtt), loss: loss.toFixed(1) });
+}
+
+function end(reason) {
+  if (page.stream) page.stream.getTracks().forEach((tr) => tr.stop());
+  const key = ENDED.has(reason) ? reason : "generic";
+  $("ceremony").hidden = true;
+  $("ended").hidden = false;
+  $("ended").dataset.reason = reason;
+  setText($("ended-title"), "ended." + key + ".title");
+  setText($("ended-text"), "ended." + key + ".text");
+}
+
+// EVENTS turn ceremony messages into changes of the page.
+const EVENTS = {
+  welcome(m) {
+    page.stage.reset(m, page.stream);
+    if (!page.mic) showOwnMute("microphone", true);
+    feed("feed.you_joined");
+  },
+  connection(m) { document.body.dataset.connection = m.state; if (m.state === "reconnecting") feed("feed.reconnecting"); },
+  participant_joined(m) {
+    page.stage.upsert(m.participant, false);
+    if (!m.replaced) feed("feed.joined", { name: m.participant.name });
+  },
+  participant_left(m) {
+    const name = page.stage.name(m.participant_id);
+    page.stage.remove(m.participant_id);
+    feed("feed.left." + (["revoked", "removed"].includes(m.reason) ? m.reason : "left"), { name });
+  },
+  track_added(m) { page.stage.trackState(m.track.participant, m.track.source, true, m.track.muted); },
+  track_removed(m) {
+    const source = m.track_id.slice(m.track_id.lastIndexOf("/") + 1);
+    page.stage.trackState(m.participant_id, source, false);
+  },
+  remote_track(m) {
+    if (!m.stream) return;
+    page.stage.attach(m.stream.id.split("/")[0], m.stream);
+  },
+  mute_changed(m) {
+    const self = page.ceremony.self;
+    page.stage.setMuted(m.participant_id, m.source, m.muted);
+    if (self && m.participant_id === self.id && m.by && m.by !== self.id) {
+      const tracks = m.source === "microphone" ? page.stream?.getAudioTracks() : page.stream?.getVideoTracks();
+      (tracks || []).forEach((tr) => { tr.enabled = !m.muted; });
+      showOwnMute(m.source, m.muted);
+      feed("feed.you_were_muted", { name: page.stage.name(m.by) });
+    } else if (m.by && m.by !== m.participant_id && m.muted) {
+      feed("feed.muted_by", { name: page.stage.name(m.participant_id), by: page.stage.name(m.by) });
+    }
+  },
+  speaking(m) { page.stage.setSpeakers(m.speakers); },
+  event(m) {
+    const state = m.data && m.data.state;
+    if ((m.event === "agreement.state" || m.event === "state_changed") && state) {
+      showState(state);
+      feed("feed.state", { state: t("state." + state) });
+      return;
+    }
+    feed("feed.event", { name: m.event });
+  },
+  error(m) { feed("feed.error", { code: m.code }); },
+  bye(m) { if (m.reason !== "left") feed("feed.bye", { reason: m.reason }); },
+  closed(m) { end(m.reason); },
+};
+
+main();

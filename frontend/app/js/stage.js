@@ -1,0 +1,197 @@
+// stage: the video tiles of a ceremony, grouped by venue, with mute flags, the active
+// speaker highlight and the host's actions on other participants' tiles.
+import { setText, localized, t } from "./i18n.js";
+
+const OTHER_VENUE = "";
+
+export class Stage {
+  // venues: the agreement's venues from GET /api/join; actions: {mute(pid), remove(pid)}.
+  constructor(root, template, venues, actions) {
+    this.root = root;
+    this.template = template;
+    this.venues = venues || [];
+    this.actions = actions;
+    this.tiles = new Map(); // participant id -> tile
+    this.sections = new Map(); // venue id -> section element
+    this.host = false;
+  }
+
+  // reset rebuilds the stage from a welcome message and the local stream.
+  reset(welcome, localStream) {
+    this.root.replaceChildren();
+    this.tiles.clear();
+    this.sections.clear();
+    this.selfId = welcome.self.id;
+    this.selfVenue = welcome.self.venue_id || OTHER_VENUE;
+    this.host = !!welcome.self.grants.host;
+    this.upsert(welcome.self, true);
+    if (localStream) this.attach(welcome.self.id, localStream, true);
+    for (const p of welcome.participants || []) this.upsert(p, false);
+    for (const tr of welcome.tracks || []) this.trackState(tr.participant, tr.source, true, tr.muted);
+  }
+
+  section(venueId) {
+    let sec = this.sections.get(venueId);
+    if (sec) return sec;
+    sec = document.createElement("section");
+    sec.className = "venue";
+    sec.dataset.venueId = venueId;
+    const h = document.createElement("h2");
+    h.className = "venue-name";
+    const grid = document.createElement("div");
+    grid.className = "tiles";
+    sec.append(h, grid);
+    this.sections.set(venueId, sec);
+    this.labelVenue(sec);
+    const order = [this.selfVenue, ...this.venues.map((v) => v.id), OTHER_VENUE];
+    const rank = (id) => { const i = order.indexOf(id); return i < 0 ? order.length : i; };
+    const after = [...this.root.children].find((s) => rank(s.dataset.venueId) > rank(venueId));
+    this.root.insertBefore(sec, after || null);
+    return sec;
+  }
+
+  labelVenue(sec) {
+    const v = this.venues.find((x) => x.id === sec.dataset.venueId);
+    const h = sec.querySelector(".venue-name");
+    if (v) {
+      delete h.dataset.i18n;
+      h.textContent = localized(v.name) + (v.place ? " · " + v.place : "");
+    } else {
+      setText(h, "venue.other");
+    }
+  }
+
+  // upsert adds a participant's tile or updates it (a reconnect replaces, never duplicates).
+  upsert(p, self) {
+    let tile = this.tiles.get(p.id);
+    if (!tile) {
+      const el = this.template.content.firstElementChild.cloneNode(true);
+      tile = { el, video: el.querySelector("video"), muted: {}, published: {} };
+      el.dataset.participantId = p.id;
+      el.querySelector(".host-mute").addEventListener("click", () => this.actions.mute(p.id));
+      el.querySelector(".host-remove").addEventListener("click", (e) => this.armRemove(e.currentTarget, p.id));
+      this.tiles.set(p.id, tile);
+    }
+    tile.participant = p;
+    const el = tile.el;
+    el.classList.toggle("self", self);
+    if (self) { tile.video.muted = true; el.dataset.self = "true"; }
+    el.querySelector(".tile-name").textContent = p.name + (self ? " " + t("tile.you") : "");
+    setText(el.querySelector(".tile-role"), "role." + p.role);
+    el.querySelector(".avatar").textContent = initials(p.name);
+    el.querySelector(".host-actions").hidden = !this.host || self;
+    for (const [source, m] of Object.entries(p.muted || {})) this.setMuted(p.id, source, m);
+    const venue = p.venue_id || OTHER_VENUE;
+    const grid = this.section(venue).querySelector(".tiles");
+    if (el.parentElement !== grid) grid.append(el);
+    this.refresh(tile);
+    return tile;
+  }
+
+  remove(id) {
+    const tile = this.tiles.get(id);
+    if (!tile) return;
+    tile.el.remove();
+    this.tiles.delete(id);
+    for (const [vid, sec] of this.sections) {
+      if (!sec.querySelector(".tile")) { sec.remove(); this.sections.delete(vid); }
+    }
+  }
+
+  // attach shows a media stream on a participant's tile; a screen share gets its own video.
+  attach(id, stream, local = false) {
+    const tile = this.tiles.get(id);
+    if (!tile) return;
+    let video = tile.video;
+    if (!local && stream.id.endsWith("/screen")) video = screenVideo(tile);
+    if (video.srcObject !== stream) {
+      video.srcObject = stream;
+      if (!local) watchFirstFrame(video);
+    }
+    video.play().catch(() => { video.muted = true; video.play().catch(() => {}); });
+    if (local) tile.published.camera = stream.getVideoTracks().length > 0;
+    this.refresh(tile);
+  }
+
+  trackState(id, source, published, muted) {
+    const tile = this.tiles.get(id);
+    if (!tile) return;
+    tile.published[source] = published;
+    if (muted !== undefined) tile.muted[source] = muted;
+    if (!published && source === "screen") tile.el.querySelector("video.screen")?.remove();
+    this.refresh(tile);
+  }
+
+  setMuted(id, source, muted) {
+    const tile = this.tiles.get(id);
+    if (!tile) return;
+    tile.muted[source] = muted;
+    this.refresh(tile);
+  }
+
+  refresh(tile) {
+    const el = tile.el;
+    const micOff = !!tile.muted.microphone;
+    const camOff = !!tile.muted.camera || !tile.published.camera;
+    el.querySelector(".tile-mic-off").hidden = !micOff;
+    el.querySelector(".tile-cam-off").hidden = !tile.muted.camera;
+    el.toggleAttribute("data-mic-muted", micOff);
+    el.toggleAttribute("data-cam-off", camOff);
+  }
+
+  setSpeakers(ids) {
+    const set = new Set(ids || []);
+    for (const [id, tile] of this.tiles) tile.el.classList.toggle("speaking", set.has(id));
+  }
+
+  name(id) { return this.tiles.get(id)?.participant.name || id; }
+
+  // armRemove asks for a second click within four seconds before removing someone.
+  armRemove(button, id) {
+    if (button.dataset.armed) {
+      this.actions.remove(id);
+      return;
+    }
+    button.dataset.armed = "true";
+    setText(button, "host.remove_confirm");
+    setTimeout(() => { delete button.dataset.armed; setText(button, "host.remove"); }, 4000);
+  }
+
+  // relabel re-renders what is not a catalog string (venue names) after a language switch.
+  relabel() {
+    for (const sec of this.sections.values()) this.labelVenue(sec);
+    for (const [id, tile] of this.tiles) this.upsert(tile.participant, id === this.selfId);
+  }
+}
+
+function initials(name) {
+  const parts = (name || "?").trim().split(/\s+/);
+  return parts.slice(0, 2).map((p) => [...p][0]).join("").toUpperCase();
+}
+
+function screenVideo(tile) {
+  let v = tile.el.querySelector("video.screen");
+  if (!v) {
+    v = document.createElement("video");
+    v.className = "screen";
+    v.autoplay = true;
+    v.playsInline = true;
+    v.muted = true;
+    tile.el.prepend(v);
+  }
+  return v;
+}
+
+// watchFirstFrame records when a remote video shows its first frame (data-first-frame-at,
+// and on <body> data-first-remote-frame-at for the first one on the page), in
+// performance.now() milliseconds.
+function watchFirstFrame(video) {
+  delete video.dataset.firstFrameAt;
+  const mark = () => {
+    const now = performance.now().toFixed(1);
+    video.dataset.firstFrameAt = now;
+    if (!document.body.dataset.firstRemoteFrameAt) document.body.dataset.firstRemoteFrameAt = now;
+  };
+  if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(mark);
+  else video.addEventListener("loadeddata", mark, { once: true });
+}
