@@ -159,7 +159,7 @@ func attachments(agreementID, pid string, st signatures.Statement, req signature
 		}
 		ext := imageType(f.data)
 		if ext == "" || (f.png && ext != "png") {
-			return nil, refuse(http.StatusUnprocessableEntity, "bad_"+f.what, f.what+" must be a PNG"+map[bool]string{false: " or JPEG", true: ""}[f.png]+" image")
+			return nil, refuse(http.StatusUnprocessableEntity, "bad_"+f.what, f.what+" is not an image of an accepted type (still: JPEG or PNG; drawing: PNG)")
 		}
 		sum := sha256Hex(f.data)
 		out = append(out, attachment{what: f.what, ext: ext, sha256: sum, data: f.data,
@@ -236,8 +236,6 @@ func (s *Server) admit(ss agreement.SigningState, p agreement.Participant, st si
 		return stateConflict(a, "signatures are accepted only while signing is open")
 	case ss.Sealing:
 		return refuse(http.StatusConflict, "sealing", "the agreement is being sealed; no more signatures are accepted")
-	case ss.Signed(p.ID):
-		return refuse(http.StatusConflict, "already_signed", "participant "+p.ID+" has already signed")
 	case n == nil || n.AgreementID != a.ID || n.ParticipantID != p.ID:
 		return refuse(http.StatusConflict, "nonce_unknown", "the nonce was not issued to this participant")
 	case !n.UsedAt.IsZero():
@@ -246,6 +244,8 @@ func (s *Server) admit(ss agreement.SigningState, p agreement.Participant, st si
 		return refuse(http.StatusConflict, "nonce_expired", "the nonce expired at "+n.ExpiresAt.Format(time.RFC3339))
 	case st.ChainHead != n.ChainHead:
 		return refuse(http.StatusUnprocessableEntity, "chain_head_mismatch", "chain_head must be the one returned with the nonce")
+	case ss.Signed(p.ID):
+		return refuse(http.StatusConflict, "already_signed", "participant "+p.ID+" has already signed")
 	}
 	return checkOrder(a, p, ss.Signed)
 }

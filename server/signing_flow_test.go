@@ -1,0 +1,201 @@
+package server
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/signroom/signroom/evidence"
+	"github.com/signroom/signroom/storage/blob"
+)
+
+// TestSigningFullFlow: three signatories of the MOU sign in order with P-256 keys and a
+// witness countersigns; the agreement seals into the archive; the bundle and sealed PDF
+// verify; each JWS verifies with golang-jwt and the JWK in the manifest.
+func TestSigningFullFlow(t *testing.T) {
+	stores := localStores(t)
+	e := newEnv(t, withStores(stores.Working, stores.Archive))
+	f := buildCeremony(e, 3, "sequential")
+	for _, s := range append(f.signers, f.witness) {
+		e.must(f.register(e, s), http.StatusCreated)
+	}
+	st := e.must(e.do("GET", "/api/join/statement", f.signers[0].token, nil), http.StatusOK)
+	text := st.body["statement"].(map[string]any)["statement"].(map[string]any)
+	if !strings.Contains(text["ko"].(string), "대표 1") || !strings.Contains(text["zh"].(string), "江原道") || len(text) != 2 {
+		t.Fatalf("statement text = %v, want ko and zh naming the signer and party", text)
+	}
+	f.openSigning(e)
+
+	for i, s := range f.signers[:2] {
+		r := e.must(f.sign(e, s, nil), http.StatusCreated)
+		if got := r.body["remaining"]; got != float64(2-i) || r.body["sealed"] != false {
+			t.Fatalf("signer %d: remaining %v sealed %v, want %d false", i+1, got, r.body["sealed"], 2-i)
+		}
+	}
+	e.must(f.sign(e, f.witness, nil), http.StatusCreated)
+	last := e.must(f.sign(e, f.signers[2], nil), http.StatusCreated)
+	if last.body["sealed"] != true {
+		t.Fatalf("last signature did not seal: %s", last.raw)
+	}
+	a := e.must(e.do("GET", "/api/agreements/"+f.id, f.owner, nil), http.StatusOK)
+	if a.body["state"] != "sealed" {
+		t.Fatalf("state = %v, want sealed", a.body["state"])
+	}
+
+	bundle := e.must(e.do("GET", "/api/agreements/"+f.id+"/evidence", e.tokens["legal"], nil), http.StatusOK).raw
+	rep := evidence.Verify(context.Background(), bytes.NewReader(bundle), int64(len(bundle)))
+	if !rep.OK() {
+		t.Fatalf("bundle does not verify: %+v", rep.Failed())
+	}
+	if got := countChecks(rep, evidence.CheckSignature+": "); got != 4 {
+		t.Errorf("%d signature checks, want 4 (3 signatories and the witness)", got)
+	}
+	verifyJWSGeneric(t, bundle, 4)
+	pdf := e.must(e.do("GET", "/api/agreements/"+f.id+"/sealed.pdf", f.owner, nil), http.StatusOK).raw
+	if rep := evidence.VerifyPDF(context.Background(), pdf); !rep.OK() {
+		t.Fatalf("sealed PDF does not verify: %+v", rep.Failed())
+	}
+	checkSealRecord(t, e, f.id, bundle, pdf)
+	checkArchiveRetention(t, stores.Archive, f.id)
+
+	// Sealed is final: the invitations are revoked, so no one signs again.
+	r := f.sign0(e, f.signers[0])
+	if r.status != http.StatusUnauthorized {
+		t.Fatalf("signature after sealing: status %d, want 401 (invitation revoked); %s", r.status, r.raw)
+	}
+	names := map[string]int{}
+	for _, ev := range e.hub.sent() {
+		if n, ok := ev.(interface{ EventName() string }); ok {
+			names[n.EventName()]++
+		}
+	}
+	if names["signature.added"] != 4 || names["agreement.sealed"] != 1 {
+		t.Errorf("ceremony events %v, want 4 signature.added and 1 agreement.sealed", names)
+	}
+}
+
+// sign0 posts a signature without asking for a nonce first (the token may be dead).
+func (f *ceremonyFixture) sign0(e *env, s *signer) response {
+	return e.do("POST", "/api/join/signature", s.token, map[string]any{"jws": "x.y.z"})
+}
+
+func countChecks(rep evidence.Report, prefix string) int {
+	n := 0
+	for _, c := range rep.Checks {
+		if strings.HasPrefix(c.Name, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+// checkSealRecord compares the stored seal, the agreement.sealed event and the downloads.
+func checkSealRecord(t *testing.T, e *env, id string, bundle, pdf []byte) {
+	t.Helper()
+	sigs, evs := recorded(e, id)
+	if len(sigs) != 4 || countEvents(evs, "signature.added") != 4 || countEvents(evs, "agreement.sealed") != 1 {
+		t.Fatalf("%d signatures, %d signature.added, %d agreement.sealed; want 4, 4, 1", len(sigs), countEvents(evs, "signature.added"), countEvents(evs, "agreement.sealed"))
+	}
+	if got := countEvents(evs, "evidence.downloaded"); got != 2 {
+		t.Errorf("%d evidence.downloaded events, want 2", got)
+	}
+	rec, err := e.db.Seal(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := rec.Artifact(artifactBundle)
+	p, _ := rec.Artifact(artifactPDF)
+	if b.SHA256 != sha256Hex(bundle) || p.SHA256 != sha256Hex(pdf) || rec.Status != "sealed" {
+		t.Fatalf("seal record %+v does not match the downloads", rec)
+	}
+	for i, ev := range evs {
+		if ev.Type != "agreement.sealed" {
+			continue
+		}
+		var data struct {
+			AuditHead string `json:"audit_head"`
+		}
+		_ = json.Unmarshal(ev.Data, &data)
+		if data.AuditHead != rec.AuditHead || evs[rec.AuditEvents-1].Hash != rec.AuditHead || i < rec.AuditEvents {
+			t.Fatalf("agreement.sealed (seq %d) names audit head %s; the manifest anchors %s at event %d", ev.Seq, data.AuditHead, rec.AuditHead, rec.AuditEvents)
+		}
+	}
+}
+
+// checkArchiveRetention checks that every sealed artifact is in the archive under
+// COMPLIANCE retention for the agreement's retention period.
+func checkArchiveRetention(t *testing.T, archive blob.Store, id string) {
+	t.Helper()
+	objs, err := archive.List(context.Background(), "agreements/"+id+"/evidence/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(objs) != 4 {
+		t.Fatalf("%d archived artifacts, want 4: %+v", len(objs), objs)
+	}
+	for _, o := range objs {
+		if until := time.Until(o.RetainUntil); until < 3649*24*time.Hour {
+			t.Errorf("%s retained until %s, want about 10 years", o.Key, o.RetainUntil)
+		}
+	}
+}
+
+// verifyJWSGeneric reads the bundle with archive/zip and checks every signer's JWS with
+// golang-jwt alone, the public key built from the manifest's JWK by hand.
+func verifyJWSGeneric(t *testing.T, bundle []byte, want int) {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(bundle), int64(len(bundle)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Signatures []struct {
+			ParticipantID string `json:"participant_id"`
+			JWS           string
+			JWK           struct{ Kty, Crv, X, Y string }
+		}
+	}
+	for _, f := range zr.File {
+		if strings.HasSuffix(f.Name, "/data/manifest.json") {
+			rc, _ := f.Open()
+			raw, _ := io.ReadAll(rc)
+			rc.Close()
+			if err := json.Unmarshal(raw, &m); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if len(m.Signatures) != want {
+		t.Fatalf("%d signatures in the manifest, want %d", len(m.Signatures), want)
+	}
+	for _, s := range m.Signatures {
+		x, _ := base64.RawURLEncoding.DecodeString(s.JWK.X)
+		y, _ := base64.RawURLEncoding.DecodeString(s.JWK.Y)
+		pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, x...), y...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, err := jwt.Parse(s.JWS, func(*jwt.Token) (any, error) { return pub, nil },
+			jwt.WithValidMethods([]string{"ES256"}), jwt.WithAudience("signroom-sign"), jwt.WithIssuer(s.ParticipantID), jwt.WithIssuedAt())
+		if err != nil {
+			t.Fatalf("%s: golang-jwt: %v", s.ParticipantID, err)
+		}
+		thumb := sha256.Sum256([]byte(fmt.Sprintf(`{"crv":"%s","kty":"%s","x":"%s","y":"%s"}`, s.JWK.Crv, s.JWK.Kty, s.JWK.X, s.JWK.Y)))
+		if kid := tok.Header["kid"]; kid != base64.RawURLEncoding.EncodeToString(thumb[:]) {
+			t.Errorf("%s: kid %v is not the JWK's RFC 7638 thumbprint", s.ParticipantID, kid)
+		}
+	}
+}
