@@ -1,0 +1,183 @@
+package server
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/signroom/signroom/evidence"
+	"github.com/signroom/signroom/storage/blob"
+)
+
+// TestSealFailureThenRetry: the archive fails in the middle of sealing (after the sealed PDF
+// and manifest were written). The signature stays, the agreement stays in signing and takes
+// no more signatures; the owner's retry writes the same bytes (the objects already there are
+// accepted by hash) and seals; the bundle verifies.
+func TestSealFailureThenRetry(t *testing.T) {
+	stores := localStores(t)
+	flaky := &flakyArchive{Store: stores.Archive, failSuffix: "/" + artifactBundle}
+	e := newEnv(t, withStores(stores.Working, flaky))
+	f := buildCeremony(e, 1, "parallel")
+	e.must(f.register(e, f.signers[0]), http.StatusCreated)
+	e.must(f.register(e, f.witness), http.StatusCreated)
+	f.openSigning(e)
+
+	r := e.must(f.sign(e, f.signers[0], nil), http.StatusCreated)
+	if r.body["sealed"] != false || r.body["seal_error"] == "" {
+		t.Fatalf("sealing did not fail: %s", r.raw)
+	}
+	a := e.must(e.do("GET", "/api/agreements/"+f.id, f.owner, nil), http.StatusOK)
+	sigs, evs := recorded(e, f.id)
+	if a.body["state"] != "signing" || len(sigs) != 1 || countEvents(evs, "signature.added") != 1 || countEvents(evs, "agreement.sealed") != 0 {
+		t.Fatalf("after a failed seal: state %v, %d signatures, events %d/%d", a.body["state"], len(sigs), countEvents(evs, "signature.added"), countEvents(evs, "agreement.sealed"))
+	}
+	e.must(e.do("GET", "/api/agreements/"+f.id+"/evidence", f.owner, nil), http.StatusNotFound)
+	if r := f.sign(e, f.witness, nil); r.status != http.StatusConflict || r.errCode() != "sealing" {
+		t.Fatalf("witness signature while a seal is staged: %d %s", r.status, r.raw)
+	}
+
+	e.must(e.do("POST", "/api/agreements/"+f.id+"/seal", f.owner, nil), http.StatusOK)
+	if got := flaky.exists.Load(); got != 3 {
+		t.Errorf("retry met %d existing archive objects, want 3 (sealed.pdf, manifest.json, manifest.jws)", got)
+	}
+	bundle := e.must(e.do("GET", "/api/agreements/"+f.id+"/evidence", f.owner, nil), http.StatusOK).raw
+	if rep := evidence.Verify(context.Background(), bytes.NewReader(bundle), int64(len(bundle))); !rep.OK() {
+		t.Fatalf("bundle after retry does not verify: %+v", rep.Failed())
+	}
+	pdf := e.must(e.do("GET", "/api/agreements/"+f.id+"/sealed.pdf", f.owner, nil), http.StatusOK).raw
+	rec, _ := e.db.Seal(context.Background(), f.id)
+	if p, _ := rec.Artifact(artifactPDF); p.SHA256 != sha256Hex(pdf) {
+		t.Fatalf("archived sealed.pdf is not the staged one")
+	}
+	e.must(e.do("POST", "/api/agreements/"+f.id+"/seal", f.owner, nil), http.StatusConflict)
+}
+
+// TestSealRefusesForeignArchiveObject: an archive object at a seal key with other bytes is
+// never overwritten or accepted; the agreement stays in signing.
+func TestSealRefusesForeignArchiveObject(t *testing.T) {
+	stores := localStores(t)
+	e := newEnv(t, withStores(stores.Working, stores.Archive))
+	f := buildCeremony(e, 1, "parallel")
+	e.must(f.register(e, f.signers[0]), http.StatusCreated)
+	f.openSigning(e)
+	key := "agreements/" + f.id + "/evidence/" + artifactPDF
+	if _, err := stores.Archive.Put(context.Background(), key, strings.NewReader("not the seal"), blob.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r := e.must(f.sign(e, f.signers[0], nil), http.StatusCreated)
+	if r.body["sealed"] != false {
+		t.Fatalf("sealed over a foreign object: %s", r.raw)
+	}
+	e.must(e.do("POST", "/api/agreements/"+f.id+"/seal", f.owner, nil), http.StatusConflict)
+	rc, _, err := stores.Archive.Open(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	var b bytes.Buffer
+	_, _ = b.ReadFrom(rc)
+	if b.String() != "not the seal" {
+		t.Fatalf("archive object overwritten")
+	}
+	if a := e.must(e.do("GET", "/api/agreements/"+f.id, f.owner, nil), http.StatusOK); a.body["state"] != "signing" {
+		t.Fatalf("state = %v, want signing", a.body["state"])
+	}
+}
+
+// TestVerifyEndpoint: legal staff upload a bundle or sealed PDF and get a report; a tampered
+// bundle is a report naming the failed check, not an error; other roles are refused.
+func TestVerifyEndpoint(t *testing.T) {
+	e := newEnv(t)
+	f := buildCeremony(e, 1, "parallel")
+	e.must(f.register(e, f.signers[0]), http.StatusCreated)
+	f.openSigning(e)
+	e.must(f.sign(e, f.signers[0], nil), http.StatusCreated)
+	bundle := e.must(e.do("GET", "/api/agreements/"+f.id+"/evidence", f.owner, nil), http.StatusOK).raw
+	pdf := e.must(e.do("GET", "/api/agreements/"+f.id+"/sealed.pdf", f.owner, nil), http.StatusOK).raw
+	legal := e.tokens["legal"]
+
+	tampered := rezip(t, bundle, "-mou-ko.pdf", func(b []byte) []byte { b[len(b)/2] ^= 1; return b })
+	tests := []struct {
+		name, token, ctype string
+		body               []byte
+		status             int
+		ok                 bool
+		failed             string
+	}{
+		{"good bundle", legal, "application/zip", bundle, http.StatusOK, true, ""},
+		{"good sealed pdf", legal, "application/pdf", pdf, http.StatusOK, true, ""},
+		{"tampered bundle", legal, "application/zip", tampered, http.StatusOK, false, evidence.CheckFixity + ": data/documents/"},
+		{"not evidence", legal, "application/octet-stream", []byte("hello"), http.StatusOK, false, ""},
+		{"empty", legal, "application/zip", nil, http.StatusBadRequest, false, ""},
+		{"organizer", f.owner, "application/zip", bundle, http.StatusForbidden, false, ""},
+		{"archivist", e.tokens["archivist"], "application/zip", bundle, http.StatusForbidden, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.do("POST", "/api/verify", tt.token, string(tt.body), "Content-Type", tt.ctype)
+			if r.status != tt.status {
+				t.Fatalf("status %d, want %d; %s", r.status, tt.status, r.raw)
+			}
+			if tt.status != http.StatusOK {
+				return
+			}
+			if ok, _ := r.body["ok"].(bool); ok != tt.ok {
+				t.Fatalf("ok = %v, want %v; %s", ok, tt.ok, r.raw)
+			}
+			if tt.failed != "" && !strings.Contains(failedNames(r), tt.failed) {
+				t.Fatalf("failed checks %q do not name %q", failedNames(r), tt.failed)
+			}
+		})
+	}
+}
+
+func failedNames(r response) string {
+	var out []string
+	checks, _ := r.body["checks"].([]any)
+	for _, c := range checks {
+		m := c.(map[string]any)
+		if m["ok"] == false {
+			out = append(out, m["name"].(string))
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// rezip copies a ZIP, changing the entry whose name ends with suffix.
+func rezip(t *testing.T, in []byte, suffix string, change func([]byte) []byte) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(in), int64(len(in)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	changed := false
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(f.Name, suffix) {
+			data, changed = change(data), true
+		}
+		w, err := zw.Create(f.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = w.Write(data)
+	}
+	if err := zw.Close(); err != nil || !changed {
+		t.Fatalf("rezip: %v, changed %v", err, changed)
+	}
+	return out.Bytes()
+}
