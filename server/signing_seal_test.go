@@ -45,9 +45,7 @@ func TestSealFailureThenRetry(t *testing.T) {
 		t.Errorf("retry met %d existing archive objects, want 3 (sealed.pdf, manifest.json, manifest.jws)", got)
 	}
 	bundle := e.must(e.do("GET", "/api/agreements/"+f.id+"/evidence", f.owner, nil), http.StatusOK).raw
-	if rep := evidence.Verify(context.Background(), bytes.NewReader(bundle), int64(len(bundle))); !rep.OK() {
-		t.Fatalf("bundle after retry does not verify: %+v", rep.Failed())
-	}
+	verifyBundle(t, bundle)
 	pdf := e.must(e.do("GET", "/api/agreements/"+f.id+"/sealed.pdf", f.owner, nil), http.StatusOK).raw
 	rec, _ := e.db.Seal(context.Background(), f.id)
 	if p, _ := rec.Artifact(artifactPDF); p.SHA256 != sha256Hex(pdf) {
@@ -180,4 +178,11 @@ func rezip(t *testing.T, in []byte, suffix string, change func([]byte) []byte) [
 		t.Fatalf("rezip: %v, changed %v", err, changed)
 	}
 	return out.Bytes()
+}
+
+func verifyBundle(t *testing.T, bundle []byte) {
+	t.Helper()
+	if rep := evidence.Verify(context.Background(), bytes.NewReader(bundle), int64(len(bundle))); !rep.OK() {
+		t.Fatalf("bundle does not verify: %+v", rep.Failed())
+	}
 }
