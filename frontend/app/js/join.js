@@ -54,7 +54,7 @@ function renderLobby() {
     const li = document.createElement("li");
     const lang = document.createElement("span");
     lang.className = "doc-lang";
-    setText(lang, "lang." + d.language);
+    setText(lang, "doclang." + d.language);
     const name = document.createElement("span");
     name.textContent = d.filename || d.id;
     const hash = document.createElement("code");

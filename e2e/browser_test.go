@@ -1,0 +1,175 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// chromiumPath finds Chromium; a missing browser fails in CI and skips elsewhere.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	p := os.Getenv("SIGNROOM_CHROMIUM")
+	if p == "" {
+		p = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(p); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("Chromium not found at %s (install Debian's chromium): %v", p, err)
+		}
+		t.Skipf("Chromium not found at %s: %v", p, err)
+	}
+	return p
+}
+
+// browser is one Chromium process with one tab, its own profile and fake camera/microphone.
+type browser struct {
+	t    *testing.T
+	name string
+	ctx  context.Context
+	mu   sync.Mutex
+	logs []string
+}
+
+func newBrowser(t *testing.T, name string) *browser {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.Flag("headless", "new"),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("mute-audio", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 720),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	b := &browser{t: t, name: name}
+	ctx, cancel := chromedp.NewContext(actx, chromedp.WithListener(b.record))
+	b.ctx = ctx
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 720)); err != nil {
+		cancel()
+		cancelAlloc()
+		t.Fatalf("start Chromium: %v", err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("%s console:\n%s", name, strings.Join(b.console(), "\n"))
+		}
+		cancel()
+		cancelAlloc()
+	})
+	return b
+}
+
+// record keeps the page's console output and uncaught exceptions for failure reports.
+func (b *browser) record(ev any) {
+	var line string
+	switch ev := ev.(type) {
+	case *runtime.EventConsoleAPICalled:
+		var args []string
+		for _, a := range ev.Args {
+			args = append(args, strings.Trim(string(a.Value), `"`)+a.Description)
+		}
+		line = string(ev.Type) + ": " + strings.Join(args, " ")
+	case *runtime.EventExceptionThrown:
+		d := ev.ExceptionDetails
+		line = fmt.Sprintf("exception: %s %s:%d", d.Text, d.URL, d.LineNumber+1)
+		if d.Exception != nil {
+			line += " " + d.Exception.Description
+		}
+	default:
+		return
+	}
+	b.mu.Lock()
+	b.logs = append(b.logs, line)
+	b.mu.Unlock()
+}
+
+func (b *browser) console() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.logs...)
+}
+
+// run runs chromedp actions with a deadline, failing the test on error.
+func (b *browser) run(what string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		b.t.Fatalf("%s: %s: %v", b.name, what, err)
+	}
+}
+
+// eval evaluates a JavaScript expression of type T.
+func eval[T any](b *browser, expr string) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		b.t.Fatalf("%s: evaluate %s: %v", b.name, expr, err)
+	}
+	return v
+}
+
+// waitFor polls a boolean JavaScript expression until it is true.
+func (b *browser) waitFor(what, expr string, timeout time.Duration) {
+	b.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("%s: waited %v for %s (%s): last error %v", b.name, timeout, what, expr, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// screenshot saves a PNG of the viewport under $SIGNROOM_E2E_SCREENSHOTS, if set.
+func (b *browser) screenshot(name string) {
+	b.t.Helper()
+	dir := os.Getenv("SIGNROOM_E2E_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		b.t.Fatalf("%s: screenshot: %v", b.name, err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.t.Fatal(err)
+	}
+	path := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Logf("screenshot %s", path)
+}
+
+// jsString quotes s as a JavaScript string literal.
+func jsString(s string) string { return fmt.Sprintf("%q", s) }

@@ -1,0 +1,113 @@
+package e2e
+
+import (
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// remoteTile selects the tile of participant id as a JavaScript expression.
+func remoteTile(id string) string {
+	return `document.querySelector('.tile[data-participant-id=` + jsString(id) + `]')`
+}
+
+// join opens an invitation link, waits for the camera preview and clicks Join.
+func join(t *testing.T, b *browser, url, shot string) {
+	t.Helper()
+	b.run("open invitation", chromedp.Navigate(url))
+	b.waitFor("lobby ready", `document.body.dataset.ready === "true"`, 15*time.Second)
+	b.waitFor("camera preview", `document.querySelector("#preview").videoWidth > 0 && !document.querySelector("#join-button").disabled`, 15*time.Second)
+	b.screenshot(shot)
+	b.run("click Join", chromedp.Click(chromedp.CSS("#join-button")))
+}
+
+// waitRemoteVideo waits until the tile of participant id plays video: frames decoded and
+// currentTime advancing. It returns join click → first remote frame in milliseconds.
+func waitRemoteVideo(t *testing.T, b *browser, id string) float64 {
+	t.Helper()
+	video := remoteTile(id) + `?.querySelector("video")`
+	b.waitFor("remote video of "+id, video+`?.videoWidth > 0`, 30*time.Second)
+	before := eval[float64](b, video+`.currentTime`)
+	b.waitFor("remote video advancing", video+`.currentTime > `+strconv.FormatFloat(before+0.3, 'f', 3, 64), 10*time.Second)
+	b.waitFor("first frame recorded", `document.body.dataset.firstRemoteFrameAt !== undefined`, 5*time.Second)
+	return eval[float64](b, `Number(document.body.dataset.firstRemoteFrameAt) - Number(document.body.dataset.joinClickedAt)`)
+}
+
+// TestCeremonyInChromium: the MC (Korean UI) and a signatory in the other venue (English
+// UI) join the live ceremony from two Chromium browsers with their invitation links; each
+// sees the other's video; the MC mutes the signatory; the organizer revokes the
+// signatory's invitation.
+func TestCeremonyInChromium(t *testing.T) {
+	chromiumPath(t)
+	s := startService(t)
+	org := s.organizer(t, "organizer", "a long enough password")
+	m := setUpCeremony(t, org)
+	ko, en := catalog(t, "ko"), catalog(t, "en")
+
+	host := newBrowser(t, "host")
+	wang := newBrowser(t, "wang")
+	join(t, host, m.joinURL(s.base, m.host, "ko"), "join-ko")
+	join(t, wang, m.joinURL(s.base, m.wang, "en"), "join-en")
+
+	t.Run("each sees the other", func(t *testing.T) {
+		hostMs := waitRemoteVideo(t, host, m.wang)
+		wangMs := waitRemoteVideo(t, wang, m.host)
+		t.Logf("join click -> first remote frame: host %.0f ms, signatory %.0f ms (signatory joined second)", hostMs, wangMs)
+		for _, b := range []*browser{host, wang} {
+			if n := eval[int](b, `document.querySelectorAll(".tile").length`); n != 2 {
+				t.Errorf("%s shows %d tiles, want 2", b.name, n)
+			}
+			if n := eval[int](b, `document.querySelectorAll(".venue").length`); n != 2 {
+				t.Errorf("%s shows %d venue groups, want 2", b.name, n)
+			}
+		}
+		if got := eval[string](host, `document.querySelector(".venue").dataset.venueId`); got != m.seoul {
+			t.Errorf("host's first venue group = %q, want its own venue %q", got, m.seoul)
+		}
+		if got := eval[string](host, remoteTile(m.wang)+`.closest(".venue").querySelector(".venue-name").textContent`); got != m.venueKo+" · Nanjing" {
+			t.Errorf("Korean venue heading = %q, want %q", got, m.venueKo+" · Nanjing")
+		}
+		if got := eval[string](host, `document.querySelector("#state-banner").textContent`); got != ko["banner.live"] {
+			t.Errorf("host banner = %q, want %q", got, ko["banner.live"])
+		}
+		host.waitFor("quality measured", `document.querySelector("#quality").dataset.level !== "unknown"`, 10*time.Second)
+		host.screenshot("ceremony-ko")
+		wang.waitFor("quality measured", `document.querySelector("#quality").dataset.level !== "unknown"`, 10*time.Second)
+		wang.screenshot("ceremony-en")
+	})
+
+	t.Run("host mutes the signatory", func(t *testing.T) {
+		host.run("click mute on the signatory's tile", chromedp.Click(chromedp.CSS(`.tile[data-participant-id="`+m.wang+`"] .host-mute`)))
+		wang.waitFor("own microphone shown muted", `document.querySelector("#mic-button").getAttribute("aria-pressed") === "true"`, 10*time.Second)
+		if got := eval[string](wang, `document.querySelector("#mic-button").textContent`); got != en["ceremony.unmute"] {
+			t.Errorf("signatory's mic button = %q, want %q", got, en["ceremony.unmute"])
+		}
+		wang.waitFor("own tile flagged muted", remoteTile(m.wang)+`.hasAttribute("data-mic-muted")`, 5*time.Second)
+		host.waitFor("host sees the signatory muted", remoteTile(m.wang)+`.hasAttribute("data-mic-muted")`, 5*time.Second)
+		if got := eval[string](wang, `document.querySelector("#feed li").dataset.key`); got != "feed.you_were_muted" {
+			t.Errorf("signatory's latest feed entry = %q, want feed.you_were_muted", got)
+		}
+	})
+
+	t.Run("language switch in the live view", func(t *testing.T) {
+		eval[bool](wang, `(s => { s.value = "ko"; return s.dispatchEvent(new Event("change")); })(document.querySelector("#lang-select"))`)
+		wang.waitFor("Korean text", `document.querySelector("#leave-button").textContent === `+jsString(ko["ceremony.leave"]), 5*time.Second)
+		wang.screenshot("ceremony-switched-ko")
+	})
+
+	t.Run("revoked invitation", func(t *testing.T) {
+		org.post("/api/agreements/"+m.id+"/invitations/"+m.wang+"/revoke", nil, http.StatusOK, nil)
+		wang.waitFor("removed message", `!document.querySelector("#ended").hidden`, 10*time.Second)
+		if got := eval[string](wang, `document.querySelector("#ended").dataset.reason`); got != "revoked" {
+			t.Errorf("end reason = %q, want revoked", got)
+		}
+		if got := eval[string](wang, `document.querySelector("#ended-title").textContent`); got != ko["ended.revoked.title"] {
+			t.Errorf("removed message = %q, want %q", got, ko["ended.revoked.title"])
+		}
+		host.waitFor("signatory's tile gone", remoteTile(m.wang)+` === null`, 10*time.Second)
+		wang.screenshot("removed-ko")
+	})
+}
