@@ -13,6 +13,21 @@
 // invitation token (aud signroom-join) to the /api/join routes only, and reach only the
 // agreement the token names; an invitation the store does not know, or has revoked, is
 // refused. Refusals are 401 (no or bad token, with the reason) or 403 (no right).
+// Legal staff verify uploaded bundles and sealed PDFs (POST /api/verify).
+//
+// # Signing and sealing
+//
+// A signatory's (or witness's) browser registers its EC P-256 public JWK once (POST
+// /api/join/key; the organizer can reset it), reads the statement, takes a single-use nonce
+// bound to the audit head (POST /api/join/nonce) and posts an ES256 JWS of the statement
+// (POST /api/join/signature). The server verifies the JWS with the registered key, checks
+// every claim against the agreement, the nonce, the signing order, the state and that the
+// signer is in the live ceremony (Ceremony.Connected), and records the signature with its
+// audit event in one transaction. The last signatory's signature seals the agreement: the
+// sealed PDF, signed manifest and evidence bundle are built once, staged in the working
+// store, copied to the archive under COMPLIANCE retention, and then the agreement becomes
+// sealed with the audit event "agreement.sealed", which follows the last event the bundle's
+// audit log holds and names the archived artifacts by hash (see sealing.go).
 package server
 
 import (

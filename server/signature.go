@@ -40,13 +40,13 @@ type signatureResponse struct {
 // handleSignature verifies and records the caller's signature, tells every venue, and
 // seals the agreement when it was the last required one.
 func (s *Server) handleSignature(w http.ResponseWriter, r *http.Request) {
-	var req signatureRequest
-	if err := decodeJSONLimit(w, r, &req, MaxSignatureBytes); err != nil {
+	_, a, p, err := s.signingParticipant(r)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	_, a, p, err := s.signingParticipant(r)
-	if err != nil {
+	var req signatureRequest
+	if err := decodeJSONLimit(w, r, &req, MaxSignatureBytes); err != nil {
 		s.fail(w, r, err)
 		return
 	}
