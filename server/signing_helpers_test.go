@@ -101,9 +101,14 @@ type ceremonyFixture struct {
 }
 
 // buildCeremony creates the MOU with the first n parties as signatories, a host, a witness
-// for the first party and the ko and zh documents; schedules and starts it, connects every
-// signer to the live room and registers the keys of those in register.
+// for the first party and two-page ko and zh documents; schedules and starts it and connects
+// every signer to the live room. Keys are registered by the tests.
 func buildCeremony(e *env, n int, order string) *ceremonyFixture {
+	return buildCeremonyPages(e, n, order, 2)
+}
+
+// buildCeremonyPages is buildCeremony with documents of the given page count.
+func buildCeremonyPages(e *env, n int, order string, pages int) *ceremonyFixture {
 	e.t.Helper()
 	tok := e.tokens["owner"]
 	f := &ceremonyFixture{owner: tok, tokens: map[string]string{}, still: testJPEG(e.t), drw: testPNG(e.t)}
@@ -133,7 +138,7 @@ func buildCeremony(e *env, n int, order string) *ceremonyFixture {
 	}
 	wid := add(map[string]any{"name": "Witness", "title": "Notary", "party_id": parties[0], "venue_id": seoul, "role": "witness"})
 	for _, lang := range []string{"ko", "zh"} {
-		e.must(e.do("POST", base+"/documents?language="+lang+"&filename=mou-"+lang+".pdf", tok, makePDF(2, "MOU "+lang)), http.StatusCreated)
+		e.must(e.do("POST", base+"/documents?language="+lang+"&filename=mou-"+lang+".pdf", tok, makePDF(pages, "MOU "+lang)), http.StatusCreated)
 	}
 	r := e.must(e.do("POST", base+"/schedule", tok, nil), http.StatusOK)
 	for _, v := range r.body["invitations"].([]any) {

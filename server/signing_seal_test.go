@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/signroom/signroom/evidence"
 	"github.com/signroom/signroom/storage/blob"
@@ -184,5 +185,42 @@ func verifyBundle(t *testing.T, bundle []byte) {
 	t.Helper()
 	if rep := evidence.Verify(context.Background(), bytes.NewReader(bundle), int64(len(bundle))); !rep.OK() {
 		t.Fatalf("bundle does not verify: %+v", rep.Failed())
+	}
+}
+
+// TestSealSixSignatories: the scenario's size, six signatories and two 30-page documents;
+// the seal and the verification of its bundle are timed.
+func TestSealSixSignatories(t *testing.T) {
+	e := newEnv(t)
+	f := buildCeremonyPages(e, 6, "sequential", 30)
+	for _, s := range f.signers {
+		e.must(f.register(e, s), http.StatusCreated)
+	}
+	f.openSigning(e)
+	for _, s := range f.signers[:5] {
+		e.must(f.sign(e, s, nil), http.StatusCreated)
+	}
+	start := time.Now()
+	if r := e.must(f.sign(e, f.signers[5], nil), http.StatusCreated); r.body["sealed"] != true {
+		t.Fatalf("not sealed: %s", r.raw)
+	}
+	sealTook := time.Since(start)
+	bundle := e.must(e.do("GET", "/api/agreements/"+f.id+"/evidence", f.owner, nil), http.StatusOK).raw
+	start = time.Now()
+	verifyBundle(t, bundle)
+	t.Logf("six signatures, two 30-page documents: last signature + seal %s, bundle %d bytes verified in %s", sealTook, len(bundle), time.Since(start))
+}
+
+// TestNoCeremonyNoSigning: without a ceremony hub nobody is connected, so nobody signs.
+func TestNoCeremonyNoSigning(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Ceremony = nil })
+	f := buildCeremony(e, 1, "parallel")
+	e.must(f.register(e, f.signers[0]), http.StatusCreated)
+	f.openSigning(e)
+	if r := f.sign(e, f.signers[0], nil); r.status != http.StatusConflict || r.errCode() != "not_connected" {
+		t.Fatalf("signature without a hub: %d %s", r.status, r.raw)
+	}
+	if sigs, _ := recorded(e, f.id); len(sigs) != 0 {
+		t.Fatalf("%d signatures recorded, want 0", len(sigs))
 	}
 }
