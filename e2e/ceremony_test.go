@@ -55,7 +55,7 @@ func TestCeremonyInChromium(t *testing.T) {
 	t.Run("each sees the other", func(t *testing.T) {
 		hostMs := waitRemoteVideo(t, host, m.wang)
 		wangMs := waitRemoteVideo(t, wang, m.host)
-		t.Logf("join click -> first remote frame: host %.0f ms, signatory %.0f ms (signatory joined second)", hostMs, wangMs)
+		t.Logf("join click -> first remote frame: %.0f ms joining a room where the other already publishes; %.0f ms for the first joiner (includes waiting for the other to open the page and join)", wangMs, hostMs)
 		for _, b := range []*browser{host, wang} {
 			if n := eval[int](b, `document.querySelectorAll(".tile").length`); n != 2 {
 				t.Errorf("%s shows %d tiles, want 2", b.name, n)
@@ -72,6 +72,12 @@ func TestCeremonyInChromium(t *testing.T) {
 		}
 		if got := eval[string](host, `document.querySelector("#state-banner").textContent`); got != ko["banner.live"] {
 			t.Errorf("host banner = %q, want %q", got, ko["banner.live"])
+		}
+		if got := eval[string](host, remoteTile(m.wang)+`.querySelector(".host-mute").textContent`); got != ko["host.mute"] {
+			t.Errorf("host's mute button on the signatory's tile = %q, want %q", got, ko["host.mute"])
+		}
+		if got := eval[bool](wang, `document.querySelector(".host-actions:not([hidden])") === null`); !got {
+			t.Error("the signatory (no host grant) sees host actions")
 		}
 		host.waitFor("quality measured", `document.querySelector("#quality").dataset.level !== "unknown"`, 10*time.Second)
 		host.screenshot("ceremony-ko")
@@ -90,6 +96,17 @@ func TestCeremonyInChromium(t *testing.T) {
 		if got := eval[string](wang, `document.querySelector("#feed li").dataset.key`); got != "feed.you_were_muted" {
 			t.Errorf("signatory's latest feed entry = %q, want feed.you_were_muted", got)
 		}
+	})
+
+	t.Run("narrow screen", func(t *testing.T) {
+		host.screenshot("ceremony-host-muted-ko")
+		wang.run("phone-sized viewport", chromedp.EmulateViewport(390, 844))
+		defer wang.run("desktop viewport", chromedp.EmulateViewport(1280, 720))
+		wang.waitFor("layout settles", `document.querySelector(".venue").getBoundingClientRect().width < 390`, 5*time.Second)
+		if overflow := eval[int](wang, `document.documentElement.scrollWidth - window.innerWidth`); overflow > 0 {
+			t.Errorf("page is %d px wider than a 390 px screen", overflow)
+		}
+		wang.screenshot("ceremony-narrow-en")
 	})
 
 	t.Run("language switch in the live view", func(t *testing.T) {

@@ -1,6 +1,6 @@
 // stage: the video tiles of a ceremony, grouped by venue, with mute flags, the active
 // speaker highlight and the host's actions on other participants' tiles.
-import { setText, localized, t } from "./i18n.js";
+import { apply, setText, localized, t } from "./i18n.js";
 
 const OTHER_VENUE = "";
 
@@ -66,6 +66,7 @@ export class Stage {
     let tile = this.tiles.get(p.id);
     if (!tile) {
       const el = this.template.content.firstElementChild.cloneNode(true);
+      apply(el); // template content is not part of the document the catalog translated
       tile = { el, video: el.querySelector("video"), muted: {}, published: {} };
       el.dataset.participantId = p.id;
       el.querySelector(".host-mute").addEventListener("click", () => this.actions.mute(p.id));
