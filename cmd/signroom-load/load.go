@@ -138,7 +138,7 @@ func (l *load) run(ctx context.Context, specs []roomSpec, serverPID int) (result
 	for _, s := range specs {
 		want += int64(len(s.publishers) * len(s.subscribers) * 2)
 	}
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(30*time.Second + time.Duration(len(specs))*time.Second)
 	for l.tracks.Load() < want {
 		if time.Now().After(deadline) {
 			return result{}, fmt.Errorf("only %d of %d subscriber tracks receive media", l.tracks.Load(), want)

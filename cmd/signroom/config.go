@@ -32,6 +32,17 @@ type Config struct {
 
 	StaffTokenTTL time.Duration
 	Media         MediaConfig
+	Seal          SealConfig
+}
+
+// SealConfig says where the service's seal certificate comes from: PEM files, a PKCS#12
+// file, or (by default) a self-signed ECDSA P-256 certificate made at first start.
+type SealConfig struct {
+	Name           string // common name of a generated certificate
+	CertFile       string // PEM certificate chain, leaf first
+	KeyPEM         string // secret: PEM private key
+	PKCS12File     string
+	PKCS12Password string // secret
 }
 
 // MediaConfig configures the ceremony SFU's network side.
@@ -146,6 +157,8 @@ Secrets (environment only, or a file named by the *_FILE variant):
                                directory when unset
   SIGNROOM_TURN_USERNAME       TURN username handed to browsers with --ice-servers
   SIGNROOM_TURN_PASSWORD       TURN credential (or SIGNROOM_TURN_PASSWORD_FILE)
+  SIGNROOM_SEAL_KEY            PEM private key of --seal-cert (or SIGNROOM_SEAL_KEY_FILE)
+  SIGNROOM_SEAL_PKCS12_PASSWORD  password of --seal-pkcs12 (or ..._PASSWORD_FILE)
 `
 
 // parseServeConfig parses the serve command's flags and environment.
@@ -171,6 +184,9 @@ func parseServeConfig(args []string, env func(string) string, stderr io.Writer) 
 	ef.String(&c.S3.ArchiveBucket, "s3-archive-bucket", "SIGNROOM_S3_ARCHIVE_BUCKET", "signroom-archive", "bucket with object locking for sealed records")
 	ef.Int64(&c.S3.PartSize, "s3-part-size", "SIGNROOM_S3_PART_SIZE", 16<<20, "multipart upload part size in bytes (5 MiB to 5 GiB)")
 	ef.Duration(&c.StaffTokenTTL, "staff-token-ttl", "SIGNROOM_STAFF_TOKEN_TTL", 8*time.Hour, "lifetime of a staff access token")
+	ef.String(&c.Seal.Name, "seal-name", "SIGNROOM_SEAL_NAME", "Signroom seal", "common name of the self-signed seal certificate generated at first start")
+	ef.String(&c.Seal.CertFile, "seal-cert", "SIGNROOM_SEAL_CERT", "", "PEM seal certificate chain (leaf first); its key comes from $SIGNROOM_SEAL_KEY(_FILE)")
+	ef.String(&c.Seal.PKCS12File, "seal-pkcs12", "SIGNROOM_SEAL_PKCS12", "", "PKCS#12 file with the seal certificate and key; password from $SIGNROOM_SEAL_PKCS12_PASSWORD(_FILE)")
 	var publicIPs, iceServers, origins string
 	ef.Int64(&c.Media.ICEUDPPort, "ice-udp-port", "SIGNROOM_ICE_UDP_PORT", 0, "the one UDP port all WebRTC peers share (0 picks a free port; set it in production)")
 	ef.Int64(&c.Media.ICETCPPort, "ice-tcp-port", "SIGNROOM_ICE_TCP_PORT", 0, "ICE-TCP fallback port for networks that block UDP (0 disables it)")
@@ -215,7 +231,13 @@ func (c *Config) loadSecrets(env func(string) string) error {
 	if c.Media.TURNUsername, err = secret(env, "SIGNROOM_TURN_USERNAME"); err != nil {
 		return err
 	}
-	c.Media.TURNPassword, err = secret(env, "SIGNROOM_TURN_PASSWORD")
+	if c.Media.TURNPassword, err = secret(env, "SIGNROOM_TURN_PASSWORD"); err != nil {
+		return err
+	}
+	if c.Seal.KeyPEM, err = secret(env, "SIGNROOM_SEAL_KEY"); err != nil {
+		return err
+	}
+	c.Seal.PKCS12Password, err = secret(env, "SIGNROOM_SEAL_PKCS12_PASSWORD")
 	return err
 }
 
@@ -261,7 +283,24 @@ func (c *Config) validate() error {
 	if err := c.Media.validate(); err != nil {
 		return err
 	}
+	if err := c.Seal.validate(); err != nil {
+		return err
+	}
 	return c.validateBlob()
+}
+
+func (s *SealConfig) validate() error {
+	switch {
+	case s.CertFile != "" && s.PKCS12File != "":
+		return &configError{"--seal-cert", "set either --seal-cert or --seal-pkcs12, not both"}
+	case s.CertFile != "" && s.KeyPEM == "":
+		return &configError{"$SIGNROOM_SEAL_KEY", "required with --seal-cert"}
+	case s.CertFile == "" && s.KeyPEM != "":
+		return &configError{"--seal-cert", "required with $SIGNROOM_SEAL_KEY"}
+	case s.Name == "":
+		return &configError{"--seal-name", "must not be empty"}
+	}
+	return nil
 }
 
 func (m *MediaConfig) validate() error {

@@ -20,8 +20,14 @@ func envMap(m map[string]string) func(string) string {
 // test ends.
 func startMain(t *testing.T, extra ...string) (*Main, string) {
 	t.Helper()
+	return startMainEnv(t, nil, extra...)
+}
+
+// startMainEnv is startMain with environment variables (secrets) for the configuration.
+func startMainEnv(t *testing.T, env map[string]string, extra ...string) (*Main, string) {
+	t.Helper()
 	args := append([]string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--shutdown-timeout", "2s"}, extra...)
-	cfg, err := parseServeConfig(args, envMap(nil), io.Discard)
+	cfg, err := parseServeConfig(args, envMap(env), io.Discard)
 	if err != nil {
 		t.Fatalf("parseServeConfig: %v", err)
 	}

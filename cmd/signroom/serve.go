@@ -19,6 +19,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/signroom/signroom/auth"
+	"github.com/signroom/signroom/evidence"
 	"github.com/signroom/signroom/server"
 	"github.com/signroom/signroom/signaling"
 	"github.com/signroom/signroom/storage/blob"
@@ -37,6 +38,7 @@ type Main struct {
 	Issuer   *auth.Issuer
 	Verifier *auth.Verifier
 	Hub      *signaling.Hub
+	Sealer   *evidence.Sealer
 	blobHTTP http.Handler
 	HTTP     *http.Server
 	listener net.Listener
@@ -109,6 +111,9 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := m.openAuth(); err != nil {
 		return err
 	}
+	if err := m.openSealer(); err != nil {
+		return err
+	}
 	if err := m.openHub(); err != nil {
 		return err
 	}
@@ -136,7 +141,7 @@ func (m *Main) serverConfig() server.Config {
 	}
 	return server.Config{
 		Logger: m.Logger, Registry: m.Registry, Checks: checks, Mounts: mounts,
-		Store: m.DB, Blobs: m.Blobs.Working,
+		Store: m.DB, Blobs: m.Blobs.Working, Archive: m.Blobs.Archive, Sealer: m.Sealer,
 		Keys: m.Keys, Issuer: m.Issuer, Verifier: m.Verifier,
 		Ceremony:       ceremonyEvents{hub: m.Hub},
 		MaxUploadBytes: m.Config.MaxUploadBytes, StaffTokenTTL: m.Config.StaffTokenTTL,
@@ -153,6 +158,31 @@ func (m *Main) openAuth() error {
 	m.Keys = keys
 	m.Issuer = auth.NewIssuer(keys, m.Config.PublicURL, nil)
 	m.Verifier = auth.NewVerifier(keys, m.Config.PublicURL, m.DB, nil)
+	return nil
+}
+
+// openSealer loads the seal certificate and key from PEM or PKCS#12, or loads (creating at
+// first start) a self-signed one kept in DATA-DIR/seal.
+func (m *Main) openSealer() error {
+	sc := m.Config.Seal
+	var err error
+	switch {
+	case sc.PKCS12File != "":
+		var data []byte
+		if data, err = os.ReadFile(sc.PKCS12File); err == nil {
+			m.Sealer, err = evidence.LoadSealerPKCS12(data, sc.PKCS12Password)
+		}
+	case sc.CertFile != "":
+		var cert []byte
+		if cert, err = os.ReadFile(sc.CertFile); err == nil {
+			m.Sealer, err = evidence.LoadSealerPEM(cert, []byte(sc.KeyPEM))
+		}
+	default:
+		m.Sealer, err = evidence.LoadOrCreateSealer(filepath.Join(m.Config.DataDir, "seal"), sc.Name)
+	}
+	if err != nil {
+		return fmt.Errorf("load seal certificate: %w", err)
+	}
 	return nil
 }
 

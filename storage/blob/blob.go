@@ -129,9 +129,10 @@ type Store interface {
 	// Delete removes the object; ErrRetained while retention is in force.
 	Delete(ctx context.Context, key string) error
 	// List returns the objects whose keys start with prefix, sorted by key.
-	// Key, Size and ModTime are always set; SHA256, ContentType and
-	// RetainUntil are set when the store returns them with the listing
-	// (local: always; MinIO: yes; other S3 stores: use Stat).
+	// Key, Size and ModTime are always set; SHA256 and ContentType are set
+	// when the store returns metadata with the listing (local, MinIO);
+	// RetainUntil only by the local store, since S3 listings never carry
+	// retention. Stat returns every field.
 	List(ctx context.Context, prefix string) ([]ObjectInfo, error)
 	// PresignGet returns a download URL valid for expiry (1s to 7 days).
 	PresignGet(ctx context.Context, key string, expiry time.Duration) (string, error)

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/signroom/signroom/signaling/rtcapi"
+	"github.com/signroom/signroom/signatures"
+	"github.com/signroom/signroom/storage/blob"
+)
+
+// signAs registers a fresh P-256 key for the participant (as WebCrypto would make it),
+// fetches a nonce with the statement to sign, signs it and submits the signature.
+func signAs(t *testing.T, base, joinToken string) map[string]any {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwk, err := signatures.JWKFromPublicKey(&key.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &api{t: t, base: base, token: joinToken}
+	c.post("/api/join/key", map[string]any{"jwk": jwk}, http.StatusCreated, nil)
+	var n struct {
+		Statement signatures.Statement `json:"statement"`
+	}
+	c.post("/api/join/nonce", nil, http.StatusCreated, &n)
+	n.Statement.IssuedAt = time.Now().Unix()
+	jws, err := signatures.Sign(n.Statement, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	c.post("/api/join/signature", map[string]any{"jws": jws}, http.StatusCreated, &out)
+	return out
+}
+
+// TestSignAndSealThroughTheRealService: two signatories present in the live room sign in
+// order; the agreement seals; the archive holds the evidence under retention; the downloaded
+// bundle passes `signroom verify`, and a byte flipped in it fails verification.
+func TestSignAndSealThroughTheRealService(t *testing.T) {
+	t.Run("local", func(t *testing.T) {
+		m, base := startMain(t)
+		signAndSeal(t, m, base)
+	})
+	t.Run("minio", func(t *testing.T) {
+		mc := minioFromEnv(t)
+		suffix := strconv.FormatInt(time.Now().UnixNano(), 36)
+		m, base := startMainEnv(t, map[string]string{"SIGNROOM_S3_SECRET_KEY": mc.SecretKey},
+			"--blob", "s3", "--s3-endpoint", mc.Endpoint, "--s3-access-key", mc.AccessKey, "--s3-tls=false",
+			"--s3-working-bucket", "e2e-w-"+suffix, "--s3-archive-bucket", "e2e-a-"+suffix, "--s3-part-size", "5242880")
+		signAndSeal(t, m, base)
+	})
+}
+
+func signAndSeal(t *testing.T, m *Main, base string) {
+	org := organizer(t, base, m.Config.DataDir)
+	mou := setUpMOU(t, org, "sequential")
+	org.post("/api/agreements/"+mou.id+"/start", nil, http.StatusOK, nil)
+	rtc, err := rtcapi.New(rtcapi.Options{LoopbackOnly: true, Client: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rtc.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for _, pid := range []string{mou.kim, mou.wang} {
+		if _, err := joinCeremony(ctx, t, rtc, base, mou.id, mou.invitations[pid].Token); err != nil {
+			t.Fatalf("join %s: %v", pid, err)
+		}
+	}
+	org.post("/api/agreements/"+mou.id+"/open-signing", nil, http.StatusOK, nil)
+	signAs(t, base, mou.invitations[mou.kim].Token)
+	last := signAs(t, base, mou.invitations[mou.wang].Token)
+	if last["sealed"] != true {
+		t.Fatalf("last signature response = %v, want sealed", last)
+	}
+
+	objs, err := m.Blobs.Archive.List(ctx, "agreements/"+mou.id+"/evidence/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(objs) < 3 {
+		t.Fatalf("archive holds %d evidence objects, want sealed PDF, manifest and bundle", len(objs))
+	}
+	for _, o := range objs {
+		// Listings need not carry retention (S3's do not); Stat must.
+		if o, err = m.Blobs.Archive.Stat(ctx, o.Key); err != nil {
+			t.Fatal(err)
+		}
+		if o.RetainUntil.Before(time.Now().AddDate(9, 11, 0)) {
+			t.Errorf("%s retained until %v, want about 10 years", o.Key, o.RetainUntil)
+		}
+		if err := m.Blobs.Archive.Delete(ctx, o.Key); !errors.Is(err, blob.ErrRetained) {
+			t.Errorf("deleting archived %s = %v, want ErrRetained", o.Key, err)
+		}
+	}
+
+	bundle := filepath.Join(t.TempDir(), "bundle.zip")
+	download(t, org, "/api/agreements/"+mou.id+"/evidence", bundle)
+	if code, out, errs := runCmd(t, t.TempDir(), "", "verify", bundle); code != 0 || !strings.Contains(out, "checks passed") {
+		t.Fatalf("signroom verify bundle = exit %d\n%s%s", code, out, errs)
+	}
+	pdf := filepath.Join(t.TempDir(), "sealed.pdf")
+	download(t, org, "/api/agreements/"+mou.id+"/sealed.pdf", pdf)
+	if code, out, errs := runCmd(t, t.TempDir(), "", "verify", pdf); code != 0 {
+		t.Fatalf("signroom verify sealed.pdf = exit %d\n%s%s", code, out, errs)
+	}
+	b, _ := os.ReadFile(bundle)
+	b[len(b)/2] ^= 0x01
+	os.WriteFile(bundle, b, 0o600)
+	if code, out, _ := runCmd(t, t.TempDir(), "", "verify", bundle); code != 1 || !strings.Contains(out, "FAIL") {
+		t.Fatalf("signroom verify of a tampered bundle = exit %d\n%s", code, out)
+	}
+}
+
+func download(t *testing.T, c *api, path, file string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", c.base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	if _, err := io.Copy(&buf, resp.Body); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s = %d %s (%v)", path, resp.StatusCode, buf.Bytes(), err)
+	}
+	if err := os.WriteFile(file, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
