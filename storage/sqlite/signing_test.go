@@ -26,7 +26,9 @@ func TestSignerKeys(t *testing.T) {
 		t.Fatalf("second key err = %v, want ErrConflict", err)
 	}
 	boom := errors.New("boom")
-	reset := func(agreement.SignerKey) agreement.AuditEntry { return agreement.AuditEntry{Type: "signer_key.reset", Actor: "user:o"} }
+	reset := func(agreement.SignerKey) agreement.AuditEntry {
+		return agreement.AuditEntry{Type: "signer_key.reset", Actor: "user:o"}
+	}
 	if err := db.ResetSignerKey(ctx, a.ID, "p1", func(*agreement.Agreement) error { return boom }, reset); !errors.Is(err, boom) {
 		t.Fatalf("refused reset err = %v, want boom", err)
 	}
