@@ -18,6 +18,9 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
+// socketBuffer is the requested size of the ICE UDP socket's buffers.
+const socketBuffer = 4 << 20
+
 // AudioLevelURI is the RTP header extension carrying the audio level (RFC 6464).
 const AudioLevelURI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 
@@ -136,6 +139,10 @@ func (a *API) settingEngine(opts Options) (webrtc.SettingEngine, error) {
 	if err != nil {
 		return se, fmt.Errorf("listen ICE UDP: %w", err)
 	}
+	// One socket carries every peer: give it room for bursts (the kernel caps
+	// this at net.core.rmem_max / wmem_max).
+	_ = udp.SetReadBuffer(socketBuffer)
+	_ = udp.SetWriteBuffer(socketBuffer)
 	a.UDPAddr = udp.LocalAddr().(*net.UDPAddr)
 	a.udpMux = webrtc.NewICEUDPMux(se.LoggerFactory.NewLogger("udpmux"), udp)
 	se.SetICEUDPMux(a.udpMux)
