@@ -31,8 +31,8 @@ func chromiumPath(t *testing.T) string {
 }
 
 // browser is one Chromium process with one tab, its own profile and fake camera/microphone.
+// It lives until the end of the test that made it; its methods fail the test they are given.
 type browser struct {
-	t    *testing.T
 	name string
 	ctx  context.Context
 	mu   sync.Mutex
@@ -60,7 +60,7 @@ func newBrowser(t *testing.T, name string) *browser {
 		chromedp.WindowSize(1280, 720),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	b := &browser{t: t, name: name}
+	b := &browser{name: name}
 	ctx, cancel := chromedp.NewContext(actx, chromedp.WithListener(b.record))
 	b.ctx = ctx
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 720)); err != nil {
@@ -109,30 +109,30 @@ func (b *browser) console() []string {
 }
 
 // run runs chromedp actions with a deadline, failing the test on error.
-func (b *browser) run(what string, actions ...chromedp.Action[chromedp.Void]) {
-	b.t.Helper()
+func (b *browser) run(t *testing.T, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
-		b.t.Fatalf("%s: %s: %v", b.name, what, err)
+		t.Fatalf("%s: %s: %v", b.name, what, err)
 	}
 }
 
 // eval evaluates a JavaScript expression of type T.
-func eval[T any](b *browser, expr string) T {
-	b.t.Helper()
+func eval[T any](t *testing.T, b *browser, expr string) T {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
 	defer cancel()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
 	if err != nil {
-		b.t.Fatalf("%s: evaluate %s: %v", b.name, expr, err)
+		t.Fatalf("%s: evaluate %s: %v", b.name, expr, err)
 	}
 	return v
 }
 
 // waitFor polls a boolean JavaScript expression until it is true.
-func (b *browser) waitFor(what, expr string, timeout time.Duration) {
-	b.t.Helper()
+func (b *browser) waitFor(t *testing.T, what, expr string, timeout time.Duration) {
+	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
 		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
@@ -142,15 +142,15 @@ func (b *browser) waitFor(what, expr string, timeout time.Duration) {
 			return
 		}
 		if time.Now().After(deadline) {
-			b.t.Fatalf("%s: waited %v for %s (%s): last error %v", b.name, timeout, what, expr, err)
+			t.Fatalf("%s: waited %v for %s (%s): last error %v", b.name, timeout, what, expr, err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 }
 
 // screenshot saves a PNG of the viewport under $SIGNROOM_E2E_SCREENSHOTS, if set.
-func (b *browser) screenshot(name string) {
-	b.t.Helper()
+func (b *browser) screenshot(t *testing.T, name string) {
+	t.Helper()
 	dir := os.Getenv("SIGNROOM_E2E_SCREENSHOTS")
 	if dir == "" {
 		return
@@ -159,16 +159,16 @@ func (b *browser) screenshot(name string) {
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
-		b.t.Fatalf("%s: screenshot: %v", b.name, err)
+		t.Fatalf("%s: screenshot: %v", b.name, err)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		b.t.Fatal(err)
+		t.Fatal(err)
 	}
 	path := filepath.Join(dir, name+".png")
 	if err := os.WriteFile(path, png, 0o644); err != nil {
-		b.t.Fatal(err)
+		t.Fatal(err)
 	}
-	b.t.Logf("screenshot %s", path)
+	t.Logf("screenshot %s", path)
 }
 
 // jsString quotes s as a JavaScript string literal.

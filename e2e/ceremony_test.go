@@ -17,11 +17,13 @@ func remoteTile(id string) string {
 // join opens an invitation link, waits for the camera preview and clicks Join.
 func join(t *testing.T, b *browser, url, shot string) {
 	t.Helper()
-	b.run("open invitation", chromedp.Navigate(url))
-	b.waitFor("lobby ready", `document.body.dataset.ready === "true"`, 15*time.Second)
-	b.waitFor("camera preview", `document.querySelector("#preview").videoWidth > 0 && !document.querySelector("#join-button").disabled`, 15*time.Second)
-	b.screenshot(shot)
-	b.run("click Join", chromedp.Click(chromedp.CSS("#join-button")))
+	b.run(t, "open invitation", chromedp.Navigate(url))
+	b.waitFor(t, "lobby ready", `document.body.dataset.ready === "true"`, 15*time.Second)
+	b.waitFor(t, "camera preview", `document.querySelector("#preview").videoWidth > 0 && !document.querySelector("#join-button").disabled`, 15*time.Second)
+	if shot != "" {
+		b.screenshot(t, shot)
+	}
+	b.run(t, "click Join", chromedp.Click(chromedp.CSS("#join-button")))
 }
 
 // waitRemoteVideo waits until the tile of participant id plays video: frames decoded and
@@ -29,11 +31,11 @@ func join(t *testing.T, b *browser, url, shot string) {
 func waitRemoteVideo(t *testing.T, b *browser, id string) float64 {
 	t.Helper()
 	video := remoteTile(id) + `?.querySelector("video")`
-	b.waitFor("remote video of "+id, video+`?.videoWidth > 0`, 30*time.Second)
-	before := eval[float64](b, video+`.currentTime`)
-	b.waitFor("remote video advancing", video+`.currentTime > `+strconv.FormatFloat(before+0.3, 'f', 3, 64), 10*time.Second)
-	b.waitFor("first frame recorded", `document.body.dataset.firstRemoteFrameAt !== undefined`, 5*time.Second)
-	return eval[float64](b, `Number(document.body.dataset.firstRemoteFrameAt) - Number(document.body.dataset.joinClickedAt)`)
+	b.waitFor(t, "remote video of "+id, video+`?.videoWidth > 0`, 30*time.Second)
+	before := eval[float64](t, b, video+`.currentTime`)
+	b.waitFor(t, "remote video advancing", video+`.currentTime > `+strconv.FormatFloat(before+0.3, 'f', 3, 64), 10*time.Second)
+	b.waitFor(t, "first frame recorded", `document.body.dataset.firstRemoteFrameAt !== undefined`, 5*time.Second)
+	return eval[float64](t, b, `Number(document.body.dataset.firstRemoteFrameAt) - Number(document.body.dataset.joinClickedAt)`)
 }
 
 // TestCeremonyInChromium: the MC (Korean UI) and a signatory in the other venue (English
@@ -47,6 +49,7 @@ func TestCeremonyInChromium(t *testing.T) {
 	m := setUpCeremony(t, org)
 	ko, en := catalog(t, "ko"), catalog(t, "en")
 
+	parent := t // browsers made in subtests live until the end of the whole test
 	host := newBrowser(t, "host")
 	wang := newBrowser(t, "wang")
 	join(t, host, m.joinURL(s.base, m.host, "ko"), "join-ko")
@@ -57,74 +60,103 @@ func TestCeremonyInChromium(t *testing.T) {
 		wangMs := waitRemoteVideo(t, wang, m.host)
 		t.Logf("join click -> first remote frame: %.0f ms joining a room where the other already publishes; %.0f ms for the first joiner (includes waiting for the other to open the page and join)", wangMs, hostMs)
 		for _, b := range []*browser{host, wang} {
-			if n := eval[int](b, `document.querySelectorAll(".tile").length`); n != 2 {
+			if n := eval[int](t, b, `document.querySelectorAll(".tile").length`); n != 2 {
 				t.Errorf("%s shows %d tiles, want 2", b.name, n)
 			}
-			if n := eval[int](b, `document.querySelectorAll(".venue").length`); n != 2 {
+			if n := eval[int](t, b, `document.querySelectorAll(".venue").length`); n != 2 {
 				t.Errorf("%s shows %d venue groups, want 2", b.name, n)
 			}
 		}
-		if got := eval[string](host, `document.querySelector(".venue").dataset.venueId`); got != m.seoul {
+		if got := eval[string](t, host, `document.querySelector(".venue").dataset.venueId`); got != m.seoul {
 			t.Errorf("host's first venue group = %q, want its own venue %q", got, m.seoul)
 		}
-		if got := eval[string](host, remoteTile(m.wang)+`.closest(".venue").querySelector(".venue-name").textContent`); got != m.venueKo+" · Nanjing" {
+		if got := eval[string](t, host, remoteTile(m.wang)+`.closest(".venue").querySelector(".venue-name").textContent`); got != m.venueKo+" · Nanjing" {
 			t.Errorf("Korean venue heading = %q, want %q", got, m.venueKo+" · Nanjing")
 		}
-		if got := eval[string](host, `document.querySelector("#state-banner").textContent`); got != ko["banner.live"] {
+		if got := eval[string](t, host, `document.querySelector("#state-banner").textContent`); got != ko["banner.live"] {
 			t.Errorf("host banner = %q, want %q", got, ko["banner.live"])
 		}
-		if got := eval[string](host, remoteTile(m.wang)+`.querySelector(".host-mute").textContent`); got != ko["host.mute"] {
+		if got := eval[string](t, host, remoteTile(m.wang)+`.querySelector(".host-mute").textContent`); got != ko["host.mute"] {
 			t.Errorf("host's mute button on the signatory's tile = %q, want %q", got, ko["host.mute"])
 		}
-		if got := eval[bool](wang, `document.querySelector(".host-actions:not([hidden])") === null`); !got {
+		if got := eval[bool](t, wang, `document.querySelector(".host-actions:not([hidden])") === null`); !got {
 			t.Error("the signatory (no host grant) sees host actions")
 		}
-		host.waitFor("quality measured", `document.querySelector("#quality").dataset.level !== "unknown"`, 10*time.Second)
-		host.screenshot("ceremony-ko")
-		wang.waitFor("quality measured", `document.querySelector("#quality").dataset.level !== "unknown"`, 10*time.Second)
-		wang.screenshot("ceremony-en")
+		host.waitFor(t, "quality measured", `document.querySelector("#quality").dataset.level !== "unknown"`, 10*time.Second)
+		host.screenshot(t, "ceremony-ko")
+		wang.waitFor(t, "quality measured", `document.querySelector("#quality").dataset.level !== "unknown"`, 10*time.Second)
+		wang.screenshot(t, "ceremony-en")
 	})
 
 	t.Run("host mutes the signatory", func(t *testing.T) {
-		host.run("click mute on the signatory's tile", chromedp.Click(chromedp.CSS(`.tile[data-participant-id="`+m.wang+`"] .host-mute`)))
-		wang.waitFor("own microphone shown muted", `document.querySelector("#mic-button").getAttribute("aria-pressed") === "true"`, 10*time.Second)
-		if got := eval[string](wang, `document.querySelector("#mic-button").textContent`); got != en["ceremony.unmute"] {
+		host.run(t, "click mute on the signatory's tile", chromedp.Click(chromedp.CSS(`.tile[data-participant-id="`+m.wang+`"] .host-mute`)))
+		wang.waitFor(t, "own microphone shown muted", `document.querySelector("#mic-button").getAttribute("aria-pressed") === "true"`, 10*time.Second)
+		if got := eval[string](t, wang, `document.querySelector("#mic-button").textContent`); got != en["ceremony.unmute"] {
 			t.Errorf("signatory's mic button = %q, want %q", got, en["ceremony.unmute"])
 		}
-		wang.waitFor("own tile flagged muted", remoteTile(m.wang)+`.hasAttribute("data-mic-muted")`, 5*time.Second)
-		host.waitFor("host sees the signatory muted", remoteTile(m.wang)+`.hasAttribute("data-mic-muted")`, 5*time.Second)
-		if got := eval[string](wang, `document.querySelector("#feed li").dataset.key`); got != "feed.you_were_muted" {
+		wang.waitFor(t, "own tile flagged muted", remoteTile(m.wang)+`.hasAttribute("data-mic-muted")`, 5*time.Second)
+		host.waitFor(t, "host sees the signatory muted", remoteTile(m.wang)+`.hasAttribute("data-mic-muted")`, 5*time.Second)
+		if got := eval[string](t, wang, `document.querySelector("#feed li").dataset.key`); got != "feed.you_were_muted" {
 			t.Errorf("signatory's latest feed entry = %q, want feed.you_were_muted", got)
 		}
 	})
 
 	t.Run("narrow screen", func(t *testing.T) {
-		host.screenshot("ceremony-host-muted-ko")
-		wang.run("phone-sized viewport", chromedp.EmulateViewport(390, 844))
-		defer wang.run("desktop viewport", chromedp.EmulateViewport(1280, 720))
-		wang.waitFor("layout settles", `document.querySelector(".venue").getBoundingClientRect().width < 390`, 5*time.Second)
-		if overflow := eval[int](wang, `document.documentElement.scrollWidth - window.innerWidth`); overflow > 0 {
+		host.screenshot(t, "ceremony-host-muted-ko")
+		wang.run(t, "phone-sized viewport", chromedp.EmulateViewport(390, 844))
+		defer wang.run(t, "desktop viewport", chromedp.EmulateViewport(1280, 720))
+		wang.waitFor(t, "layout settles", `document.querySelector(".venue").getBoundingClientRect().width < 390`, 5*time.Second)
+		if overflow := eval[int](t, wang, `document.documentElement.scrollWidth - window.innerWidth`); overflow > 0 {
 			t.Errorf("page is %d px wider than a 390 px screen", overflow)
 		}
-		wang.screenshot("ceremony-narrow-en")
+		wang.screenshot(t, "ceremony-narrow-en")
 	})
 
 	t.Run("language switch in the live view", func(t *testing.T) {
-		eval[bool](wang, `(s => { s.value = "ko"; return s.dispatchEvent(new Event("change")); })(document.querySelector("#lang-select"))`)
-		wang.waitFor("Korean text", `document.querySelector("#leave-button").textContent === `+jsString(ko["ceremony.leave"]), 5*time.Second)
-		wang.screenshot("ceremony-switched-ko")
+		eval[bool](t, wang, `(s => { s.value = "ko"; return s.dispatchEvent(new Event("change")); })(document.querySelector("#lang-select"))`)
+		wang.waitFor(t, "Korean text", `document.querySelector("#leave-button").textContent === `+jsString(ko["ceremony.leave"]), 5*time.Second)
+		wang.screenshot(t, "ceremony-switched-ko")
+	})
+
+	t.Run("same invitation elsewhere replaces the old session", func(t *testing.T) {
+		old := wang
+		wang = newBrowser(parent, "wang-2")
+		join(t, wang, m.joinURL(s.base, m.wang, "en"), "")
+		old.waitFor(t, "old tab told it was replaced", `document.querySelector("#ended").dataset.reason === "replaced"`, 15*time.Second)
+		waitRemoteVideo(t, wang, m.host)
+		waitRemoteVideo(t, host, m.wang)
+		if n := eval[int](t, host, `document.querySelectorAll(".tile").length`); n != 2 {
+			t.Errorf("host shows %d tiles after the signatory reconnected, want 2", n)
+		}
+	})
+
+	t.Run("host removes a participant", func(t *testing.T) {
+		kim := newBrowser(parent, "kim")
+		join(t, kim, m.joinURL(s.base, m.kim, "en"), "")
+		host.waitFor(t, "Kim's tile", remoteTile(m.kim)+` !== null`, 15*time.Second)
+		remove := `.tile[data-participant-id="` + m.kim + `"] .host-remove`
+		host.run(t, "click remove", chromedp.Click(chromedp.CSS(remove)))
+		if got := eval[string](t, host, `document.querySelector('`+remove+`').textContent`); got != ko["host.remove_confirm"] {
+			t.Errorf("after one click the remove button reads %q, want %q", got, ko["host.remove_confirm"])
+		}
+		host.run(t, "confirm remove", chromedp.Click(chromedp.CSS(remove)))
+		kim.waitFor(t, "removed message", `document.querySelector("#ended").dataset.reason === "removed"`, 10*time.Second)
+		if got := eval[string](t, kim, `document.querySelector("#ended-text").textContent`); got != en["ended.removed.text"] {
+			t.Errorf("removed message = %q, want %q", got, en["ended.removed.text"])
+		}
+		host.waitFor(t, "Kim's tile gone", remoteTile(m.kim)+` === null`, 10*time.Second)
 	})
 
 	t.Run("revoked invitation", func(t *testing.T) {
 		org.post("/api/agreements/"+m.id+"/invitations/"+m.wang+"/revoke", nil, http.StatusOK, nil)
-		wang.waitFor("removed message", `!document.querySelector("#ended").hidden`, 10*time.Second)
-		if got := eval[string](wang, `document.querySelector("#ended").dataset.reason`); got != "revoked" {
+		wang.waitFor(t, "removed message", `!document.querySelector("#ended").hidden`, 10*time.Second)
+		if got := eval[string](t, wang, `document.querySelector("#ended").dataset.reason`); got != "revoked" {
 			t.Errorf("end reason = %q, want revoked", got)
 		}
-		if got := eval[string](wang, `document.querySelector("#ended-title").textContent`); got != ko["ended.revoked.title"] {
-			t.Errorf("removed message = %q, want %q", got, ko["ended.revoked.title"])
+		if got := eval[string](t, wang, `document.querySelector("#ended-title").textContent`); got != en["ended.revoked.title"] {
+			t.Errorf("removed message = %q, want %q", got, en["ended.revoked.title"])
 		}
-		host.waitFor("signatory's tile gone", remoteTile(m.wang)+` === null`, 10*time.Second)
-		wang.screenshot("removed-ko")
+		host.waitFor(t, "signatory's tile gone", remoteTile(m.wang)+` === null`, 10*time.Second)
+		wang.screenshot(t, "removed-en")
 	})
 }

@@ -37,44 +37,45 @@ func TestLoginListsAgreements(t *testing.T) {
 	}{
 		{"en", m.titleEn},
 		{"ko", m.titleKo},
+		{"zh", "江原道-南京市跨境电商合作备忘录"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.lang, func(t *testing.T) {
 			cat := catalog(t, tt.lang)
 			b := newBrowser(t, "staff-"+tt.lang)
-			b.run("open landing page", chromedp.Navigate(s.base+"/?lang="+tt.lang))
-			b.waitFor("page ready", `document.body.dataset.ready === "true"`, 10*time.Second)
-			if got := eval[string](b, `document.querySelector("#login-heading").textContent`); got != cat["staff.login_heading"] {
+			b.run(t, "open landing page", chromedp.Navigate(s.base+"/?lang="+tt.lang))
+			b.waitFor(t, "page ready", `document.body.dataset.ready === "true"`, 10*time.Second)
+			if got := eval[string](t, b, `document.querySelector("#login-heading").textContent`); got != cat["staff.login_heading"] {
 				t.Errorf("login heading = %q, want %q", got, cat["staff.login_heading"])
 			}
-			b.screenshot("landing-" + tt.lang)
-			b.run("wrong password",
+			b.screenshot(t, "landing-"+tt.lang)
+			b.run(t, "wrong password",
 				chromedp.SendKeys(chromedp.CSS("#username"), "organizer"),
 				chromedp.SendKeys(chromedp.CSS("#password"), "not the password"),
 				chromedp.Click(chromedp.CSS("#login-submit")))
-			b.waitFor("error shown", `!document.querySelector("#login-error").hidden`, 10*time.Second)
-			if got := eval[string](b, `document.querySelector("#login-error").textContent`); got != cat["error.bad_credentials"] {
+			b.waitFor(t, "error shown", `!document.querySelector("#login-error").hidden`, 10*time.Second)
+			if got := eval[string](t, b, `document.querySelector("#login-error").textContent`); got != cat["error.bad_credentials"] {
 				t.Errorf("login error = %q, want %q", got, cat["error.bad_credentials"])
 			}
-			eval[string](b, `document.querySelector("#password").value = ""`)
-			b.run("sign in",
+			eval[string](t, b, `document.querySelector("#password").value = ""`)
+			b.run(t, "sign in",
 				chromedp.SendKeys(chromedp.CSS("#password"), "a long enough password"),
 				chromedp.Click(chromedp.CSS("#login-submit")))
 			row := `document.querySelector('tr[data-agreement-id=` + jsString(m.id) + `]')`
-			b.waitFor("agreement listed", row+` !== null`, 10*time.Second)
-			if got := eval[string](b, row+`.cells[0].textContent`); got != tt.wantTitle {
+			b.waitFor(t, "agreement listed", row+` !== null`, 10*time.Second)
+			if got := eval[string](t, b, row+`.cells[0].textContent`); got != tt.wantTitle {
 				t.Errorf("listed title = %q, want %q", got, tt.wantTitle)
 			}
-			if got := eval[string](b, row+`.cells[1].textContent`); got != cat["state.live"] {
+			if got := eval[string](t, b, row+`.cells[1].textContent`); got != cat["state.live"] {
 				t.Errorf("listed state = %q, want %q", got, cat["state.live"])
 			}
-			if got := eval[bool](b, `sessionStorage.getItem("signroom.staff_token") !== null`); !got {
+			if got := eval[bool](t, b, `sessionStorage.getItem("signroom.staff_token") !== null`); !got {
 				t.Error("the staff token is not kept in sessionStorage")
 			}
-			if got := eval[string](b, `document.querySelector("#who").textContent`); !strings.Contains(got, "organizer") {
+			if got := eval[string](t, b, `document.querySelector("#who").textContent`); !strings.Contains(got, "organizer") {
 				t.Errorf("signed-in line = %q, want the username", got)
 			}
-			b.screenshot("agreements-" + tt.lang)
+			b.screenshot(t, "agreements-"+tt.lang)
 		})
 	}
 }
