@@ -3,6 +3,7 @@ package e2e
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -157,6 +158,11 @@ func TestCeremonyInChromium(t *testing.T) {
 			t.Errorf("removed message = %q, want %q", got, en["ended.revoked.title"])
 		}
 		host.waitFor(t, "signatory's tile gone", remoteTile(m.wang)+` === null`, 10*time.Second)
+		for pid, tok := range m.tokens {
+			if strings.Contains(s.logs.String(), tok) {
+				t.Errorf("the server log contains the invitation token of %s", pid)
+			}
+		}
 		wang.screenshot(t, "removed-en")
 	})
 }
