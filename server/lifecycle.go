@@ -15,6 +15,7 @@ type invitationView struct {
 	Role          string     `json:"role"`
 	TokenID       string     `json:"token_id"`
 	Token         string     `json:"token,omitempty"`
+	URL           string     `json:"url,omitempty"` // the invitation link, shown only with the token
 	IssuedAt      time.Time  `json:"issued_at"`
 	ExpiresAt     time.Time  `json:"expires_at"`
 	RevokedAt     *time.Time `json:"revoked_at,omitempty"`
@@ -135,7 +136,9 @@ func (s *Server) invite(r *http.Request, ed *agreement.Edit, p agreement.Partici
 	ed.Issue(inv)
 	ed.Record("invitation.issued", callerFrom(r.Context()).actor(), map[string]any{"participant": p.ID,
 		"role": p.Role, "token_id": inv.JTI, "expires_at": inv.ExpiresAt})
-	return invitationViewOf(inv, tok), nil
+	v := invitationViewOf(inv, tok)
+	v.URL = s.cfg.PublicURL + "/app/join.html#token=" + tok
+	return v, nil
 }
 
 // invitationExpiry is InvitationTTL from now, or two days after the planned ceremony when

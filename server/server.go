@@ -129,6 +129,9 @@ type Config struct {
 	// Mounts are extra handlers (blob download URLs, the ceremony WebSocket) keyed by a
 	// ServeMux pattern.
 	Mounts map[string]http.Handler
+	// PublicURL is where users reach the service (no trailing slash); invitation links
+	// start with it. Empty gives links relative to the site root.
+	PublicURL string
 
 	Store    Store
 	Blobs    blob.Store // the working bucket: uploaded documents

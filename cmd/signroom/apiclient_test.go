@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/signroom/signroom/internal/pdftest"
@@ -62,6 +63,7 @@ type invitation struct {
 	Role          string `json:"role"`
 	TokenID       string `json:"token_id"`
 	Token         string `json:"token"`
+	URL           string `json:"url"`
 }
 
 // mou is the demo agreement of DESIGN.md, small: two governments signing in two venues.
@@ -108,6 +110,10 @@ func setUpMOU(t *testing.T, c *api, order string) *mou {
 	}
 	c.post(base+"/schedule", nil, http.StatusOK, &sched)
 	for _, inv := range sched.Invitations {
+		port := c.base[strings.LastIndex(c.base, ":"):] // the public URL says localhost for 127.0.0.1
+		if want := port + "/app/join.html#token=" + inv.Token; inv.Token == "" || !strings.HasSuffix(inv.URL, want) {
+			t.Fatalf("invitation link = %q, want one ending %q", inv.URL, want)
+		}
 		m.invitations[inv.ParticipantID] = inv
 	}
 	if len(m.invitations) != 3 {

@@ -18,6 +18,7 @@ import (
 type Config struct {
 	Addr            string
 	PublicURL       string
+	publicURLSet    bool // false: PublicURL follows the address actually listened on
 	DataDir         string
 	Database        string
 	LogFormat       string
@@ -255,7 +256,8 @@ func (c *Config) validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return &configError{"--addr", fmt.Sprintf("want host:port, got %q", c.Addr)}
 	}
-	if c.PublicURL == "" {
+	c.publicURLSet = c.PublicURL != ""
+	if !c.publicURLSet {
 		c.PublicURL = "http://" + displayAddr(c.Addr)
 	}
 	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

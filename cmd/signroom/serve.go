@@ -20,6 +20,7 @@ import (
 
 	"github.com/signroom/signroom/auth"
 	"github.com/signroom/signroom/evidence"
+	"github.com/signroom/signroom/frontend"
 	"github.com/signroom/signroom/server"
 	"github.com/signroom/signroom/signaling"
 	"github.com/signroom/signroom/storage/blob"
@@ -66,7 +67,7 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdou
 		return err
 	}
 	fmt.Fprintf(stdout, "Signroom is serving at %s\n  listening on %s\n  data directory %s\n  database %s\n  blob store %s\n  WebRTC UDP %s\n",
-		cfg.PublicURL, m.Addr(), absPath(cfg.DataDir), absPath(cfg.Database), m.blobDescription(), m.Hub.ICEUDPAddr())
+		m.Config.PublicURL, m.Addr(), absPath(cfg.DataDir), absPath(cfg.Database), m.blobDescription(), m.Hub.ICEUDPAddr())
 	err = m.Run(ctx)
 	if cerr := m.Close(); err == nil {
 		err = cerr
@@ -97,6 +98,14 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := os.MkdirAll(m.Config.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
+	}
+	m.listener = ln
+	if !m.Config.publicURLSet { // port 0: links and the token issuer name the real port
+		m.Config.PublicURL = "http://" + displayAddr(ln.Addr().String())
+	}
 	m.Registry = prometheus.NewRegistry()
 	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	db, err := sqlite.Open(ctx, m.Config.Database)
@@ -119,11 +128,6 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	srv := server.New(m.serverConfig())
 	m.HTTP = server.HTTPServer(m.Config.Addr, srv.Handler(), m.Logger)
-	ln, err := net.Listen("tcp", m.Config.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
-	}
-	m.listener = ln
 	return nil
 }
 
@@ -133,14 +137,17 @@ func (m *Main) serverConfig() server.Config {
 		{Name: "blob_working", Checker: m.Blobs.Working},
 		{Name: "blob_archive", Checker: m.Blobs.Archive},
 	}
+	fe := frontend.Handler()
 	mounts := map[string]http.Handler{
 		"GET /api/agreements/{id}/ceremony/ws": m.Hub.Handler(),
+		"GET /{$}":                             fe,
+		"GET /app/":                            fe,
 	}
 	if m.blobHTTP != nil {
 		mounts["GET /blob/"] = m.blobHTTP
 	}
 	return server.Config{
-		Logger: m.Logger, Registry: m.Registry, Checks: checks, Mounts: mounts,
+		Logger: m.Logger, Registry: m.Registry, Checks: checks, Mounts: mounts, PublicURL: m.Config.PublicURL,
 		Store: m.DB, Blobs: m.Blobs.Working, Archive: m.Blobs.Archive, Sealer: m.Sealer,
 		Keys: m.Keys, Issuer: m.Issuer, Verifier: m.Verifier,
 		Ceremony:       ceremonyEvents{hub: m.Hub},
