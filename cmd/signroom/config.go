@@ -86,7 +86,6 @@ type envFlags struct {
 	fs   *flag.FlagSet
 	errs []error
 	env  func(string) string
-	vars []string // env var of each flag, in order, for --help
 }
 
 func (e *envFlags) lookup(name string) (string, bool) {
