@@ -70,6 +70,8 @@ var wantAllowed = map[string][]string{
 	"GET /api/join/statement":         {"join"},
 	"POST /api/join/nonce":            {"join"},
 	"POST /api/join/signature":        {"join"},
+	// The matrix's join token is a signatory's; the host's is TestHostOpensSigning's.
+	"POST /api/join/open-signing": {},
 }
 
 // fixture is a small scheduled agreement of the owner with a join token for its signatory.

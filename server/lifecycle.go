@@ -95,8 +95,13 @@ func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request) {
 // transition moves the agreement {id} to state to, running extra inside the same transaction,
 // records the audit event and tells the ceremony hub.
 func (s *Server) transition(w http.ResponseWriter, r *http.Request, to agreement.State, extra func(*agreement.Edit) error, issued *[]invitationView) {
+	s.transitionOf(w, r, r.PathValue("id"), to, extra, issued)
+}
+
+// transitionOf is transition for the agreement id, wherever the route found it.
+func (s *Server) transitionOf(w http.ResponseWriter, r *http.Request, id string, to agreement.State, extra func(*agreement.Edit) error, issued *[]invitationView) {
 	var from agreement.State
-	a, err := s.cfg.Store.UpdateAgreement(r.Context(), r.PathValue("id"), func(ed *agreement.Edit) error {
+	a, err := s.cfg.Store.UpdateAgreement(r.Context(), id, func(ed *agreement.Edit) error {
 		from = ed.Agreement.State
 		if err := ed.Agreement.Transition(to); err != nil {
 			return err
