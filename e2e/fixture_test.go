@@ -30,8 +30,9 @@ func setUpCeremony(t *testing.T, c *api) *ceremony {
 		titleKo: "강원도-남경시 전자상거래 협력 MOU", venueKo: "쑤닝 노보텔 중화청B", venueZh: "苏宁诺富特中华厅B"}
 	var ag idOnly
 	c.post("/api/agreements", map[string]any{
-		"title":       map[string]string{"ko": m.titleKo, "zh": "江原道-南京市跨境电商合作备忘录", "en": m.titleEn},
-		"description": map[string]string{"ko": "강원 상품의 중국 역직구 판매 협력", "zh": "江原道产品跨境电商对华销售合作", "en": "Selling Gangwon products in China through cross-border e-commerce"},
+		"title":         map[string]string{"ko": m.titleKo, "zh": "江原道-南京市跨境电商合作备忘录", "en": m.titleEn},
+		"description":   map[string]string{"ko": "강원 상품의 중국 역직구 판매 협력", "zh": "江原道产品跨境电商对华销售合作", "en": "Selling Gangwon products in China through cross-border e-commerce"},
+		"signing_order": "sequential",
 	}, http.StatusCreated, &ag)
 	m.id = ag.ID
 	base := "/api/agreements/" + m.id

@@ -193,15 +193,40 @@ func TestScriptKeysExist(t *testing.T) {
 	for _, l := range catalogLangs {
 		built = append(built, "lang."+l)
 	}
-	for _, r := range []string{"generic", "revoked", "removed", "replaced", "left", "room_closed", "refused", "unauthorized", "room_full"} {
+	for _, r := range []string{"generic", "sealed", "revoked", "removed", "replaced", "left", "room_closed", "refused", "unauthorized", "room_full"} {
 		built = append(built, "ended."+r+".title", "ended."+r+".text")
 	}
 	for _, q := range []string{"good", "fair", "poor"} {
 		built = append(built, "quality."+q)
+	}
+	for _, code := range signingErrorCodes(t) {
+		built = append(built, "sign.error."+code)
 	}
 	for _, key := range built {
 		if _, ok := cats["en"][key]; !ok {
 			t.Errorf("key %q is not in the catalogs", key)
 		}
 	}
+}
+
+// signingErrorCodes reads the server error codes that signing.js translates as
+// "sign.error."+code.
+func signingErrorCodes(t *testing.T) []string {
+	t.Helper()
+	b, err := files.ReadFile("app/js/signing.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?s)export const ERRORS = \[(.*?)\];`).FindSubmatch(b)
+	if m == nil {
+		t.Fatal("signing.js: no ERRORS list")
+	}
+	var codes []string
+	for _, q := range regexp.MustCompile(`"([a-z_]+)"`).FindAllSubmatch(m[1], -1) {
+		codes = append(codes, string(q[1]))
+	}
+	if len(codes) < 10 {
+		t.Fatalf("signing.js ERRORS has %d codes, want at least 10 (is the pattern still right?)", len(codes))
+	}
+	return codes
 }

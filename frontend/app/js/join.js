@@ -5,6 +5,7 @@ import { load, pickLanguage, setupSwitcher, setText, t, localized, formatTime } 
 import { request, ApiError } from "./api.js";
 import { Ceremony } from "./ceremony.js";
 import { Stage } from "./stage.js";
+import { SigningPanel, SignatureList, openSigning } from "./signing.js";
 
 const $ = (id) => document.getElementById(id);
 const LIVE = new Set(["live", "signing"]);
@@ -12,7 +13,8 @@ const ENDED = new Set(["revoked", "removed", "replaced", "left", "room_closed", 
   "too_slow", "refused", "unauthorized", "forbidden", "room_full", "not_joined", "join_timeout",
   "connection_lost", "unreachable"]);
 
-const page = { token: "", info: null, stream: null, ceremony: null, stage: null, mic: false, cam: false };
+const page = { token: "", info: null, stream: null, ceremony: null, stage: null, mic: false, cam: false,
+  panel: null, signatures: null, state: "" };
 
 function tokenFromFragment() {
   return new URLSearchParams(location.hash.slice(1)).get("token") || "";
@@ -71,6 +73,8 @@ function relabel() {
   if (!page.info) return;
   renderLobby();
   if (page.stage) page.stage.relabel();
+  if (page.panel) page.panel.render();
+  if (page.signatures) page.signatures.relabel();
 }
 
 async function startPreview() {
@@ -102,6 +106,9 @@ async function waitUntilLive() {
 }
 
 function showState(state) {
+  page.state = state;
+  if (page.panel) page.panel.setState(state);
+  $("host-signing").hidden = !(page.info.grants.host && state === "live");
   const banner = $("state-banner");
   banner.dataset.state = state;
   setText(banner, "banner." + state);
@@ -125,8 +132,33 @@ function join() {
   $("leave-button").addEventListener("click", () => page.ceremony.leave());
   $("mic-button").disabled = !page.mic;
   $("cam-button").disabled = !page.cam;
+  startSigning();
   page.ceremony.start();
   setInterval(sampleQuality, 2000);
+}
+
+// startSigning sets up the signatures list for everyone, the signing panel for signers and
+// the host's Open signing control.
+function startSigning() {
+  page.signatures = new SignatureList(page.info);
+  page.signatures.render();
+  if (page.info.grants.sign) {
+    page.panel = new SigningPanel(page.info, page.token, () => document.querySelector(".tile.self video"));
+    page.panel.init().then(() => { document.body.dataset.signingReady = "true"; });
+  }
+  $("open-signing").addEventListener("click", async () => {
+    $("open-signing").disabled = true;
+    $("open-signing-error").hidden = true;
+    try {
+      await openSigning(page.token);
+    } catch (err) {
+      setText($("open-signing-error"), err instanceof ApiError && err.code === "conflict" ? "host.open_signing_conflict" : "error.generic");
+      $("open-signing-error").hidden = false;
+    } finally {
+      $("open-signing").disabled = false;
+    }
+  });
+  showState(page.state || page.info.agreement.state);
 }
 
 // setOwnMute turns the local source off or on and tells the room.
@@ -179,9 +211,16 @@ async function sampleQuality() {
 
 function end(reason) {
   if (page.stream) page.stream.getTracks().forEach((tr) => tr.stop());
-  const key = ENDED.has(reason) ? reason : "generic";
+  // Sealing ends every invitation: that is the ceremony's happy end, not a removal.
+  const sealed = page.state === "sealed";
+  const key = sealed ? "sealed" : ENDED.has(reason) ? reason : "generic";
   $("ceremony").hidden = true;
   $("ended").hidden = false;
+  $("ended").classList.toggle("ended-sealed", sealed);
+  if (sealed) {
+    $("ended-extra").append($("signatures-block"));
+    $("ended-extra").hidden = false;
+  }
   $("ended").dataset.reason = reason;
   setText($("ended-title"), "ended." + key + ".title");
   setText($("ended-text"), "ended." + key + ".text");
@@ -231,6 +270,17 @@ const EVENTS = {
     if ((m.event === "agreement.state" || m.event === "state_changed") && state) {
       showState(state);
       feed("feed.state", { state: t("state." + state) });
+      return;
+    }
+    if (m.event === "signature.added" && m.data) {
+      page.signatures.add(m.data);
+      if (page.panel) page.panel.signed(m.data);
+      feed("feed.signed", { name: m.data.name });
+      return;
+    }
+    if (m.event === "agreement.sealed" && m.data) {
+      page.signatures.sealed(m.data);
+      feed("feed.sealed");
       return;
     }
     feed("feed.event", { name: m.event });

@@ -1,0 +1,342 @@
+package e2e
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
+
+	"github.com/signroom/signroom/evidence"
+)
+
+// storedKey reads the signer key this page keeps in IndexedDB and tries to export its
+// private half, which must fail.
+const storedKeyJS = `(async (name) => {
+  const db = await new Promise((res, rej) => { const r = indexedDB.open("signroom"); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
+  const rec = await new Promise((res, rej) => { const q = db.transaction("signer-keys").objectStore("signer-keys").get(name); q.onsuccess = () => res(q.result); q.onerror = () => rej(q.error); });
+  db.close();
+  if (!rec) return JSON.stringify({});
+  const k = rec.keyPair.privateKey;
+  let exported = true;
+  try { await crypto.subtle.exportKey("jwk", k); } catch (e) { exported = false; }
+  return JSON.stringify({ thumbprint: rec.thumbprint, extractable: k.extractable, exported, curve: k.algorithm.namedCurve, usages: k.usages });
+})(%s)`
+
+type storedKey struct {
+	Thumbprint  string   `json:"thumbprint"`
+	Extractable bool     `json:"extractable"`
+	Exported    bool     `json:"exported"`
+	Curve       string   `json:"curve"`
+	Usages      []string `json:"usages"`
+}
+
+func readStoredKey(t *testing.T, b *browser, agreementID, pid string) storedKey {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	expr := strings.Replace(storedKeyJS, "%s", jsString(agreementID+"/"+pid), 1)
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("%s: read stored key: %v", b.name, err)
+	}
+	var k storedKey
+	if err := json.Unmarshal([]byte(s), &k); err != nil {
+		t.Fatalf("%s: stored key %s: %v", b.name, s, err)
+	}
+	return k
+}
+
+// waitSigningReady waits until the signing panel has a registered key.
+func waitSigningReady(t *testing.T, b *browser) {
+	t.Helper()
+	b.waitFor(t, "signing panel ready", `document.body.dataset.signingReady === "true"`, 20*time.Second)
+	if got := eval[string](t, b, `document.querySelector("#sign-key-status").dataset.ok`); got != "true" {
+		t.Fatalf("%s: key status %q: %s", b.name, got, eval[string](t, b, `document.querySelector("#sign-key-status").textContent`))
+	}
+}
+
+// drawSignature drags the mouse across the signature pad.
+func drawSignature(t *testing.T, b *browser) {
+	t.Helper()
+	eval[bool](t, b, `(document.querySelector("#sign-pad").scrollIntoView({block: "center"}), true)`)
+	var r struct{ X, Y, W, H float64 }
+	raw := eval[string](t, b, `(r => JSON.stringify({X: r.left, Y: r.top, W: r.width, H: r.height}))(document.querySelector("#sign-pad").getBoundingClientRect())`)
+	if err := json.Unmarshal([]byte(raw), &r); err != nil || r.W < 50 {
+		t.Fatalf("%s: signature pad rectangle %s: %v", b.name, raw, err)
+	}
+	actions := []chromedp.Action[chromedp.Void]{chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, r.X+r.W*0.1, r.Y+r.H*0.6, chromedp.ButtonLeft)}
+	for i := 1; i <= 12; i++ {
+		x := r.X + r.W*(0.1+0.065*float64(i))
+		y := r.Y + r.H*(0.6-0.3*float64(i%3)/2)
+		actions = append(actions, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x, y, chromedp.ButtonLeft))
+	}
+	actions = append(actions, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, r.X+r.W*0.88, r.Y+r.H*0.5, chromedp.ButtonLeft))
+	b.run(t, "draw a signature", actions...)
+	if got := eval[string](t, b, `document.querySelector("#sign-pad").dataset.drawn`); got != "true" {
+		t.Fatalf("%s: the pad did not record the drawing", b.name)
+	}
+}
+
+// clickSign presses Sign and waits for the server's answer.
+func clickSign(t *testing.T, b *browser) {
+	t.Helper()
+	b.run(t, "click Sign", chromedp.Click(chromedp.CSS("#sign-button")))
+	b.waitFor(t, "signed or refused", `document.body.dataset.signed === "true" || !document.querySelector("#sign-error").hidden`, 20*time.Second)
+	if code := eval[string](t, b, `document.querySelector("#sign-error").hidden ? "" : document.querySelector("#sign-error").dataset.code`); code != "" {
+		t.Fatalf("%s: signature refused: %s", b.name, code)
+	}
+}
+
+func signatureRow(pid string) string {
+	return `document.querySelector('#signatures li[data-participant-id=` + jsString(pid) + `]')`
+}
+
+// TestSigningInChromium: the MC (Korean UI), Kim (Korean UI, Chuncheon) and Wang (Chinese
+// UI, Nanjing) join in three browsers; Kim's and Wang's browsers make and register
+// non-extractable keys; the MC opens signing; Kim signs with a drawn signature, then Wang;
+// every page sees both signatures and the seal; the bundle verifies with evidence.Verify.
+func TestSigningInChromium(t *testing.T) {
+	chromiumPath(t)
+	start := time.Now()
+	s := startService(t)
+	org := s.organizer(t, "organizer", "a long enough password")
+	m := setUpCeremony(t, org)
+	ko, zh := catalog(t, "ko"), catalog(t, "zh")
+
+	host := newBrowser(t, "host")
+	kim := newBrowser(t, "kim")
+	wang := newBrowser(t, "wang")
+	join(t, host, m.joinURL(s.base, m.host, "ko"), "")
+	join(t, kim, m.joinURL(s.base, m.kim, "ko"), "")
+	join(t, wang, m.joinURL(s.base, m.wang, "zh"), "")
+	waitSigningReady(t, kim)
+	waitSigningReady(t, wang)
+	var kimKey storedKey
+
+	t.Run("keys stay in the browser", func(t *testing.T) {
+		kimKey = readStoredKey(t, kim, m.id, m.kim)
+		if kimKey.Thumbprint == "" || kimKey.Extractable || kimKey.Exported || kimKey.Curve != "P-256" {
+			t.Fatalf("Kim's stored key = %+v, want a non-extractable P-256 key that exportKey refuses", kimKey)
+		}
+		if got := eval[string](t, kim, `document.querySelector("#sign-thumbprint").textContent`); got != kimKey.Thumbprint {
+			t.Errorf("shown thumbprint = %q, want the stored key's %q", got, kimKey.Thumbprint)
+		}
+		if got := readStoredKey(t, wang, m.id, m.wang).Thumbprint; got == "" || got == kimKey.Thumbprint {
+			t.Errorf("Wang's thumbprint = %q, want his own key (Kim's is %q)", got, kimKey.Thumbprint)
+		}
+		if got := eval[bool](t, host, `document.querySelector("#signing").hidden`); !got {
+			t.Error("the MC (no sign grant) sees a signing panel")
+		}
+	})
+
+	t.Run("reload reuses the key", func(t *testing.T) {
+		kim.run(t, "reload", chromedp.Reload())
+		kim.waitFor(t, "lobby ready", `document.body.dataset.ready === "true" && !document.querySelector("#join-button").disabled`, 15*time.Second)
+		kim.run(t, "click Join", chromedp.Click(chromedp.CSS("#join-button")))
+		waitSigningReady(t, kim)
+		if got := eval[string](t, kim, `document.querySelector("#sign-thumbprint").textContent`); got != kimKey.Thumbprint {
+			t.Errorf("thumbprint after reload = %q, want %q", got, kimKey.Thumbprint)
+		}
+		if got := eval[string](t, kim, `document.querySelector("#sign-key-status").textContent`); got != ko["sign.key.registered"] {
+			t.Errorf("key status after reload = %q, want %q", got, ko["sign.key.registered"])
+		}
+		if n := countAudit(t, org, m.id, "signer_key.registered"); n != 2 {
+			t.Errorf("%d signer_key.registered audit events, want 2 (one per signatory, none for the reload)", n)
+		}
+		host.waitFor(t, "Kim back in the room", remoteTile(m.kim)+` !== null`, 15*time.Second)
+	})
+
+	t.Run("signing is closed until the MC opens it", func(t *testing.T) {
+		for _, b := range []*browser{kim, wang} {
+			if !eval[bool](t, b, `document.querySelector("#sign-button").disabled`) {
+				t.Errorf("%s: Sign is enabled while the ceremony is only live", b.name)
+			}
+			if !eval[bool](t, b, `document.querySelector("#host-signing").hidden`) {
+				t.Errorf("%s: a signatory sees Open signing", b.name)
+			}
+		}
+		if got := eval[string](t, wang, `document.querySelector("#sign-turn").textContent`); got != zh["sign.turn.not_open"] {
+			t.Errorf("Wang's turn line = %q, want %q", got, zh["sign.turn.not_open"])
+		}
+		host.run(t, "click Open signing", chromedp.Click(chromedp.CSS("#open-signing")))
+		for _, b := range []*browser{host, kim, wang} {
+			b.waitFor(t, "signing banner", `document.querySelector("#state-banner").dataset.state === "signing"`, 10*time.Second)
+		}
+		host.waitFor(t, "Open signing hidden", `document.querySelector("#host-signing").hidden`, 5*time.Second)
+		kim.waitFor(t, "Kim's turn", `!document.querySelector("#sign-button").disabled`, 10*time.Second)
+		if got := eval[string](t, kim, `document.querySelector("#sign-turn").textContent`); got != ko["sign.turn.yours"] {
+			t.Errorf("Kim's turn line = %q, want %q", got, ko["sign.turn.yours"])
+		}
+		want := strings.ReplaceAll(zh["sign.turn.waiting"], "{name}", "Kim")
+		if got := eval[string](t, wang, `document.querySelector("#sign-turn").textContent`); got != want {
+			t.Errorf("Wang's turn line = %q, want %q", got, want)
+		}
+		if !eval[bool](t, wang, `document.querySelector("#sign-button").disabled`) {
+			t.Error("Wang's Sign is enabled before Kim signed (sequential order)")
+		}
+		if got := countAudit(t, org, m.id, "agreement.signing"); got != 1 {
+			t.Errorf("%d agreement.signing audit events, want 1", got)
+		}
+	})
+
+	t.Run("Kim signs with a drawn signature, then Wang", func(t *testing.T) {
+		drawSignature(t, kim)
+		kim.screenshot(t, "signing-panel-ko")
+		eval[bool](t, wang, `(document.querySelector("#signing").scrollIntoView({block: "start"}), true)`)
+		wang.screenshot(t, "signing-panel-waiting-zh")
+		clickSign(t, kim)
+		for _, b := range []*browser{host, kim, wang} {
+			b.waitFor(t, "Kim's signature listed", signatureRow(m.kim)+` !== null`, 10*time.Second)
+		}
+		if got := eval[string](t, wang, signatureRow(m.kim)+`.querySelector(".sig-party").textContent`); got != "江原道" {
+			t.Errorf("Wang sees Kim's party as %q, want 江原道", got)
+		}
+		if got := eval[string](t, host, signatureRow(m.kim)+`.querySelector("code").title`); got != kimKey.Thumbprint {
+			t.Errorf("the MC sees Kim's key %q, want %q", got, kimKey.Thumbprint)
+		}
+		wang.waitFor(t, "Wang's turn", `!document.querySelector("#sign-button").disabled`, 10*time.Second)
+		wang.screenshot(t, "signing-panel-zh")
+		clickSign(t, wang)
+		for _, b := range []*browser{host, kim, wang} {
+			b.waitFor(t, "Wang's signature listed", signatureRow(m.wang)+` !== null`, 10*time.Second)
+			b.waitFor(t, "sealed banner", `!document.querySelector("#sealed-banner").hidden`, 20*time.Second)
+			b.waitFor(t, "sealed state", `document.querySelector("#state-banner").dataset.state === "sealed"`, 10*time.Second)
+			if n := eval[int](t, b, `document.querySelectorAll("#signatures li").length`); n != 2 {
+				t.Errorf("%s lists %d signatures, want 2", b.name, n)
+			}
+		}
+		if got := eval[string](t, wang, `document.querySelector("#sign-turn").textContent`); got != zh["sign.turn.sealed"] {
+			t.Errorf("Wang's turn line = %q, want %q", got, zh["sign.turn.sealed"])
+		}
+		// Sealing ends the invitations; a page that ends must say the agreement is sealed
+		// and keep the signatures in view, not report a removal.
+		for _, b := range []struct {
+			b   *browser
+			cat map[string]string
+		}{{host, ko}, {kim, ko}, {wang, zh}} {
+			b.b.waitFor(t, "sealed ending", `!document.querySelector("#ended").hidden`, 10*time.Second)
+			if got := eval[string](t, b.b, `document.querySelector("#ended-title").textContent`); got != b.cat["ended.sealed.title"] {
+				t.Errorf("%s ending title = %q, want %q", b.b.name, got, b.cat["ended.sealed.title"])
+			}
+			if n := eval[int](t, b.b, `document.querySelectorAll("#ended-extra #signatures li").length`); n != 2 {
+				t.Errorf("%s ending lists %d signatures, want 2", b.b.name, n)
+			}
+		}
+		kim.screenshot(t, "sealed-ko")
+		wang.screenshot(t, "sealed-zh")
+	})
+
+	t.Run("the bundle verifies", func(t *testing.T) {
+		bundle := org.raw("/api/agreements/" + m.id + "/evidence")
+		rep := evidence.Verify(context.Background(), bytes.NewReader(bundle), int64(len(bundle)))
+		for _, c := range rep.Checks {
+			if !c.OK {
+				t.Errorf("check %q failed: %s", c.Name, c.Detail)
+			}
+		}
+		for _, pid := range []string{m.kim, m.wang} {
+			if !hasPassed(rep, evidence.CheckSignature+": "+pid) || !hasPassed(rep, evidence.CheckBinding+": "+pid) {
+				t.Errorf("no passed signature and binding checks for %s in %+v", pid, rep.Checks)
+			}
+		}
+		man := bundleManifest(t, bundle)
+		for _, sig := range man.Signatures {
+			header, _, _ := strings.Cut(sig.JWS, ".")
+			h, _ := base64.RawURLEncoding.DecodeString(header)
+			if want := `{"alg":"ES256","kid":"` + sig.Thumbprint + `","typ":"JWT"}`; string(h) != want {
+				t.Errorf("%s JWS header = %s, want the browser's %s", sig.ParticipantID, h, want)
+			}
+			if sig.Still == nil {
+				t.Errorf("%s signature has no camera still", sig.ParticipantID)
+			}
+			if sig.ParticipantID == m.kim && (sig.Thumbprint != kimKey.Thumbprint || sig.Drawing == nil) {
+				t.Errorf("Kim's signature: thumbprint %s (browser key %s), drawing %v; want the browser's key and a drawing", sig.Thumbprint, kimKey.Thumbprint, sig.Drawing)
+			}
+		}
+		if len(man.Signatures) != 2 {
+			t.Errorf("bundle has %d signatures, want 2", len(man.Signatures))
+		}
+	})
+	t.Logf("signing e2e took %v", time.Since(start).Round(time.Millisecond))
+}
+
+func hasPassed(rep evidence.Report, name string) bool {
+	for _, c := range rep.Checks {
+		if c.Name == name {
+			return c.OK
+		}
+	}
+	return false
+}
+
+func bundleManifest(t *testing.T, bundle []byte) evidence.Manifest {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(bundle), int64(len(bundle)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range zr.File {
+		if !strings.HasSuffix(f.Name, evidence.PathManifest) {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rc.Close()
+		var m evidence.Manifest
+		if err := json.NewDecoder(rc).Decode(&m); err != nil {
+			t.Fatalf("manifest: %v", err)
+		}
+		return m
+	}
+	t.Fatal("bundle has no " + evidence.PathManifest)
+	return evidence.Manifest{}
+}
+
+// countAudit counts the agreement's audit events of a type.
+func countAudit(t *testing.T, c *api, id, typ string) int {
+	t.Helper()
+	var out struct {
+		Events []struct {
+			Type string `json:"type"`
+		} `json:"events"`
+	}
+	c.do("GET", "/api/agreements/"+id+"/audit", nil, "", http.StatusOK, &out)
+	n := 0
+	for _, e := range out.Events {
+		if e.Type == typ {
+			n++
+		}
+	}
+	return n
+}
+
+// raw GETs path and returns the body, failing unless the status is 200.
+func (c *api) raw(path string) []byte {
+	c.t.Helper()
+	req, err := http.NewRequest("GET", c.base+path, nil)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		c.t.Fatalf("GET %s = %d %s", path, resp.StatusCode, b)
+	}
+	return b
+}
