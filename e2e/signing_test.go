@@ -41,13 +41,7 @@ type storedKey struct {
 
 func readStoredKey(t *testing.T, b *browser, agreementID, pid string) storedKey {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
-	defer cancel()
-	expr := strings.Replace(storedKeyJS, "%s", jsString(agreementID+"/"+pid), 1)
-	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr, chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatalf("%s: read stored key: %v", b.name, err)
-	}
+	s := evalAwait[string](t, b, strings.Replace(storedKeyJS, "%s", jsString(agreementID+"/"+pid), 1))
 	var k storedKey
 	if err := json.Unmarshal([]byte(s), &k); err != nil {
 		t.Fatalf("%s: stored key %s: %v", b.name, s, err)
@@ -62,6 +56,26 @@ func waitSigningReady(t *testing.T, b *browser) {
 	if got := eval[string](t, b, `document.querySelector("#sign-key-status").dataset.ok`); got != "true" {
 		t.Fatalf("%s: key status %q: %s", b.name, got, eval[string](t, b, `document.querySelector("#sign-key-status").textContent`))
 	}
+}
+
+// evalAwait evaluates a JavaScript expression that yields a promise of T.
+func evalAwait[T any](t *testing.T, b *browser, expr string) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("%s: evaluate %s: %v", b.name, expr, err)
+	}
+	return v
+}
+
+// rejoin reloads the invitation page and joins again.
+func rejoin(t *testing.T, b *browser) {
+	t.Helper()
+	b.run(t, "reload", chromedp.Reload())
+	b.waitFor(t, "lobby ready", `document.body.dataset.ready === "true" && !document.querySelector("#join-button").disabled`, 15*time.Second)
+	b.run(t, "click Join", chromedp.Click(chromedp.CSS("#join-button")))
 }
 
 // drawSignature drags the mouse across the signature pad.
@@ -139,9 +153,7 @@ func TestSigningInChromium(t *testing.T) {
 	})
 
 	t.Run("reload reuses the key", func(t *testing.T) {
-		kim.run(t, "reload", chromedp.Reload())
-		kim.waitFor(t, "lobby ready", `document.body.dataset.ready === "true" && !document.querySelector("#join-button").disabled`, 15*time.Second)
-		kim.run(t, "click Join", chromedp.Click(chromedp.CSS("#join-button")))
+		rejoin(t, kim)
 		waitSigningReady(t, kim)
 		if got := eval[string](t, kim, `document.querySelector("#sign-thumbprint").textContent`); got != kimKey.Thumbprint {
 			t.Errorf("thumbprint after reload = %q, want %q", got, kimKey.Thumbprint)
@@ -152,6 +164,37 @@ func TestSigningInChromium(t *testing.T) {
 		if n := countAudit(t, org, m.id, "signer_key.registered"); n != 2 {
 			t.Errorf("%d signer_key.registered audit events, want 2 (one per signatory, none for the reload)", n)
 		}
+		host.waitFor(t, "Kim back in the room", remoteTile(m.kim)+` !== null`, 15*time.Second)
+	})
+
+	t.Run("a key registered from another browser needs the organizer", func(t *testing.T) {
+		// This browser loses its key (as another browser would not have it); the server
+		// still holds the old one.
+		deleted := evalAwait[bool](t, kim, `new Promise((res, rej) => { const r = indexedDB.open("signroom"); r.onerror = () => rej(r.error);
+		  r.onsuccess = () => { const tx = r.result.transaction("signer-keys", "readwrite"); tx.objectStore("signer-keys").delete(`+jsString(m.id+"/"+m.kim)+`);
+		    tx.oncomplete = () => { r.result.close(); res(true); }; tx.onerror = () => rej(tx.error); }; })`)
+		if !deleted {
+			t.Fatal("could not delete the stored key")
+		}
+		rejoin(t, kim)
+		kim.waitFor(t, "signing panel ready", `document.body.dataset.signingReady === "true"`, 20*time.Second)
+		if got := eval[string](t, kim, `document.querySelector("#sign-key-status").textContent`); got != ko["sign.key.elsewhere"] {
+			t.Errorf("key status = %q, want %q", got, ko["sign.key.elsewhere"])
+		}
+		fresh := readStoredKey(t, kim, m.id, m.kim)
+		if fresh.Thumbprint == "" || fresh.Thumbprint == kimKey.Thumbprint {
+			t.Fatalf("new stored key %q, want a new key (old %q)", fresh.Thumbprint, kimKey.Thumbprint)
+		}
+		org.post("/api/agreements/"+m.id+"/participants/"+m.kim+"/key/reset", nil, http.StatusOK, nil)
+		rejoin(t, kim)
+		waitSigningReady(t, kim)
+		if got := eval[string](t, kim, `document.querySelector("#sign-thumbprint").textContent`); got != fresh.Thumbprint {
+			t.Errorf("thumbprint after the reset = %q, want the new key's %q", got, fresh.Thumbprint)
+		}
+		if n := countAudit(t, org, m.id, "signer_key.reset"); n != 1 {
+			t.Errorf("%d signer_key.reset audit events, want 1", n)
+		}
+		kimKey = fresh
 		host.waitFor(t, "Kim back in the room", remoteTile(m.kim)+` !== null`, 15*time.Second)
 	})
 
@@ -183,6 +226,17 @@ func TestSigningInChromium(t *testing.T) {
 		if !eval[bool](t, wang, `document.querySelector("#sign-button").disabled`) {
 			t.Error("Wang's Sign is enabled before Kim signed (sequential order)")
 		}
+		// The server decides in the end: forced, the button gets the server's refusal,
+		// shown from the catalog.
+		eval[bool](t, wang, `(document.querySelector("#sign-button").disabled = false, true)`)
+		wang.run(t, "click Sign out of turn", chromedp.Click(chromedp.CSS("#sign-button")))
+		wang.waitFor(t, "refusal shown", `!document.querySelector("#sign-error").hidden`, 10*time.Second)
+		if got := eval[string](t, wang, `document.querySelector("#sign-error").textContent`); got != zh["sign.error.out_of_order"] {
+			t.Errorf("Wang's refusal = %q, want %q", got, zh["sign.error.out_of_order"])
+		}
+		if !eval[bool](t, wang, `document.querySelector("#sign-button").disabled`) {
+			t.Error("Sign is enabled again after the refusal")
+		}
 		if got := countAudit(t, org, m.id, "agreement.signing"); got != 1 {
 			t.Errorf("%d agreement.signing audit events, want 1", got)
 		}
@@ -204,7 +258,11 @@ func TestSigningInChromium(t *testing.T) {
 			t.Errorf("the MC sees Kim's key %q, want %q", got, kimKey.Thumbprint)
 		}
 		wang.waitFor(t, "Wang's turn", `!document.querySelector("#sign-button").disabled`, 10*time.Second)
+		if !eval[bool](t, wang, `document.querySelector("#sign-error").hidden`) {
+			t.Error("Wang still sees the out-of-turn refusal once it is his turn")
+		}
 		wang.screenshot(t, "signing-panel-zh")
+		host.screenshot(t, "signatures-host-ko")
 		clickSign(t, wang)
 		for _, b := range []*browser{host, kim, wang} {
 			b.waitFor(t, "Wang's signature listed", signatureRow(m.wang)+` !== null`, 10*time.Second)

@@ -82,12 +82,14 @@ export class SigningPanel {
   }
 
   setState(state) {
+    if (state !== this.state) $("sign-error").hidden = true;
     this.state = state;
     this.render();
   }
 
   // signed notes a signature.added event.
   signed(ev) {
+    $("sign-error").hidden = true; // a refusal such as out_of_order no longer holds
     this.signedIds.add(ev.participant_id);
     if (ev.participant_id === this.me.id) this.done = true;
     this.render();
