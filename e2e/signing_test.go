@@ -147,6 +147,12 @@ func TestSigningInChromium(t *testing.T) {
 		if got := readStoredKey(t, wang, m.id, m.wang).Thumbprint; got == "" || got == kimKey.Thumbprint {
 			t.Errorf("Wang's thumbprint = %q, want his own key (Kim's is %q)", got, kimKey.Thumbprint)
 		}
+		// RFC 7638 thumbprint of the RFC 7515 A.3 key, as docs/evidence-format.md section 1 works it out.
+		rfc := evalAwait[string](t, kim, `import("/app/js/signkey.js").then((m) => m.thumbprint({kty: "EC", crv: "P-256",
+		  x: "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", y: "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}))`)
+		if want := "oKIywvGUpTVTyxMQ3bwIIeQUudfr_CkLMjCE19ECD-U"; rfc != want {
+			t.Errorf("JS thumbprint of the RFC 7515 A.3 key = %q, want %q", rfc, want)
+		}
 		if got := eval[bool](t, host, `document.querySelector("#signing").hidden`); !got {
 			t.Error("the MC (no sign grant) sees a signing panel")
 		}
