@@ -269,6 +269,11 @@ func TestSigningInChromium(t *testing.T) {
 		}
 		wang.screenshot(t, "signing-panel-zh")
 		host.screenshot(t, "signatures-host-ko")
+		// A page reloaded mid-signing learns the signatures so far from GET /api/join.
+		rejoin(t, wang)
+		waitSigningReady(t, wang)
+		wang.waitFor(t, "Kim's signature listed after reload", signatureRow(m.kim)+` !== null`, 10*time.Second)
+		wang.waitFor(t, "Wang's turn after reload", `!document.querySelector("#sign-button").disabled`, 10*time.Second)
 		clickSign(t, wang)
 		for _, b := range []*browser{host, kim, wang} {
 			b.waitFor(t, "Wang's signature listed", signatureRow(m.wang)+` !== null`, 10*time.Second)

@@ -12,6 +12,9 @@ type joinView struct {
 	Agreement   agreementView   `json:"agreement"`
 	Participant participantView `json:"participant"`
 	Grants      map[string]bool `json:"grants"`
+	// Signatures already recorded, in the shape of the signature.added event, so a page that
+	// joins or reloads mid-ceremony shows them and knows whose turn it is.
+	Signatures []signatureEvent `json:"signatures"`
 }
 
 // joinAgreement loads the agreement of the caller's invitation.
@@ -31,10 +34,38 @@ func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, unauthorized("the invitation's participant is no longer part of the agreement"))
 		return
 	}
+	sigs, err := s.signatureEvents(r, a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	v := agreementViewOf(a)
 	v.Owner = "" // staff account ids are not the participants' business
 	writeJSON(w, http.StatusOK, joinView{Agreement: v, Participant: participantViewOf(p), Grants: map[string]bool{
-		"publish": c.Grants.Publish, "subscribe": c.Grants.Subscribe, "sign": c.Grants.Sign, "host": c.Grants.Host}})
+		"publish": c.Grants.Publish, "subscribe": c.Grants.Subscribe, "sign": c.Grants.Sign, "host": c.Grants.Host},
+		Signatures: sigs})
+}
+
+// signatureEvents lists the agreement's recorded signatures as signature.added events, with
+// remaining counting down as they were made.
+func (s *Server) signatureEvents(r *http.Request, a *agreement.Agreement) ([]signatureEvent, error) {
+	sigs, err := s.cfg.Store.Signatures(r.Context(), a.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]signatureEvent, 0, len(sigs))
+	remaining := len(a.Signatories())
+	for _, sig := range sigs {
+		p, _ := a.Participant(sig.ParticipantID)
+		st, _ := expectedStatement(a, p) // the party name as the signer's statement gives it
+		if p.Role == agreement.RoleSignatory {
+			remaining--
+		}
+		out = append(out, signatureEvent{ParticipantID: p.ID, Role: string(p.Role), Name: p.Name, Title: p.Title,
+			PartyID: p.PartyID, PartyName: st.PartyName, SignedAt: sig.SignedAt, Thumbprint: sig.Thumbprint,
+			Remaining: remaining})
+	}
+	return out, nil
 }
 
 // handleJoinDocument serves a document of the invitation's own agreement only.

@@ -146,6 +146,12 @@ function startSigning() {
     page.panel = new SigningPanel(page.info, page.token, () => document.querySelector(".tile.self video"));
     page.panel.init().then(() => { document.body.dataset.signingReady = "true"; });
   }
+  // Signatures recorded before this page loaded; later ones arrive as signature.added events.
+  for (const ev of page.info.signatures || []) {
+    page.signatures.add(ev);
+    if (page.panel) page.panel.signed(ev);
+  }
+  if (page.panel && page.info.signatures) page.panel.historyComplete = true;
   $("open-signing").addEventListener("click", async () => {
     $("open-signing").disabled = true;
     $("open-signing-error").hidden = true;
