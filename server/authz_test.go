@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/signroom/signroom/agreement"
+
+	"github.com/signroom/signroom/internal/pdftest"
 )
 
 var (
@@ -102,7 +104,7 @@ func draftAgreement(e *env) fixture {
 	f.venue = e.must(e.do("POST", base+"/venues", tok, map[string]any{"name": map[string]string{"en": "Hall"}, "time_zone": "Asia/Seoul"}), http.StatusCreated).str("id")
 	f.host = e.must(e.do("POST", base+"/participants", tok, map[string]any{"name": "MC", "venue_id": f.venue, "role": "host"}), http.StatusCreated).str("id")
 	f.signer = e.must(e.do("POST", base+"/participants", tok, map[string]any{"name": "S", "party_id": f.party, "venue_id": f.venue, "role": "signatory"}), http.StatusCreated).str("id")
-	f.doc = e.must(e.do("POST", base+"/documents?language=ko", tok, makePDF(1, "ko")), http.StatusCreated).str("id")
+	f.doc = e.must(e.do("POST", base+"/documents?language=ko", tok, pdftest.Minimal(1, "ko")), http.StatusCreated).str("id")
 	return f
 }
 

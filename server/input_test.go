@@ -12,6 +12,8 @@ import (
 
 	"github.com/signroom/signroom/agreement"
 	"github.com/signroom/signroom/signatures"
+
+	"github.com/signroom/signroom/internal/pdftest"
 )
 
 // snapshot is everything a refused request must leave unchanged.
@@ -175,7 +177,7 @@ func multipartBody(t *testing.T, field string, data []byte) (*bytes.Buffer, stri
 func TestBadUploads(t *testing.T) {
 	e := newEnv(t)
 	f := draftAgreement(e)
-	good := makePDF(2, "MOU")
+	good := pdftest.Minimal(2, "MOU")
 	encrypted := encryptPDF(t, good, "user-secret")
 	noFile, noFileType := multipartBody(t, "other", good)
 	tests := []struct {
@@ -216,7 +218,7 @@ func TestBadUploads(t *testing.T) {
 func TestMultipartUploadAndDownload(t *testing.T) {
 	e := newEnv(t)
 	f := draftAgreement(e)
-	pdf := makePDF(3, "zh")
+	pdf := pdftest.Minimal(3, "zh")
 	body, ctype := multipartBody(t, "file", pdf)
 	r := e.must(e.do("POST", "/api/agreements/"+f.id+"/documents?language=zh", e.tokens["owner"], body.String(), "Content-Type", ctype), http.StatusCreated)
 	if r.body["pages"] != float64(3) || r.str("filename") != "mou.pdf" || r.body["size"] != float64(len(pdf)) {
@@ -253,7 +255,7 @@ func TestConcurrentUploadsOfOneLanguage(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			statuses <- e.do("POST", "/api/agreements/"+f.id+"/documents?language=en", e.tokens["owner"], makePDF(1, "en")).status
+			statuses <- e.do("POST", "/api/agreements/"+f.id+"/documents?language=en", e.tokens["owner"], pdftest.Minimal(1, "en")).status
 		}()
 	}
 	wg.Wait()

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/signroom/signroom/signatures"
+
+	"github.com/signroom/signroom/internal/pdftest"
 )
 
 // mou holds the ids of the demo agreement: the Gangwon–Nanjing MOU of 2020-05-29.
@@ -83,7 +85,7 @@ func buildMOU(e *env, order string) mou {
 	add(map[string]any{"name": "Camera Chuncheon", "venue_id": m.venues[0], "role": "venue"})
 	add(map[string]any{"name": "Camera Nanjing", "venue_id": m.venues[1], "role": "venue"})
 	for _, lang := range []string{"ko", "zh"} {
-		r := e.must(e.do("POST", base+"/documents?language="+lang+"&filename=mou-"+lang+".pdf", tok, makePDF(2, "MOU "+lang)), http.StatusCreated)
+		r := e.must(e.do("POST", base+"/documents?language="+lang+"&filename=mou-"+lang+".pdf", tok, pdftest.Minimal(2, "MOU "+lang)), http.StatusCreated)
 		m.documents = append(m.documents, r.str("id"))
 	}
 	return m
@@ -115,7 +117,7 @@ func TestLifecycleScenario(t *testing.T) {
 	}
 
 	// Frozen: no more uploads, deletes or edits.
-	e.must(e.do("POST", base+"/documents?language=en", tok, makePDF(1, "en")), http.StatusConflict)
+	e.must(e.do("POST", base+"/documents?language=en", tok, pdftest.Minimal(1, "en")), http.StatusConflict)
 	e.must(e.do("DELETE", base+"/documents/"+m.documents[0], tok, nil), http.StatusConflict)
 	e.must(e.do("PATCH", base, tok, map[string]any{"title": map[string]string{"en": "changed"}}), http.StatusConflict)
 	e.must(e.do("POST", base+"/schedule", tok, nil), http.StatusConflict)

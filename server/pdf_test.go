@@ -7,6 +7,8 @@ import (
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+
+	"github.com/signroom/signroom/internal/pdftest"
 )
 
 func encryptPDF(t *testing.T, pdf []byte, userPW string) []byte {
@@ -20,7 +22,7 @@ func encryptPDF(t *testing.T, pdf []byte, userPW string) []byte {
 }
 
 func TestParsePDF(t *testing.T) {
-	good := makePDF(3, "MOU")
+	good := pdftest.Minimal(3, "MOU")
 	tests := []struct {
 		name      string
 		pdf       []byte
@@ -28,7 +30,7 @@ func TestParsePDF(t *testing.T) {
 		wantErr   string
 	}{
 		{"valid", good, 3, ""},
-		{"one page", makePDF(1, "x"), 1, ""},
+		{"one page", pdftest.Minimal(1, "x"), 1, ""},
 		{"truncated", good[:len(good)/2], 0, "truncated"},
 		{"damaged but complete", append(good[:len(good)/2:len(good)/2], []byte("\n%%EOF\n")...), 0, "damaged|could not be parsed"},
 		{"garbage after header", append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte("garbage "), 100)...), 0, "truncated"},

@@ -24,6 +24,8 @@ import (
 	"github.com/signroom/signroom/agreement"
 	"github.com/signroom/signroom/signatures"
 	"github.com/signroom/signroom/storage/blob"
+
+	"github.com/signroom/signroom/internal/pdftest"
 )
 
 // testClock is a clock the test can move forward.
@@ -138,7 +140,7 @@ func buildCeremonyPages(e *env, n int, order string, pages int) *ceremonyFixture
 	}
 	wid := add(map[string]any{"name": "Witness", "title": "Notary", "party_id": parties[0], "venue_id": seoul, "role": "witness"})
 	for _, lang := range []string{"ko", "zh"} {
-		e.must(e.do("POST", base+"/documents?language="+lang+"&filename=mou-"+lang+".pdf", tok, makePDF(pages, "MOU "+lang)), http.StatusCreated)
+		e.must(e.do("POST", base+"/documents?language="+lang+"&filename=mou-"+lang+".pdf", tok, pdftest.Minimal(pages, "MOU "+lang)), http.StatusCreated)
 	}
 	r := e.must(e.do("POST", base+"/schedule", tok, nil), http.StatusOK)
 	for _, v := range r.body["invitations"].([]any) {

@@ -118,27 +118,35 @@ func (d *DB) ListAgreements(ctx context.Context, f agreement.ListFilter) ([]*agr
 func (d *DB) UpdateAgreement(ctx context.Context, id string, fn func(*agreement.Edit) error) (*agreement.Agreement, error) {
 	var out *agreement.Agreement
 	err := d.withTx(ctx, func(tx *sql.Tx) error {
-		a, err := loadAgreement(ctx, tx, id)
-		if err != nil {
-			return fmt.Errorf("agreement %s: %w", id, err)
-		}
-		invs, err := listInvitations(ctx, tx, id)
-		if err != nil {
-			return fmt.Errorf("agreement %s: %w", id, err)
-		}
-		ed := &agreement.Edit{Agreement: a, Invitations: invs}
-		id0, owner, created := a.ID, a.Owner, a.CreatedAt
-		if err := fn(ed); err != nil {
-			return err
-		}
-		a.ID, a.Owner, a.CreatedAt = id0, owner, created
-		if err := d.saveEdit(ctx, tx, ed); err != nil {
-			return fmt.Errorf("update agreement %s: %w", id, err)
-		}
+		a, err := d.editInTx(ctx, tx, id, fn)
 		out = a
-		return nil
+		return err
 	})
 	return out, err
+}
+
+// editInTx loads the agreement and its invitations inside tx, lets fn change them and saves
+// the edit. The id, owner and creation time cannot change. Errors from fn are returned as they
+// are.
+func (d *DB) editInTx(ctx context.Context, tx *sql.Tx, id string, fn func(*agreement.Edit) error) (*agreement.Agreement, error) {
+	a, err := loadAgreement(ctx, tx, id)
+	if err != nil {
+		return nil, fmt.Errorf("agreement %s: %w", id, err)
+	}
+	invs, err := listInvitations(ctx, tx, id)
+	if err != nil {
+		return nil, fmt.Errorf("agreement %s: %w", id, err)
+	}
+	ed := &agreement.Edit{Agreement: a, Invitations: invs}
+	id0, owner, created := a.ID, a.Owner, a.CreatedAt
+	if err := fn(ed); err != nil {
+		return nil, err
+	}
+	a.ID, a.Owner, a.CreatedAt = id0, owner, created
+	if err := d.saveEdit(ctx, tx, ed); err != nil {
+		return nil, fmt.Errorf("update agreement %s: %w", id, err)
+	}
+	return a, nil
 }
 
 func (d *DB) saveEdit(ctx context.Context, tx *sql.Tx, ed *agreement.Edit) error {

@@ -70,25 +70,9 @@ func (d *DB) FinishSeal(ctx context.Context, agreementID string, fn func(*agreem
 		if n, err := res.RowsAffected(); err != nil || n != 1 {
 			return fmt.Errorf("agreement %s has no staged seal: %w", agreementID, agreement.ErrConflict)
 		}
-		a, err := loadAgreement(ctx, tx, agreementID)
-		if err != nil {
-			return fmt.Errorf("agreement %s: %w", agreementID, err)
-		}
-		invs, err := listInvitations(ctx, tx, agreementID)
-		if err != nil {
-			return fmt.Errorf("agreement %s: %w", agreementID, err)
-		}
-		ed := &agreement.Edit{Agreement: a, Invitations: invs}
-		id0, owner, created := a.ID, a.Owner, a.CreatedAt
-		if err := fn(ed); err != nil {
-			return err
-		}
-		a.ID, a.Owner, a.CreatedAt = id0, owner, created
-		if err := d.saveEdit(ctx, tx, ed); err != nil {
-			return fmt.Errorf("finish seal of %s: %w", agreementID, err)
-		}
+		a, err := d.editInTx(ctx, tx, agreementID, fn)
 		out = a
-		return nil
+		return err
 	})
 	return out, err
 }
