@@ -53,12 +53,12 @@ func TestCeremonyInChromium(t *testing.T) {
 	parent := t // browsers made in subtests live until the end of the whole test
 	host := newBrowser(t, "host")
 	wang := newBrowser(t, "wang")
-	join(t, host, m.joinURL(s.base, m.host, "ko"), "join-ko")
-	join(t, wang, m.joinURL(s.base, m.wang, "en"), "join-en")
+	join(t, host, m.JoinURL(s.base, m.Host, "ko"), "join-ko")
+	join(t, wang, m.JoinURL(s.base, m.Wang, "en"), "join-en")
 
 	t.Run("each sees the other", func(t *testing.T) {
-		hostMs := waitRemoteVideo(t, host, m.wang)
-		wangMs := waitRemoteVideo(t, wang, m.host)
+		hostMs := waitRemoteVideo(t, host, m.Wang)
+		wangMs := waitRemoteVideo(t, wang, m.Host)
 		t.Logf("join click -> first remote frame: %.0f ms joining a room where the other already publishes; %.0f ms for the first joiner (includes waiting for the other to open the page and join)", wangMs, hostMs)
 		for _, b := range []*browser{host, wang} {
 			if n := eval[int](t, b, `document.querySelectorAll(".tile").length`); n != 2 {
@@ -68,16 +68,16 @@ func TestCeremonyInChromium(t *testing.T) {
 				t.Errorf("%s shows %d venue groups, want 2", b.name, n)
 			}
 		}
-		if got := eval[string](t, host, `document.querySelector(".venue").dataset.venueId`); got != m.seoul {
-			t.Errorf("host's first venue group = %q, want its own venue %q", got, m.seoul)
+		if got := eval[string](t, host, `document.querySelector(".venue").dataset.venueId`); got != m.Seoul {
+			t.Errorf("host's first venue group = %q, want its own venue %q", got, m.Seoul)
 		}
-		if got := eval[string](t, host, remoteTile(m.wang)+`.closest(".venue").querySelector(".venue-name").textContent`); got != m.venueKo+" · Nanjing" {
-			t.Errorf("Korean venue heading = %q, want %q", got, m.venueKo+" · Nanjing")
+		if got := eval[string](t, host, remoteTile(m.Wang)+`.closest(".venue").querySelector(".venue-name").textContent`); got != m.VenueKo+" · Nanjing" {
+			t.Errorf("Korean venue heading = %q, want %q", got, m.VenueKo+" · Nanjing")
 		}
 		if got := eval[string](t, host, `document.querySelector("#state-banner").textContent`); got != ko["banner.live"] {
 			t.Errorf("host banner = %q, want %q", got, ko["banner.live"])
 		}
-		if got := eval[string](t, host, remoteTile(m.wang)+`.querySelector(".host-mute").textContent`); got != ko["host.mute"] {
+		if got := eval[string](t, host, remoteTile(m.Wang)+`.querySelector(".host-mute").textContent`); got != ko["host.mute"] {
 			t.Errorf("host's mute button on the signatory's tile = %q, want %q", got, ko["host.mute"])
 		}
 		if got := eval[bool](t, wang, `document.querySelector(".host-actions:not([hidden])") === null`); !got {
@@ -90,13 +90,13 @@ func TestCeremonyInChromium(t *testing.T) {
 	})
 
 	t.Run("host mutes the signatory", func(t *testing.T) {
-		host.run(t, "click mute on the signatory's tile", chromedp.Click(chromedp.CSS(`.tile[data-participant-id="`+m.wang+`"] .host-mute`)))
+		host.run(t, "click mute on the signatory's tile", chromedp.Click(chromedp.CSS(`.tile[data-participant-id="`+m.Wang+`"] .host-mute`)))
 		wang.waitFor(t, "own microphone shown muted", `document.querySelector("#mic-button").getAttribute("aria-pressed") === "true"`, 10*time.Second)
 		if got := eval[string](t, wang, `document.querySelector("#mic-button").textContent`); got != en["ceremony.unmute"] {
 			t.Errorf("signatory's mic button = %q, want %q", got, en["ceremony.unmute"])
 		}
-		wang.waitFor(t, "own tile flagged muted", remoteTile(m.wang)+`.hasAttribute("data-mic-muted")`, 5*time.Second)
-		host.waitFor(t, "host sees the signatory muted", remoteTile(m.wang)+`.hasAttribute("data-mic-muted")`, 5*time.Second)
+		wang.waitFor(t, "own tile flagged muted", remoteTile(m.Wang)+`.hasAttribute("data-mic-muted")`, 5*time.Second)
+		host.waitFor(t, "host sees the signatory muted", remoteTile(m.Wang)+`.hasAttribute("data-mic-muted")`, 5*time.Second)
 		if got := eval[string](t, wang, `document.querySelector("#feed li").dataset.key`); got != "feed.you_were_muted" {
 			t.Errorf("signatory's latest feed entry = %q, want feed.you_were_muted", got)
 		}
@@ -122,10 +122,10 @@ func TestCeremonyInChromium(t *testing.T) {
 	t.Run("same invitation elsewhere replaces the old session", func(t *testing.T) {
 		old := wang
 		wang = newBrowser(parent, "wang-2")
-		join(t, wang, m.joinURL(s.base, m.wang, "en"), "")
+		join(t, wang, m.JoinURL(s.base, m.Wang, "en"), "")
 		old.waitFor(t, "old tab told it was replaced", `document.querySelector("#ended").dataset.reason === "replaced"`, 15*time.Second)
-		waitRemoteVideo(t, wang, m.host)
-		waitRemoteVideo(t, host, m.wang)
+		waitRemoteVideo(t, wang, m.Host)
+		waitRemoteVideo(t, host, m.Wang)
 		if n := eval[int](t, host, `document.querySelectorAll(".tile").length`); n != 2 {
 			t.Errorf("host shows %d tiles after the signatory reconnected, want 2", n)
 		}
@@ -133,9 +133,9 @@ func TestCeremonyInChromium(t *testing.T) {
 
 	t.Run("host removes a participant", func(t *testing.T) {
 		kim := newBrowser(parent, "kim")
-		join(t, kim, m.joinURL(s.base, m.kim, "en"), "")
-		host.waitFor(t, "Kim's tile", remoteTile(m.kim)+` !== null`, 15*time.Second)
-		remove := `.tile[data-participant-id="` + m.kim + `"] .host-remove`
+		join(t, kim, m.JoinURL(s.base, m.Kim, "en"), "")
+		host.waitFor(t, "Kim's tile", remoteTile(m.Kim)+` !== null`, 15*time.Second)
+		remove := `.tile[data-participant-id="` + m.Kim + `"] .host-remove`
 		host.run(t, "click remove", chromedp.Click(chromedp.CSS(remove)))
 		if got := eval[string](t, host, `document.querySelector('`+remove+`').textContent`); got != ko["host.remove_confirm"] {
 			t.Errorf("after one click the remove button reads %q, want %q", got, ko["host.remove_confirm"])
@@ -145,11 +145,11 @@ func TestCeremonyInChromium(t *testing.T) {
 		if got := eval[string](t, kim, `document.querySelector("#ended-text").textContent`); got != en["ended.removed.text"] {
 			t.Errorf("removed message = %q, want %q", got, en["ended.removed.text"])
 		}
-		host.waitFor(t, "Kim's tile gone", remoteTile(m.kim)+` === null`, 10*time.Second)
+		host.waitFor(t, "Kim's tile gone", remoteTile(m.Kim)+` === null`, 10*time.Second)
 	})
 
 	t.Run("revoked invitation", func(t *testing.T) {
-		org.post("/api/agreements/"+m.id+"/invitations/"+m.wang+"/revoke", nil, http.StatusOK, nil)
+		org.Post("/api/agreements/"+m.ID+"/invitations/"+m.Wang+"/revoke", nil, http.StatusOK, nil)
 		wang.waitFor(t, "removed message", `!document.querySelector("#ended").hidden`, 10*time.Second)
 		if got := eval[string](t, wang, `document.querySelector("#ended").dataset.reason`); got != "revoked" {
 			t.Errorf("end reason = %q, want revoked", got)
@@ -157,9 +157,9 @@ func TestCeremonyInChromium(t *testing.T) {
 		if got := eval[string](t, wang, `document.querySelector("#ended-title").textContent`); got != en["ended.revoked.title"] {
 			t.Errorf("removed message = %q, want %q", got, en["ended.revoked.title"])
 		}
-		host.waitFor(t, "signatory's tile gone", remoteTile(m.wang)+` === null`, 10*time.Second)
-		for pid, tok := range m.tokens {
-			if strings.Contains(s.logs.String(), tok) {
+		host.waitFor(t, "signatory's tile gone", remoteTile(m.Wang)+` === null`, 10*time.Second)
+		for pid, tok := range m.Tokens {
+			if strings.Contains(s.Logs.String(), tok) {
 				t.Errorf("the server log contains the invitation token of %s", pid)
 			}
 		}

@@ -35,8 +35,8 @@ func TestLoginListsAgreements(t *testing.T) {
 	tests := []struct {
 		lang, wantTitle string
 	}{
-		{"en", m.titleEn},
-		{"ko", m.titleKo},
+		{"en", m.TitleEn},
+		{"ko", m.TitleKo},
 		{"zh", "江原道-南京市跨境电商合作备忘录"},
 	}
 	for _, tt := range tests {
@@ -61,7 +61,7 @@ func TestLoginListsAgreements(t *testing.T) {
 			b.run(t, "sign in",
 				chromedp.SendKeys(chromedp.CSS("#password"), "a long enough password"),
 				chromedp.Click(chromedp.CSS("#login-submit")))
-			row := `document.querySelector('tr[data-agreement-id=` + jsString(m.id) + `]')`
+			row := `document.querySelector('tr[data-agreement-id=` + jsString(m.ID) + `]')`
 			b.waitFor(t, "agreement listed", row+` !== null`, 10*time.Second)
 			if got := eval[string](t, b, row+`.cells[0].textContent`); got != tt.wantTitle {
 				t.Errorf("listed title = %q, want %q", got, tt.wantTitle)

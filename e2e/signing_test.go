@@ -6,11 +6,12 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/signroom/signroom/internal/apitest"
 
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
@@ -129,22 +130,22 @@ func TestSigningInChromium(t *testing.T) {
 	host := newBrowser(t, "host")
 	kim := newBrowser(t, "kim")
 	wang := newBrowser(t, "wang")
-	join(t, host, m.joinURL(s.base, m.host, "ko"), "")
-	join(t, kim, m.joinURL(s.base, m.kim, "ko"), "")
-	join(t, wang, m.joinURL(s.base, m.wang, "zh"), "")
+	join(t, host, m.JoinURL(s.base, m.Host, "ko"), "")
+	join(t, kim, m.JoinURL(s.base, m.Kim, "ko"), "")
+	join(t, wang, m.JoinURL(s.base, m.Wang, "zh"), "")
 	waitSigningReady(t, kim)
 	waitSigningReady(t, wang)
 	var kimKey storedKey
 
 	t.Run("keys stay in the browser", func(t *testing.T) {
-		kimKey = readStoredKey(t, kim, m.id, m.kim)
+		kimKey = readStoredKey(t, kim, m.ID, m.Kim)
 		if kimKey.Thumbprint == "" || kimKey.Extractable || kimKey.Exported || kimKey.Curve != "P-256" {
 			t.Fatalf("Kim's stored key = %+v, want a non-extractable P-256 key that exportKey refuses", kimKey)
 		}
 		if got := eval[string](t, kim, `document.querySelector("#sign-thumbprint").textContent`); got != kimKey.Thumbprint {
 			t.Errorf("shown thumbprint = %q, want the stored key's %q", got, kimKey.Thumbprint)
 		}
-		if got := readStoredKey(t, wang, m.id, m.wang).Thumbprint; got == "" || got == kimKey.Thumbprint {
+		if got := readStoredKey(t, wang, m.ID, m.Wang).Thumbprint; got == "" || got == kimKey.Thumbprint {
 			t.Errorf("Wang's thumbprint = %q, want his own key (Kim's is %q)", got, kimKey.Thumbprint)
 		}
 		// RFC 7638 thumbprint of the RFC 7515 A.3 key, as docs/evidence-format.md section 1 works it out.
@@ -167,17 +168,17 @@ func TestSigningInChromium(t *testing.T) {
 		if got := eval[string](t, kim, `document.querySelector("#sign-key-status").textContent`); got != ko["sign.key.registered"] {
 			t.Errorf("key status after reload = %q, want %q", got, ko["sign.key.registered"])
 		}
-		if n := countAudit(t, org, m.id, "signer_key.registered"); n != 2 {
+		if n := countAudit(t, org, m.ID, "signer_key.registered"); n != 2 {
 			t.Errorf("%d signer_key.registered audit events, want 2 (one per signatory, none for the reload)", n)
 		}
-		host.waitFor(t, "Kim back in the room", remoteTile(m.kim)+` !== null`, 15*time.Second)
+		host.waitFor(t, "Kim back in the room", remoteTile(m.Kim)+` !== null`, 15*time.Second)
 	})
 
 	t.Run("a key registered from another browser needs the organizer", func(t *testing.T) {
 		// This browser loses its key (as another browser would not have it); the server
 		// still holds the old one.
 		deleted := evalAwait[bool](t, kim, `new Promise((res, rej) => { const r = indexedDB.open("signroom"); r.onerror = () => rej(r.error);
-		  r.onsuccess = () => { const tx = r.result.transaction("signer-keys", "readwrite"); tx.objectStore("signer-keys").delete(`+jsString(m.id+"/"+m.kim)+`);
+		  r.onsuccess = () => { const tx = r.result.transaction("signer-keys", "readwrite"); tx.objectStore("signer-keys").delete(`+jsString(m.ID+"/"+m.Kim)+`);
 		    tx.oncomplete = () => { r.result.close(); res(true); }; tx.onerror = () => rej(tx.error); }; })`)
 		if !deleted {
 			t.Fatal("could not delete the stored key")
@@ -187,21 +188,21 @@ func TestSigningInChromium(t *testing.T) {
 		if got := eval[string](t, kim, `document.querySelector("#sign-key-status").textContent`); got != ko["sign.key.elsewhere"] {
 			t.Errorf("key status = %q, want %q", got, ko["sign.key.elsewhere"])
 		}
-		fresh := readStoredKey(t, kim, m.id, m.kim)
+		fresh := readStoredKey(t, kim, m.ID, m.Kim)
 		if fresh.Thumbprint == "" || fresh.Thumbprint == kimKey.Thumbprint {
 			t.Fatalf("new stored key %q, want a new key (old %q)", fresh.Thumbprint, kimKey.Thumbprint)
 		}
-		org.post("/api/agreements/"+m.id+"/participants/"+m.kim+"/key/reset", nil, http.StatusOK, nil)
+		org.Post("/api/agreements/"+m.ID+"/participants/"+m.Kim+"/key/reset", nil, http.StatusOK, nil)
 		rejoin(t, kim)
 		waitSigningReady(t, kim)
 		if got := eval[string](t, kim, `document.querySelector("#sign-thumbprint").textContent`); got != fresh.Thumbprint {
 			t.Errorf("thumbprint after the reset = %q, want the new key's %q", got, fresh.Thumbprint)
 		}
-		if n := countAudit(t, org, m.id, "signer_key.reset"); n != 1 {
+		if n := countAudit(t, org, m.ID, "signer_key.reset"); n != 1 {
 			t.Errorf("%d signer_key.reset audit events, want 1", n)
 		}
 		kimKey = fresh
-		host.waitFor(t, "Kim back in the room", remoteTile(m.kim)+` !== null`, 15*time.Second)
+		host.waitFor(t, "Kim back in the room", remoteTile(m.Kim)+` !== null`, 15*time.Second)
 	})
 
 	t.Run("signing is closed until the MC opens it", func(t *testing.T) {
@@ -243,7 +244,7 @@ func TestSigningInChromium(t *testing.T) {
 		if !eval[bool](t, wang, `document.querySelector("#sign-button").disabled`) {
 			t.Error("Sign is enabled again after the refusal")
 		}
-		if got := countAudit(t, org, m.id, "agreement.signing"); got != 1 {
+		if got := countAudit(t, org, m.ID, "agreement.signing"); got != 1 {
 			t.Errorf("%d agreement.signing audit events, want 1", got)
 		}
 	})
@@ -255,12 +256,12 @@ func TestSigningInChromium(t *testing.T) {
 		wang.screenshot(t, "signing-panel-waiting-zh")
 		clickSign(t, kim)
 		for _, b := range []*browser{host, kim, wang} {
-			b.waitFor(t, "Kim's signature listed", signatureRow(m.kim)+` !== null`, 10*time.Second)
+			b.waitFor(t, "Kim's signature listed", signatureRow(m.Kim)+` !== null`, 10*time.Second)
 		}
-		if got := eval[string](t, wang, signatureRow(m.kim)+`.querySelector(".sig-party").textContent`); got != "江原道" {
+		if got := eval[string](t, wang, signatureRow(m.Kim)+`.querySelector(".sig-party").textContent`); got != "江原道" {
 			t.Errorf("Wang sees Kim's party as %q, want 江原道", got)
 		}
-		if got := eval[string](t, host, signatureRow(m.kim)+`.querySelector("code").title`); got != kimKey.Thumbprint {
+		if got := eval[string](t, host, signatureRow(m.Kim)+`.querySelector("code").title`); got != kimKey.Thumbprint {
 			t.Errorf("the MC sees Kim's key %q, want %q", got, kimKey.Thumbprint)
 		}
 		wang.waitFor(t, "Wang's turn", `!document.querySelector("#sign-button").disabled`, 10*time.Second)
@@ -272,11 +273,11 @@ func TestSigningInChromium(t *testing.T) {
 		// A page reloaded mid-signing learns the signatures so far from GET /api/join.
 		rejoin(t, wang)
 		waitSigningReady(t, wang)
-		wang.waitFor(t, "Kim's signature listed after reload", signatureRow(m.kim)+` !== null`, 10*time.Second)
+		wang.waitFor(t, "Kim's signature listed after reload", signatureRow(m.Kim)+` !== null`, 10*time.Second)
 		wang.waitFor(t, "Wang's turn after reload", `!document.querySelector("#sign-button").disabled`, 10*time.Second)
 		clickSign(t, wang)
 		for _, b := range []*browser{host, kim, wang} {
-			b.waitFor(t, "Wang's signature listed", signatureRow(m.wang)+` !== null`, 10*time.Second)
+			b.waitFor(t, "Wang's signature listed", signatureRow(m.Wang)+` !== null`, 10*time.Second)
 			b.waitFor(t, "sealed banner", `!document.querySelector("#sealed-banner").hidden`, 20*time.Second)
 			b.waitFor(t, "sealed state", `document.querySelector("#state-banner").dataset.state === "sealed"`, 10*time.Second)
 			if n := eval[int](t, b, `document.querySelectorAll("#signatures li").length`); n != 2 {
@@ -305,14 +306,14 @@ func TestSigningInChromium(t *testing.T) {
 	})
 
 	t.Run("the bundle verifies", func(t *testing.T) {
-		bundle := org.raw("/api/agreements/" + m.id + "/evidence")
+		bundle := org.Raw("/api/agreements/" + m.ID + "/evidence")
 		rep := evidence.Verify(context.Background(), bytes.NewReader(bundle), int64(len(bundle)))
 		for _, c := range rep.Checks {
 			if !c.OK {
 				t.Errorf("check %q failed: %s", c.Name, c.Detail)
 			}
 		}
-		for _, pid := range []string{m.kim, m.wang} {
+		for _, pid := range []string{m.Kim, m.Wang} {
 			if !hasPassed(rep, evidence.CheckSignature+": "+pid) || !hasPassed(rep, evidence.CheckBinding+": "+pid) {
 				t.Errorf("no passed signature and binding checks for %s in %+v", pid, rep.Checks)
 			}
@@ -327,7 +328,7 @@ func TestSigningInChromium(t *testing.T) {
 			if sig.Still == nil {
 				t.Errorf("%s signature has no camera still", sig.ParticipantID)
 			}
-			if sig.ParticipantID == m.kim && (sig.Thumbprint != kimKey.Thumbprint || sig.Drawing == nil) {
+			if sig.ParticipantID == m.Kim && (sig.Thumbprint != kimKey.Thumbprint || sig.Drawing == nil) {
 				t.Errorf("Kim's signature: thumbprint %s (browser key %s), drawing %v; want the browser's key and a drawing", sig.Thumbprint, kimKey.Thumbprint, sig.Drawing)
 			}
 		}
@@ -373,14 +374,14 @@ func bundleManifest(t *testing.T, bundle []byte) evidence.Manifest {
 }
 
 // countAudit counts the agreement's audit events of a type.
-func countAudit(t *testing.T, c *api, id, typ string) int {
+func countAudit(t *testing.T, c *apitest.Client, id, typ string) int {
 	t.Helper()
 	var out struct {
 		Events []struct {
 			Type string `json:"type"`
 		} `json:"events"`
 	}
-	c.do("GET", "/api/agreements/"+id+"/audit", nil, "", http.StatusOK, &out)
+	c.Do("GET", "/api/agreements/"+id+"/audit", nil, "", http.StatusOK, &out)
 	n := 0
 	for _, e := range out.Events {
 		if e.Type == typ {
@@ -388,24 +389,4 @@ func countAudit(t *testing.T, c *api, id, typ string) int {
 		}
 	}
 	return n
-}
-
-// raw GETs path and returns the body, failing unless the status is 200.
-func (c *api) raw(path string) []byte {
-	c.t.Helper()
-	req, err := http.NewRequest("GET", c.base+path, nil)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatalf("GET %s: %v", path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		c.t.Fatalf("GET %s = %d %s", path, resp.StatusCode, b)
-	}
-	return b
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/signroom/signroom/internal/apitest"
 	"github.com/signroom/signroom/signaling/client"
 	"github.com/signroom/signroom/signaling/rtcapi"
 )
@@ -85,7 +86,7 @@ func (p *member) publish(ctx context.Context, t *testing.T, stream string) {
 func TestCeremonyThroughTheRealService(t *testing.T) {
 	m, base := startMain(t)
 	org := organizer(t, base, m.Config.DataDir)
-	mou := setUpMOU(t, org, "sequential")
+	mou := apitest.SetUpMOU(t, org, "sequential")
 	api, err := rtcapi.New(rtcapi.Options{LoopbackOnly: true, Client: true})
 	if err != nil {
 		t.Fatal(err)
@@ -94,40 +95,40 @@ func TestCeremonyThroughTheRealService(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	if _, err := joinCeremony(ctx, t, api, base, mou.id, mou.invitations[mou.kim].Token); !errors.Is(err, client.ErrRefused) {
+	if _, err := joinCeremony(ctx, t, api, base, mou.ID, mou.Tokens[mou.Kim]); !errors.Is(err, client.ErrRefused) {
 		t.Fatalf("join before start = %v, want refused", err)
 	}
-	org.post("/api/agreements/"+mou.id+"/start", nil, http.StatusOK, nil)
-	if _, err := joinCeremony(ctx, t, api, base, mou.id, org.token); !errors.Is(err, client.ErrRefused) {
+	org.Post("/api/agreements/"+mou.ID+"/start", nil, http.StatusOK, nil)
+	if _, err := joinCeremony(ctx, t, api, base, mou.ID, org.Token); !errors.Is(err, client.ErrRefused) {
 		t.Fatalf("join with a staff token = %v, want refused", err)
 	}
-	if _, err := joinCeremony(ctx, t, api, base, "other-agreement", mou.invitations[mou.kim].Token); !errors.Is(err, client.ErrRefused) {
+	if _, err := joinCeremony(ctx, t, api, base, "other-agreement", mou.Tokens[mou.Kim]); !errors.Is(err, client.ErrRefused) {
 		t.Fatalf("join another agreement's room = %v, want refused", err)
 	}
 
-	kim, err := joinCeremony(ctx, t, api, base, mou.id, mou.invitations[mou.kim].Token)
+	kim, err := joinCeremony(ctx, t, api, base, mou.ID, mou.Tokens[mou.Kim])
 	if err != nil {
 		t.Fatalf("kim joins: %v", err)
 	}
-	wang, err := joinCeremony(ctx, t, api, base, mou.id, mou.invitations[mou.wang].Token)
+	wang, err := joinCeremony(ctx, t, api, base, mou.ID, mou.Tokens[mou.Wang])
 	if err != nil {
 		t.Fatalf("wang joins: %v", err)
 	}
-	if !m.Hub.Connected(mou.id, mou.kim) || m.Hub.Connected(mou.id, mou.host) {
-		t.Fatalf("Connected: kim %v host %v, want true false", m.Hub.Connected(mou.id, mou.kim), m.Hub.Connected(mou.id, mou.host))
+	if !m.Hub.Connected(mou.ID, mou.Kim) || m.Hub.Connected(mou.ID, mou.Host) {
+		t.Fatalf("Connected: kim %v host %v, want true false", m.Hub.Connected(mou.ID, mou.Kim), m.Hub.Connected(mou.ID, mou.Host))
 	}
 	kim.publish(ctx, t, "kim")
 	wang.publish(ctx, t, "wang")
 	// The SFU names each forwarded stream after its publisher's participant id.
-	waitFor(t, 20*time.Second, "media both ways", func() bool { return kim.count(mou.wang) > 50 && wang.count(mou.kim) > 50 })
+	waitFor(t, 20*time.Second, "media both ways", func() bool { return kim.count(mou.Wang) > 50 && wang.count(mou.Kim) > 50 })
 
-	org.post("/api/agreements/"+mou.id+"/invitations/"+mou.wang+"/revoke", nil, http.StatusOK, nil)
+	org.Post("/api/agreements/"+mou.ID+"/invitations/"+mou.Wang+"/revoke", nil, http.StatusOK, nil)
 	select {
 	case <-wang.c.Done():
 	case <-time.After(10 * time.Second):
 		t.Fatal("revoked invitation still connected after 10s")
 	}
-	if _, err := joinCeremony(ctx, t, api, base, mou.id, mou.invitations[mou.wang].Token); !errors.Is(err, client.ErrRefused) {
+	if _, err := joinCeremony(ctx, t, api, base, mou.ID, mou.Tokens[mou.Wang]); !errors.Is(err, client.ErrRefused) {
 		t.Fatalf("rejoin with a revoked invitation = %v, want refused", err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signroom/signroom/internal/apitest"
 	"github.com/signroom/signroom/signaling/rtcapi"
 	"github.com/signroom/signroom/signatures"
 	"github.com/signroom/signroom/storage/blob"
@@ -33,19 +34,19 @@ func signAs(t *testing.T, base, joinToken string) map[string]any {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &api{t: t, base: base, token: joinToken}
-	c.post("/api/join/key", map[string]any{"jwk": jwk}, http.StatusCreated, nil)
+	c := &apitest.Client{T: t, Base: base, Token: joinToken}
+	c.Post("/api/join/key", map[string]any{"jwk": jwk}, http.StatusCreated, nil)
 	var n struct {
 		Statement signatures.Statement `json:"statement"`
 	}
-	c.post("/api/join/nonce", nil, http.StatusCreated, &n)
+	c.Post("/api/join/nonce", nil, http.StatusCreated, &n)
 	n.Statement.IssuedAt = time.Now().Unix()
 	jws, err := signatures.Sign(n.Statement, key)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out map[string]any
-	c.post("/api/join/signature", map[string]any{"jws": jws}, http.StatusCreated, &out)
+	c.Post("/api/join/signature", map[string]any{"jws": jws}, http.StatusCreated, &out)
 	return out
 }
 
@@ -69,8 +70,8 @@ func TestSignAndSealThroughTheRealService(t *testing.T) {
 
 func signAndSeal(t *testing.T, m *Main, base string) {
 	org := organizer(t, base, m.Config.DataDir)
-	mou := setUpMOU(t, org, "sequential")
-	org.post("/api/agreements/"+mou.id+"/start", nil, http.StatusOK, nil)
+	mou := apitest.SetUpMOU(t, org, "sequential")
+	org.Post("/api/agreements/"+mou.ID+"/start", nil, http.StatusOK, nil)
 	rtc, err := rtcapi.New(rtcapi.Options{LoopbackOnly: true, Client: true})
 	if err != nil {
 		t.Fatal(err)
@@ -78,19 +79,19 @@ func signAndSeal(t *testing.T, m *Main, base string) {
 	t.Cleanup(func() { rtc.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	for _, pid := range []string{mou.kim, mou.wang} {
-		if _, err := joinCeremony(ctx, t, rtc, base, mou.id, mou.invitations[pid].Token); err != nil {
+	for _, pid := range []string{mou.Kim, mou.Wang} {
+		if _, err := joinCeremony(ctx, t, rtc, base, mou.ID, mou.Tokens[pid]); err != nil {
 			t.Fatalf("join %s: %v", pid, err)
 		}
 	}
-	org.post("/api/agreements/"+mou.id+"/open-signing", nil, http.StatusOK, nil)
-	signAs(t, base, mou.invitations[mou.kim].Token)
-	last := signAs(t, base, mou.invitations[mou.wang].Token)
+	org.Post("/api/agreements/"+mou.ID+"/open-signing", nil, http.StatusOK, nil)
+	signAs(t, base, mou.Tokens[mou.Kim])
+	last := signAs(t, base, mou.Tokens[mou.Wang])
 	if last["sealed"] != true {
 		t.Fatalf("last signature response = %v, want sealed", last)
 	}
 
-	objs, err := m.Blobs.Archive.List(ctx, "agreements/"+mou.id+"/evidence/")
+	objs, err := m.Blobs.Archive.List(ctx, "agreements/"+mou.ID+"/evidence/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,12 +112,12 @@ func signAndSeal(t *testing.T, m *Main, base string) {
 	}
 
 	bundle := filepath.Join(t.TempDir(), "bundle.zip")
-	download(t, org, "/api/agreements/"+mou.id+"/evidence", bundle)
+	download(t, org, "/api/agreements/"+mou.ID+"/evidence", bundle)
 	if code, out, errs := runCmd(t, t.TempDir(), "", "verify", bundle); code != 0 || !strings.Contains(out, "checks passed") {
 		t.Fatalf("signroom verify bundle = exit %d\n%s%s", code, out, errs)
 	}
 	pdf := filepath.Join(t.TempDir(), "sealed.pdf")
-	download(t, org, "/api/agreements/"+mou.id+"/sealed.pdf", pdf)
+	download(t, org, "/api/agreements/"+mou.ID+"/sealed.pdf", pdf)
 	if code, out, errs := runCmd(t, t.TempDir(), "", "verify", pdf); code != 0 {
 		t.Fatalf("signroom verify sealed.pdf = exit %d\n%s%s", code, out, errs)
 	}
@@ -128,10 +129,10 @@ func signAndSeal(t *testing.T, m *Main, base string) {
 	}
 }
 
-func download(t *testing.T, c *api, path, file string) {
+func download(t *testing.T, c *apitest.Client, path, file string) {
 	t.Helper()
-	req, _ := http.NewRequest("GET", c.base+path, nil)
-	req.Header.Set("Authorization", "Bearer "+c.token)
+	req, _ := http.NewRequest("GET", c.Base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+c.Token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

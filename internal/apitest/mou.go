@@ -1,0 +1,91 @@
+package apitest
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/signroom/signroom/internal/pdftest"
+)
+
+// MOU is the demo agreement of DESIGN.md, small: an MC and a signatory in Chuncheon, a
+// signatory in Nanjing, two parties, Korean and Chinese documents.
+type MOU struct {
+	ID                  string
+	Seoul, Nanjing      string            // venue ids
+	Gangwon, NanjingGov string            // party ids
+	Host, Kim, Wang     string            // participant ids
+	Tokens              map[string]string // invitation token by participant id
+	URLs                map[string]string // invitation link by participant id
+	TitleEn, TitleKo    string
+	VenueKo, VenueZh    string
+}
+
+// JoinURL is a participant's invitation page in a language.
+func (m *MOU) JoinURL(base, participant, lang string) string {
+	return base + "/app/join.html?lang=" + lang + "#token=" + m.Tokens[participant]
+}
+
+type idOnly struct {
+	ID string `json:"id"`
+}
+
+// SetUpMOU creates the agreement with the given signing order through the API as an
+// organizer, fills it and schedules it; it checks that every participant got an invitation
+// with its link. The ceremony is not started.
+func SetUpMOU(t testing.TB, c *Client, order string) *MOU {
+	t.Helper()
+	m := &MOU{Tokens: map[string]string{}, URLs: map[string]string{},
+		TitleEn: "Gangwon–Nanjing cross-border e-commerce MOU", TitleKo: "강원도-남경시 전자상거래 협력 MOU",
+		VenueKo: "쑤닝 노보텔 중화청B", VenueZh: "苏宁诺富特中华厅B"}
+	var ag idOnly
+	c.Post("/api/agreements", map[string]any{
+		"title":         map[string]string{"ko": m.TitleKo, "zh": "江原道-南京市跨境电商合作备忘录", "en": m.TitleEn},
+		"description":   map[string]string{"ko": "강원 상품의 중국 역직구 판매 협력", "zh": "江原道产品跨境电商对华销售合作", "en": "Selling Gangwon products in China through cross-border e-commerce"},
+		"signing_order": order,
+	}, http.StatusCreated, &ag)
+	m.ID = ag.ID
+	base := "/api/agreements/" + m.ID
+	m.Seoul = add(c, base+"/venues", map[string]any{"name": map[string]string{"ko": "스카이 컨벤션 2층 컨벤션홀", "en": "Sky Convention, 2nd-floor hall"}, "place": "Chuncheon", "time_zone": "Asia/Seoul"})
+	m.Nanjing = add(c, base+"/venues", map[string]any{"name": map[string]string{"ko": m.VenueKo, "zh": m.VenueZh, "en": "Suning Novotel, Zhonghua Hall B"}, "place": "Nanjing", "time_zone": "Asia/Shanghai"})
+	m.Gangwon = add(c, base+"/parties", map[string]any{"name": map[string]string{"ko": "강원도", "zh": "江原道", "en": "Gangwon Province"}, "country": "KR"})
+	m.NanjingGov = add(c, base+"/parties", map[string]any{"name": map[string]string{"ko": "남경시", "zh": "南京市", "en": "Nanjing Municipal Government"}, "country": "CN"})
+	m.Host = add(c, base+"/participants", map[string]any{"name": "MC Park", "role": "host", "venue_id": m.Seoul})
+	m.Kim = add(c, base+"/participants", map[string]any{"name": "Kim", "title": "Governor", "party_id": m.Gangwon, "venue_id": m.Seoul, "role": "signatory", "order": 1})
+	m.Wang = add(c, base+"/participants", map[string]any{"name": "Wang", "title": "Mayor", "party_id": m.NanjingGov, "venue_id": m.Nanjing, "role": "signatory", "order": 2})
+	for _, lang := range []string{"ko", "zh"} {
+		c.Do("POST", base+"/documents?language="+lang, bytes.NewReader(pdftest.Minimal(1, "MOU "+lang)), "application/pdf", http.StatusCreated, nil)
+	}
+	m.schedule(t, c)
+	return m
+}
+
+func add(c *Client, path string, body map[string]any) string {
+	c.T.Helper()
+	var v idOnly
+	c.Post(path, body, http.StatusCreated, &v)
+	return v.ID
+}
+
+func (m *MOU) schedule(t testing.TB, c *Client) {
+	t.Helper()
+	var sched struct {
+		Invitations []struct {
+			ParticipantID string `json:"participant_id"`
+			Token         string `json:"token"`
+			URL           string `json:"url"`
+		} `json:"invitations"`
+	}
+	c.Post("/api/agreements/"+m.ID+"/schedule", nil, http.StatusOK, &sched)
+	port := c.Base[strings.LastIndex(c.Base, ":"):] // the public URL may say localhost for 127.0.0.1
+	for _, inv := range sched.Invitations {
+		if want := port + "/app/join.html#token=" + inv.Token; inv.Token == "" || !strings.HasSuffix(inv.URL, want) {
+			t.Fatalf("invitation link = %q, want one ending %q", inv.URL, want)
+		}
+		m.Tokens[inv.ParticipantID], m.URLs[inv.ParticipantID] = inv.Token, inv.URL
+	}
+	if len(m.Tokens) != 3 {
+		t.Fatalf("schedule issued %d invitations, want 3", len(m.Tokens))
+	}
+}
