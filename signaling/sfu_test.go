@@ -113,7 +113,13 @@ func TestRevokedInvitationIsDisconnected(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, 20*time.Second, "media from exporter", func() bool { return host.count("exporter", "video") > 5 })
+	if !h.hub.Connected("mou", "exporter") {
+		t.Errorf("Connected(exporter) = false before revoke, want true")
+	}
 	h.hub.Revoke("mou", adm.TokenID)
+	if h.hub.Connected("mou", "exporter") {
+		t.Errorf("Connected(exporter) = true right after revoke, want false")
+	}
 	bye := waitEvent(t, victim.c, protocol.TypeBye, 5*time.Second)
 	if bye.Reason != protocol.ReasonRevoked {
 		t.Errorf("bye reason = %q, want %q", bye.Reason, protocol.ReasonRevoked)
