@@ -224,3 +224,15 @@ func (c *Client) PublisherPC() *webrtc.PeerConnection {
 	defer c.mu.Unlock()
 	return c.pub
 }
+
+// Unpublish stops sending a published track and renegotiates.
+func (c *Client) Unpublish(ctx context.Context, sender *webrtc.RTPSender) error {
+	pc := c.PublisherPC()
+	if pc == nil {
+		return fmt.Errorf("unpublish: nothing published")
+	}
+	if err := pc.RemoveTrack(sender); err != nil {
+		return fmt.Errorf("remove track: %w", err)
+	}
+	return c.offer(ctx, pc, nil)
+}
