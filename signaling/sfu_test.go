@@ -133,8 +133,9 @@ func TestRevokedInvitationIsDisconnected(t *testing.T) {
 	if left.ParticipantID != "exporter" || left.Reason != protocol.ReasonRevoked {
 		t.Errorf("participant_left = %s/%s, want exporter/revoked", left.ParticipantID, left.Reason)
 	}
+	time.Sleep(200 * time.Millisecond) // let packets already on the way arrive
 	before := host.count("exporter", "video")
-	time.Sleep(500 * time.Millisecond)
+	time.Sleep(600 * time.Millisecond)
 	if after := host.count("exporter", "video"); after != before {
 		t.Errorf("media still forwarded after revoke: %d -> %d packets", before, after)
 	}
