@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -146,9 +147,9 @@ func (s *session) join() error {
 		case err == nil:
 			s.log.Info("participant joined", "session", s.id, "role", s.adm.Role)
 			return nil
-		case err == errRoomClosed:
+		case errors.Is(err, errRoomClosed):
 			continue
-		case err == ErrRoomFull:
+		case errors.Is(err, ErrRoomFull):
 			s.sendError(protocol.CodeRoomFull, "the room is full", protocol.TypeJoin)
 		default:
 			s.sendError(protocol.CodeForbidden, "removed from this ceremony", protocol.TypeJoin)
