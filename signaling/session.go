@@ -124,7 +124,9 @@ func (s *session) run(ctx context.Context) {
 	if err := s.join(); err != nil {
 		s.shutdown(protocol.ReasonRefused)
 	} else {
+		stop := s.expireAt(s.adm.ExpiresAt)
 		s.readLoop(ctx)
+		stop()
 	}
 	s.shutdown(protocol.ReasonLeft)
 	s.room.leave(s, protocol.ReasonLeft)
@@ -132,6 +134,21 @@ func (s *session) run(ctx context.Context) {
 	s.wg.Wait()
 	s.conn.CloseNow()
 	s.log.Info("participant disconnected", "reason", *s.bye.Load())
+}
+
+// expireAt disconnects the session when its invitation expires, so an invitation that ends
+// mid-ceremony does not stay connected. It returns a func that cancels the timer.
+func (s *session) expireAt(exp time.Time) (stop func()) {
+	if exp.IsZero() {
+		return func() {}
+	}
+	t := time.AfterFunc(time.Until(exp), func() {
+		s.room.mu.Lock()
+		s.room.removeLocked(s, protocol.ReasonExpired)
+		s.room.mu.Unlock()
+		s.shutdown(protocol.ReasonExpired)
+	})
+	return func() { t.Stop() }
 }
 
 func (s *session) join() error {

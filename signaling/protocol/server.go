@@ -90,6 +90,7 @@ const (
 const (
 	ReasonLeft       = "left"
 	ReasonRevoked    = "revoked"
+	ReasonExpired    = "expired"
 	ReasonRemoved    = "removed"
 	ReasonReplaced   = "replaced"
 	ReasonRoomClosed = "room_closed"

@@ -9,7 +9,7 @@ import { SigningPanel, SignatureList, openSigning } from "./signing.js";
 
 const $ = (id) => document.getElementById(id);
 const LIVE = new Set(["live", "signing"]);
-const ENDED = new Set(["revoked", "removed", "replaced", "left", "room_closed", "protocol_violation",
+const ENDED = new Set(["revoked", "expired", "removed", "replaced", "left", "room_closed", "protocol_violation",
   "too_slow", "refused", "unauthorized", "forbidden", "room_full", "not_joined", "join_timeout",
   "connection_lost", "unreachable"]);
 
@@ -247,7 +247,7 @@ const EVENTS = {
   participant_left(m) {
     const name = page.stage.name(m.participant_id);
     page.stage.remove(m.participant_id);
-    feed("feed.left." + (["revoked", "removed"].includes(m.reason) ? m.reason : "left"), { name });
+    feed("feed.left." + (["revoked", "expired", "removed"].includes(m.reason) ? m.reason : "left"), { name });
   },
   track_added(m) { page.stage.trackState(m.track.participant, m.track.source, true, m.track.muted); },
   track_removed(m) {
