@@ -32,6 +32,7 @@ type Config struct {
 	URLSecret []byte // signs local download URLs; generated into the data dir when unset
 
 	StaffTokenTTL time.Duration
+	TokenKeysPEM  string // secret: Ed25519 PKCS#8 PEM blocks, the first one signs; empty: DATA-DIR/keys
 	Media         MediaConfig
 	Seal          SealConfig
 }
@@ -157,6 +158,9 @@ Secrets (environment only, or a file named by the *_FILE variant):
                                directory when unset
   SIGNROOM_TURN_USERNAME       TURN username handed to browsers with --ice-servers
   SIGNROOM_TURN_PASSWORD       TURN credential (or SIGNROOM_TURN_PASSWORD_FILE)
+  SIGNROOM_TOKEN_KEYS          Ed25519 PKCS#8 PEM private keys that sign and verify tokens,
+                               the first one signs (or SIGNROOM_TOKEN_KEYS_FILE); when unset
+                               keys are generated and kept in DATA-DIR/keys
   SIGNROOM_SEAL_KEY            PEM private key of --seal-cert (or SIGNROOM_SEAL_KEY_FILE)
   SIGNROOM_SEAL_PKCS12_PASSWORD  password of --seal-pkcs12 (or ..._PASSWORD_FILE)
 `
@@ -232,6 +236,9 @@ func (c *Config) loadSecrets(env func(string) string) error {
 		return err
 	}
 	if c.Media.TURNPassword, err = secret(env, "SIGNROOM_TURN_PASSWORD"); err != nil {
+		return err
+	}
+	if c.TokenKeysPEM, err = secret(env, "SIGNROOM_TOKEN_KEYS"); err != nil {
 		return err
 	}
 	if c.Seal.KeyPEM, err = secret(env, "SIGNROOM_SEAL_KEY"); err != nil {

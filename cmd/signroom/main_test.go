@@ -3,12 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/signroom/signroom/auth"
 )
 
 // envMap turns a map into the env lookup run takes.
@@ -170,5 +174,40 @@ func TestEnvironmentSetsOptions(t *testing.T) {
 	if cfg.Addr != "127.0.0.1:9999" || cfg.DataDir != dir || cfg.LogFormat != "json" ||
 		cfg.Database != filepath.Join(dir, "signroom.db") || cfg.PublicURL != "http://localhost:9999" {
 		t.Fatalf("config from env = %+v", cfg)
+	}
+}
+
+// TestTokenKeysFromEnvironment: with $SIGNROOM_TOKEN_KEYS the service signs with the first key
+// and publishes every key in its JWKS, and keeps none in the data directory.
+func TestTokenKeysFromEnvironment(t *testing.T) {
+	var pems []byte
+	var kids []string
+	for i := 0; i < 2; i++ {
+		_, key, _ := ed25519.GenerateKey(nil)
+		b, err := auth.MarshalPrivateKeyPEM(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pems = append(pems, b...)
+		kids = append(kids, auth.Thumbprint(key.Public().(ed25519.PublicKey)))
+	}
+	m, base := startMainEnv(t, map[string]string{"SIGNROOM_TOKEN_KEYS": string(pems)})
+	if got := m.Keys.ActiveKID(); got != kids[0] {
+		t.Fatalf("active kid = %s, want the first key %s", got, kids[0])
+	}
+	_, jwks := get(t, base+"/.well-known/jwks.json")
+	for _, kid := range kids {
+		if !strings.Contains(jwks, kid) {
+			t.Errorf("JWKS %s lacks %s", jwks, kid)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(m.Config.DataDir, "keys")); err == nil {
+		t.Error("keys written to the data directory although they came from the environment")
+	}
+	var stderr bytes.Buffer
+	code := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir()},
+		envMap(map[string]string{"SIGNROOM_TOKEN_KEYS": "not a pem"}), nil, io.Discard, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "SIGNROOM_TOKEN_KEYS") {
+		t.Fatalf("bad $SIGNROOM_TOKEN_KEYS: exit %d, stderr %q", code, stderr.String())
 	}
 }

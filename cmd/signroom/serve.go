@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -156,9 +158,16 @@ func (m *Main) serverConfig() server.Config {
 	}
 }
 
-// openAuth loads (or creates at first start) the token-signing keys.
+// openAuth loads the token-signing keys from $SIGNROOM_TOKEN_KEYS, or from DATA-DIR/keys
+// (creating one at first start).
 func (m *Main) openAuth() error {
-	keys, err := auth.LoadOrCreateKeyRing(m.Config.DataDir)
+	var keys *auth.KeyRing
+	var err error
+	if m.Config.TokenKeysPEM != "" {
+		keys, err = keyRingFromPEM([]byte(m.Config.TokenKeysPEM))
+	} else {
+		keys, err = auth.LoadOrCreateKeyRing(m.Config.DataDir)
+	}
 	if err != nil {
 		return fmt.Errorf("load signing keys: %w", err)
 	}
@@ -166,6 +175,27 @@ func (m *Main) openAuth() error {
 	m.Issuer = auth.NewIssuer(keys, m.Config.PublicURL, nil)
 	m.Verifier = auth.NewVerifier(keys, m.Config.PublicURL, m.DB, nil)
 	return nil
+}
+
+// keyRingFromPEM reads every PEM block of data as an Ed25519 key; the first one signs.
+func keyRingFromPEM(data []byte) (*auth.KeyRing, error) {
+	var keys []ed25519.PrivateKey
+	for {
+		block, rest := pem.Decode(data)
+		if block == nil {
+			break
+		}
+		key, err := auth.ParsePrivateKeyPEM(pem.EncodeToMemory(block))
+		if err != nil {
+			return nil, fmt.Errorf("$SIGNROOM_TOKEN_KEYS key %d: %w", len(keys)+1, err)
+		}
+		keys = append(keys, key)
+		data = rest
+	}
+	if len(keys) == 0 {
+		return nil, errors.New("$SIGNROOM_TOKEN_KEYS holds no PEM block")
+	}
+	return auth.NewKeyRing(keys...)
 }
 
 // openSealer loads the seal certificate and key from PEM or PKCS#12, or loads (creating at
