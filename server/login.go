@@ -68,13 +68,20 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 func (s *Server) checkLogin(r *http.Request, req loginRequest) (agreement.User, error) {
 	u, err := s.cfg.Store.UserByUsername(r.Context(), req.Username)
 	if errors.Is(err, agreement.ErrNotFound) {
-		_, _ = auth.CheckPassword(s.dummyHash, req.Password)
-		return u, errBadLogin
+		err = s.passwords.do(r.Context(), func() error {
+			_, _ = auth.CheckPassword(s.dummyHash, req.Password)
+			return errBadLogin
+		})
+		return u, err
 	}
 	if err != nil {
 		return u, err
 	}
-	ok, err := auth.CheckPassword(u.PasswordHash, req.Password)
+	var ok bool
+	err = s.passwords.do(r.Context(), func() (err error) {
+		ok, err = auth.CheckPassword(u.PasswordHash, req.Password)
+		return err
+	})
 	if err != nil {
 		return u, err
 	}

@@ -168,6 +168,7 @@ type Server struct {
 	metrics   *httpMetrics
 	validate  *validator.Validate
 	dummyHash string
+	passwords passwordGate
 	pdfs      *pdfChecker
 	sealMu    sync.Mutex // one sealing at a time: staging and archiving are not raced
 }
@@ -176,7 +177,7 @@ type Server struct {
 func New(cfg Config) *Server {
 	cfg = withDefaults(cfg)
 	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), metrics: newHTTPMetrics(cfg.Registry),
-		validate: newValidator(), pdfs: newPDFChecker(cfg.TempDir)}
+		validate: newValidator(), pdfs: newPDFChecker(cfg.TempDir), passwords: make(passwordGate, passwordSlots)}
 	s.dummyHash = s.makeDummyHash()
 	s.registerRoutes()
 	return s

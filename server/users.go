@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -56,7 +57,7 @@ func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	hash, err := s.hashPassword(req.Password)
+	hash, err := s.hashPassword(r.Context(), req.Password)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -71,8 +72,15 @@ func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, userViewOf(u))
 }
 
-func (s *Server) hashPassword(pw string) (string, error) {
-	hash, err := auth.HashPasswordWith(pw, *s.cfg.PasswordParams)
+func (s *Server) hashPassword(ctx context.Context, pw string) (string, error) {
+	var hash string
+	var err error
+	if gateErr := s.passwords.do(ctx, func() error {
+		hash, err = auth.HashPasswordWith(pw, *s.cfg.PasswordParams)
+		return nil
+	}); gateErr != nil {
+		return "", gateErr
+	}
 	if err != nil {
 		msg := "password " + err.Error()
 		return "", &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Message: msg,
@@ -92,7 +100,7 @@ func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request) {
 	var hash string
 	if req.Password != nil {
 		var err error
-		if hash, err = s.hashPassword(*req.Password); err != nil {
+		if hash, err = s.hashPassword(r.Context(), *req.Password); err != nil {
 			s.fail(w, r, err)
 			return
 		}
