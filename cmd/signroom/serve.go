@@ -70,6 +70,9 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdou
 	}
 	fmt.Fprintf(stdout, "Signroom is serving at %s\n  listening on %s\n  data directory %s\n  database %s\n  blob store %s\n  WebRTC UDP %s\n",
 		m.Config.PublicURL, m.Addr(), absPath(cfg.DataDir), absPath(cfg.Database), m.blobDescription(), m.Hub.ICEUDPAddr())
+	if users, err := m.DB.ListUsers(ctx); err == nil && len(users) == 0 {
+		fmt.Fprintf(stdout, "No staff accounts yet. Create the first one with:\n  signroom user add --data-dir %s --role admin,organizer NAME\n", cfg.DataDir)
+	}
 	err = m.Run(ctx)
 	if cerr := m.Close(); err == nil {
 		err = cerr
