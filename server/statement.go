@@ -15,11 +15,29 @@ import (
 func statementTemplate(lang string) string {
 	switch lang {
 	case "ko":
-		return "본인 %[1]s(%[2]s)은(는) %[3]s을(를) 대표하여, 이 서명 진술에 지문(SHA-256)이 기재된 모든 문서 버전으로 된 「%[4]s」에 서명합니다."
+		return "본인 %[1]s(%[2]s)%[5]s %[3]s%[6]s 대표하여, 이 서명 진술에 지문(SHA-256)이 기재된 모든 문서 버전으로 된 「%[4]s」에 서명합니다."
 	case "zh":
 		return "本人%[1]s（%[2]s）代表%[3]s，签署《%[4]s》，其全部文本版本及其SHA-256指纹列于本签署声明中。"
 	}
 	return "I, %[1]s, %[2]s, on behalf of %[3]s, sign \"%[4]s\" in every document version whose SHA-256 fingerprint is listed in this signing statement."
+}
+
+// koParticle picks the Korean particle for word: withFinal after a syllable that ends in a
+// consonant (받침), withoutFinal after one that ends in a vowel, and the conventional
+// "withFinal(withoutFinal)" after anything that is not a Hangul syllable (Latin names).
+func koParticle(word, withFinal, withoutFinal string) string {
+	runes := []rune(strings.TrimSpace(word))
+	if len(runes) == 0 {
+		return withFinal + "(" + withoutFinal + ")"
+	}
+	last := runes[len(runes)-1]
+	if last < 0xAC00 || last > 0xD7A3 {
+		return withFinal + "(" + withoutFinal + ")"
+	}
+	if (last-0xAC00)%28 == 0 {
+		return withoutFinal
+	}
+	return withFinal
 }
 
 // agreementLanguages are the languages of the agreement's documents, sorted.
@@ -68,7 +86,9 @@ func statementText(a *agreement.Agreement, p agreement.Participant, party agreem
 		if title == "" {
 			title = "-"
 		}
-		out[lang] = fmt.Sprintf(tpl, p.Name, title, pickLang(party.Name, lang, langs), pickLang(a.Title, lang, langs))
+		partyName := pickLang(party.Name, lang, langs)
+		out[lang] = fmt.Sprintf(tpl, p.Name, title, partyName, pickLang(a.Title, lang, langs),
+			koParticle(p.Name, "은", "는"), koParticle(partyName, "을", "를"))
 	}
 	return out
 }
