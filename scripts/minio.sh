@@ -11,7 +11,7 @@
 set -euo pipefail
 
 MINIO_VERSION="v0.0.0-20260212201848-7aac2a2c5b7c"
-BIN_DIR="${SIGNROOM_CACHE:-$HOME/.cache/signroom}/minio-bin"
+BIN_DIR="${SIGNROOM_CACHE:-${HOME:-/root}/.cache/signroom}/minio-bin"
 MINIO="$BIN_DIR/minio"
 
 log() { printf 'minio.sh: %s\n' "$*" >&2; }
