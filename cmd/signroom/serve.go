@@ -277,22 +277,32 @@ func (m *Main) Run(ctx context.Context) error {
 	return nil
 }
 
-// housekeep prunes expired entries of the token revocation list every interval until ctx ends.
+// housekeep prunes, every interval until ctx ends, revocations of tokens that expired more
+// than pruneMargin ago (verification allows a little clock leeway past exp, so a revocation
+// must outlive its token by more than that) and signing nonces that expired as long ago.
 func (m *Main) housekeep(ctx context.Context, every time.Duration) {
+	const pruneMargin = 10 * time.Minute
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		n, err := m.DB.PruneRevoked(ctx, time.Now())
-		if err != nil && ctx.Err() == nil {
-			m.Logger.Warn("prune revoked tokens", "err", err)
-		} else if n > 0 {
-			m.Logger.Info("pruned expired revocations", "count", n)
-		}
+		cutoff := time.Now().Add(-pruneMargin)
+		m.prune(ctx, "expired revocations", func() (int64, error) { return m.DB.PruneRevoked(ctx, cutoff) })
+		m.prune(ctx, "expired signing nonces", func() (int64, error) { return m.DB.PruneNonces(ctx, cutoff) })
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+	}
+}
+
+func (m *Main) prune(ctx context.Context, what string, fn func() (int64, error)) {
+	n, err := fn()
+	switch {
+	case err != nil && ctx.Err() == nil:
+		m.Logger.Warn("prune "+what, "err", err)
+	case n > 0:
+		m.Logger.Info("pruned "+what, "count", n)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/signroom/signroom/agreement"
 	"github.com/signroom/signroom/signatures"
@@ -86,6 +87,16 @@ func (d *DB) IssueNonce(ctx context.Context, n agreement.Nonce) error {
 		return fmt.Errorf("issue nonce: %w", err)
 	}
 	return nil
+}
+
+// PruneNonces deletes signing nonces that expired before cutoff, used or not: an expired
+// nonce is refused whether or not its row remains. It returns how many it removed.
+func (d *DB) PruneNonces(ctx context.Context, cutoff time.Time) (int64, error) {
+	res, err := d.db.ExecContext(ctx, "DELETE FROM signing_nonces WHERE expires_at < ?", ts(cutoff))
+	if err != nil {
+		return 0, fmt.Errorf("prune nonces: %w", err)
+	}
+	return res.RowsAffected()
 }
 
 // AuditHead returns the hash of the agreement's last audit event (signatures.GenesisPrev

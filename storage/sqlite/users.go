@@ -148,7 +148,11 @@ func nonNil(s []string) []string {
 	return s
 }
 
-func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+// tsLayout is RFC 3339 in UTC with exactly nine fraction digits, so that stored times sort
+// and compare correctly as text in SQL (RFC3339Nano drops trailing zeros and would not).
+const tsLayout = "2006-01-02T15:04:05.000000000Z"
+
+func ts(t time.Time) string { return t.UTC().Format(tsLayout) }
 
 func parseTS(s string) time.Time {
 	t, _ := time.Parse(time.RFC3339Nano, s)
