@@ -2,7 +2,6 @@ package server
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -35,7 +34,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	addr := clientAddr(r)
+	addr := s.clientAddr(r)
 	account := strings.ToLower(req.Username) // usernames match case-insensitively; so do their limits
 	if ok, wait := s.cfg.Limiter.Allow(account, addr); !ok {
 		secs := int(wait.Round(time.Second) / time.Second)
@@ -89,16 +88,6 @@ func (s *Server) checkLogin(r *http.Request, req loginRequest) (agreement.User, 
 		return u, errBadLogin
 	}
 	return u, nil
-}
-
-// clientAddr is the client's IP address as the connection shows it. Deployments behind a
-// reverse proxy must set RemoteAddr from a trusted header before this handler.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // handleLogout revokes the caller's access token.

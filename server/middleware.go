@@ -72,7 +72,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		s.metrics.duration.WithLabelValues(route).Observe(elapsed.Seconds())
 		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "route", route,
 			"status", rec.status, "bytes", rec.bytes, "duration_ms", elapsed.Milliseconds(),
-			"remote", r.RemoteAddr)
+			"remote", s.clientAddr(r))
 	})
 }
 

@@ -34,6 +34,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -129,6 +130,9 @@ type Config struct {
 	// Mounts are extra handlers (blob download URLs, the ceremony WebSocket) keyed by a
 	// ServeMux pattern.
 	Mounts map[string]http.Handler
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client, for the
+	// login limiter and the request log. Empty: the connection's peer is the client.
+	TrustedProxies []netip.Prefix
 	// PublicURL is where users reach the service (no trailing slash); invitation links
 	// start with it. Empty gives links relative to the site root.
 	PublicURL string

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -31,10 +32,11 @@ type Config struct {
 
 	URLSecret []byte // signs local download URLs; generated into the data dir when unset
 
-	StaffTokenTTL time.Duration
-	TokenKeysPEM  string // secret: Ed25519 PKCS#8 PEM blocks, the first one signs; empty: DATA-DIR/keys
-	Media         MediaConfig
-	Seal          SealConfig
+	StaffTokenTTL  time.Duration
+	TrustedProxies []netip.Prefix
+	TokenKeysPEM   string // secret: Ed25519 PKCS#8 PEM blocks, the first one signs; empty: DATA-DIR/keys
+	Media          MediaConfig
+	Seal           SealConfig
 }
 
 // SealConfig says where the service's seal certificate comes from: PEM files, a PKCS#12
@@ -191,7 +193,8 @@ func parseServeConfig(args []string, env func(string) string, stderr io.Writer) 
 	ef.String(&c.Seal.Name, "seal-name", "SIGNROOM_SEAL_NAME", "Signroom seal", "common name of the self-signed seal certificate generated at first start")
 	ef.String(&c.Seal.CertFile, "seal-cert", "SIGNROOM_SEAL_CERT", "", "PEM seal certificate chain (leaf first); its key comes from $SIGNROOM_SEAL_KEY(_FILE)")
 	ef.String(&c.Seal.PKCS12File, "seal-pkcs12", "SIGNROOM_SEAL_PKCS12", "", "PKCS#12 file with the seal certificate and key; password from $SIGNROOM_SEAL_PKCS12_PASSWORD(_FILE)")
-	var publicIPs, iceServers, origins string
+	var publicIPs, iceServers, origins, proxies string
+	ef.String(&proxies, "trusted-proxies", "SIGNROOM_TRUSTED_PROXIES", "", "comma-separated reverse proxy addresses or CIDRs whose X-Forwarded-For names the client")
 	ef.Int64(&c.Media.ICEUDPPort, "ice-udp-port", "SIGNROOM_ICE_UDP_PORT", 0, "the one UDP port all WebRTC peers share (0 picks a free port; set it in production)")
 	ef.Int64(&c.Media.ICETCPPort, "ice-tcp-port", "SIGNROOM_ICE_TCP_PORT", 0, "ICE-TCP fallback port for networks that block UDP (0 disables it)")
 	ef.String(&publicIPs, "public-ip", "SIGNROOM_PUBLIC_IP", "", "comma-separated addresses announced to browsers, for servers behind 1:1 NAT")
@@ -210,6 +213,10 @@ func parseServeConfig(args []string, env func(string) string, stderr io.Writer) 
 		return c, ef.errs[0]
 	}
 	c.Media.PublicIPs, c.Media.ICEServers, c.Media.AllowedOrigins = splitList(publicIPs), splitList(iceServers), splitList(origins)
+	var err error
+	if c.TrustedProxies, err = parsePrefixes(splitList(proxies)); err != nil {
+		return c, err
+	}
 	if fs.NArg() > 0 {
 		return c, &configError{"arguments", fmt.Sprintf("serve takes no arguments, got %q", fs.Args())}
 	}
@@ -246,6 +253,23 @@ func (c *Config) loadSecrets(env func(string) string) error {
 	}
 	c.Seal.PKCS12Password, err = secret(env, "SIGNROOM_SEAL_PKCS12_PASSWORD")
 	return err
+}
+
+// parsePrefixes reads addresses and CIDR prefixes; an address stands for itself alone.
+func parsePrefixes(items []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, it := range items {
+		if p, err := netip.ParsePrefix(it); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(it)
+		if err != nil {
+			return nil, &configError{"--trusted-proxies", fmt.Sprintf("%q is neither an IP address nor a CIDR prefix", it)}
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }
 
 func splitList(s string) []string {

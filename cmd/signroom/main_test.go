@@ -137,6 +137,7 @@ func TestBadConfigurationIsOneLineNamingTheOption(t *testing.T) {
 		{"short url secret", []string{"serve"}, map[string]string{"SIGNROOM_URL_SECRET": "short"}, "$SIGNROOM_URL_SECRET"},
 		{"same buckets", []string{"serve", "--blob", "s3", "--s3-endpoint", "h:9000", "--s3-access-key", "k", "--s3-archive-bucket", "signroom-working"}, map[string]string{"SIGNROOM_S3_SECRET_KEY": "s"}, "--s3-archive-bucket"},
 		{"log format", []string{"serve", "--log-format", "xml"}, nil, "--log-format"},
+		{"bad proxy", []string{"serve", "--trusted-proxies", "10.0.0.0/8,proxy.local"}, nil, "--trusted-proxies"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -170,6 +171,9 @@ func TestEnvironmentSetsOptions(t *testing.T) {
 	}), io.Discard)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(cfg.TrustedProxies) != 0 {
+		t.Fatalf("trusted proxies by default = %v, want none", cfg.TrustedProxies)
 	}
 	if cfg.Addr != "127.0.0.1:9999" || cfg.DataDir != dir || cfg.LogFormat != "json" ||
 		cfg.Database != filepath.Join(dir, "signroom.db") || cfg.PublicURL != "http://localhost:9999" {
@@ -209,5 +213,19 @@ func TestTokenKeysFromEnvironment(t *testing.T) {
 		envMap(map[string]string{"SIGNROOM_TOKEN_KEYS": "not a pem"}), nil, io.Discard, &stderr)
 	if code != 1 || !strings.Contains(stderr.String(), "SIGNROOM_TOKEN_KEYS") {
 		t.Fatalf("bad $SIGNROOM_TOKEN_KEYS: exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+func TestTrustedProxiesOption(t *testing.T) {
+	cfg, err := parseServeConfig([]string{"--trusted-proxies", "10.0.0.0/8, 192.0.2.10 ,::1"}, envMap(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range cfg.TrustedProxies {
+		got = append(got, p.String())
+	}
+	if strings.Join(got, " ") != "10.0.0.0/8 192.0.2.10/32 ::1/128" {
+		t.Fatalf("trusted proxies = %v", got)
 	}
 }
