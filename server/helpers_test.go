@@ -193,7 +193,14 @@ type fakeHub struct {
 	broadcasts []string
 	events     []any
 	revoked    []string
+	ended      []string        // agreementID/reason
 	connected  map[string]bool // agreementID/participantID
+}
+
+func (h *fakeHub) End(agreementID, reason string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.ended = append(h.ended, agreementID+"/"+reason)
 }
 
 func (h *fakeHub) Connected(agreementID, participantID string) bool {

@@ -213,6 +213,9 @@ func (s *Server) finishSeal(ctx context.Context, id string, rec agreement.Seal) 
 	bundle, _ := rec.Artifact(artifactBundle)
 	s.broadcast(id, sealedEvent{SealedAt: rec.SealedAt, SealedPDFSHA256: pdf.SHA256, BundleSHA256: bundle.SHA256})
 	s.broadcast(id, stateEvent{State: string(agreement.StateSealed), From: string(agreement.StateSigning)})
+	if s.cfg.Ceremony != nil {
+		s.cfg.Ceremony.End(id, "sealed") // before the revocations, so clients hear why
+	}
 	s.tellRevoked(id, revoked)
 	return a, nil
 }

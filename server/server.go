@@ -108,6 +108,8 @@ type Ceremony interface {
 	// Connected reports whether the participant is in the live ceremony now. Signing needs it;
 	// without a Ceremony in Config nobody is connected and nobody can sign.
 	Connected(agreementID, participantID string) bool
+	// End closes the agreement's live room, saying goodbye with reason (e.g. "sealed").
+	End(agreementID, reason string)
 }
 
 // Defaults for the optional Config fields.

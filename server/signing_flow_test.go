@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -86,6 +87,12 @@ func TestSigningFullFlow(t *testing.T) {
 	}
 	if names["signature.added"] != 4 || names["agreement.sealed"] != 1 {
 		t.Errorf("ceremony events %v, want 4 signature.added and 1 agreement.sealed", names)
+	}
+	e.hub.mu.Lock()
+	ended := slices.Clone(e.hub.ended)
+	e.hub.mu.Unlock()
+	if want := []string{f.id + "/sealed"}; !slices.Equal(ended, want) {
+		t.Errorf("ceremony rooms ended %v, want %v", ended, want)
 	}
 }
 

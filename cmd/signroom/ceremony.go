@@ -70,6 +70,8 @@ func (c ceremonyEvents) Broadcast(agreementID string, ev any) {
 
 func (c ceremonyEvents) Revoke(agreementID, tokenID string) { c.hub.Revoke(agreementID, tokenID) }
 
+func (c ceremonyEvents) End(agreementID, reason string) { c.hub.CloseRoom(agreementID, reason) }
+
 func (c ceremonyEvents) Connected(agreementID, participantID string) bool {
 	return c.hub.Connected(agreementID, participantID)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/signroom/signroom/internal/apitest"
 	"github.com/signroom/signroom/signaling/client"
+	"github.com/signroom/signroom/signaling/protocol"
 	"github.com/signroom/signroom/signaling/rtcapi"
 )
 
@@ -49,7 +50,7 @@ func wsURL(base, agreementID string) string {
 
 func joinCeremony(ctx context.Context, t *testing.T, api *rtcapi.API, base, agreementID, token string) (*member, error) {
 	p := &member{packets: map[string]int{}}
-	opts := client.Options{API: api.API, OnTrack: p.onTrack, OnPublisherRTCP: func(_ string, pkts []rtcp.Packet) {
+	opts := client.Options{API: api.API, OnTrack: p.onTrack, EventBuffer: 1024, OnPublisherRTCP: func(_ string, pkts []rtcp.Packet) {
 		for _, x := range pkts {
 			if _, ok := x.(*rtcp.PictureLossIndication); ok && p.src != nil {
 				p.src.RequestKeyframe()
@@ -130,6 +131,23 @@ func TestCeremonyThroughTheRealService(t *testing.T) {
 	}
 	if _, err := joinCeremony(ctx, t, api, base, mou.ID, mou.Tokens[mou.Wang]); !errors.Is(err, client.ErrRefused) {
 		t.Fatalf("rejoin with a revoked invitation = %v, want refused", err)
+	}
+}
+
+// waitBye returns the reason of the bye the server sends the client.
+func waitBye(t *testing.T, c *client.Client, d time.Duration) string {
+	t.Helper()
+	timeout := time.After(d)
+	for {
+		select {
+		case m := <-c.Events():
+			if m.Type == protocol.TypeBye {
+				return m.Reason
+			}
+		case <-timeout:
+			t.Fatalf("no bye within %v", d)
+			return ""
+		}
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/signroom/signroom/internal/apitest"
+	"github.com/signroom/signroom/signaling/protocol"
 	"github.com/signroom/signroom/signaling/rtcapi"
 	"github.com/signroom/signroom/signatures"
 	"github.com/signroom/signroom/storage/blob"
@@ -79,16 +80,24 @@ func signAndSeal(t *testing.T, m *Main, base string) {
 	t.Cleanup(func() { rtc.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	var members []*member
 	for _, pid := range []string{mou.Kim, mou.Wang} {
-		if _, err := joinCeremony(ctx, t, rtc, base, mou.ID, mou.Tokens[pid]); err != nil {
+		p, err := joinCeremony(ctx, t, rtc, base, mou.ID, mou.Tokens[pid])
+		if err != nil {
 			t.Fatalf("join %s: %v", pid, err)
 		}
+		members = append(members, p)
 	}
 	org.Post("/api/agreements/"+mou.ID+"/open-signing", nil, http.StatusOK, nil)
 	signAs(t, base, mou.Tokens[mou.Kim])
 	last := signAs(t, base, mou.Tokens[mou.Wang])
 	if last["sealed"] != true {
 		t.Fatalf("last signature response = %v, want sealed", last)
+	}
+	for _, p := range members {
+		if reason := waitBye(t, p.c, 10*time.Second); reason != protocol.ReasonSealed {
+			t.Errorf("bye after sealing = %q, want %q", reason, protocol.ReasonSealed)
+		}
 	}
 
 	objs, err := m.Blobs.Archive.List(ctx, "agreements/"+mou.ID+"/evidence/")

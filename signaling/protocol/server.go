@@ -91,6 +91,7 @@ const (
 	ReasonLeft       = "left"
 	ReasonRevoked    = "revoked"
 	ReasonExpired    = "expired"
+	ReasonSealed     = "sealed"
 	ReasonRemoved    = "removed"
 	ReasonReplaced   = "replaced"
 	ReasonRoomClosed = "room_closed"

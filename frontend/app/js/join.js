@@ -9,7 +9,7 @@ import { SigningPanel, SignatureList, openSigning } from "./signing.js";
 
 const $ = (id) => document.getElementById(id);
 const LIVE = new Set(["live", "signing"]);
-const ENDED = new Set(["revoked", "expired", "removed", "replaced", "left", "room_closed", "protocol_violation",
+const ENDED = new Set(["sealed", "revoked", "expired", "removed", "replaced", "left", "room_closed", "protocol_violation",
   "too_slow", "refused", "unauthorized", "forbidden", "room_full", "not_joined", "join_timeout",
   "connection_lost", "unreachable"]);
 
@@ -217,8 +217,9 @@ async function sampleQuality() {
 
 function end(reason) {
   if (page.stream) page.stream.getTracks().forEach((tr) => tr.stop());
-  // Sealing ends every invitation: that is the ceremony's happy end, not a removal.
-  const sealed = page.state === "sealed";
+  // Sealing closes the room (bye "sealed") and ends every invitation: the ceremony's happy
+  // end, not a removal.
+  const sealed = reason === "sealed" || page.state === "sealed";
   const key = sealed ? "sealed" : ENDED.has(reason) ? reason : "generic";
   $("ceremony").hidden = true;
   $("ended").hidden = false;
