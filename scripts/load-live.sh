@@ -7,6 +7,9 @@
 #
 #   scripts/load-live.sh [ROOMS] [DURATION]      e.g. scripts/load-live.sh 16 10s
 #
+# With SIGNROOM_DEBUG_ADDR=127.0.0.1:6060 the service also serves pprof there, e.g.
+#   go tool pprof -top http://127.0.0.1:6060/debug/pprof/profile?seconds=8
+#
 # Everything stays on 127.0.0.1; the service is stopped when the script ends.
 set -euo pipefail
 ROOMS="${1:-8}"
@@ -38,7 +41,8 @@ pdf() {
 pdf "$WORK/doc.pdf"
 
 "$WORK/signroom" serve --addr 127.0.0.1:0 --data-dir "$WORK/data" --public-ip 127.0.0.1 \
-	--log-level warn --max-room-size 16 > "$WORK/stdout" 2> "$WORK/server.log" &
+	--log-level warn --max-room-size 16 ${SIGNROOM_DEBUG_ADDR:+--debug-addr "$SIGNROOM_DEBUG_ADDR"} \
+	> "$WORK/stdout" 2> "$WORK/server.log" &
 PID=$!
 for _ in $(seq 100); do
 	ADDR="$(sed -n 's/^  listening on //p' "$WORK/stdout")"

@@ -18,6 +18,7 @@ import (
 // environment variable; secrets come only from the environment or a *_FILE path.
 type Config struct {
 	Addr            string
+	DebugAddr       string // pprof listener; empty: off
 	PublicURL       string
 	publicURLSet    bool // false: PublicURL follows the address actually listened on
 	DataDir         string
@@ -174,6 +175,7 @@ func parseServeConfig(args []string, env func(string) string, stderr io.Writer) 
 	fs.SetOutput(stderr)
 	ef := &envFlags{fs: fs, env: env}
 	ef.String(&c.Addr, "addr", "SIGNROOM_ADDR", "127.0.0.1:8080", "address to listen on")
+	ef.String(&c.DebugAddr, "debug-addr", "SIGNROOM_DEBUG_ADDR", "", "address of a separate listener serving Go's pprof profiles (keep it on loopback); empty: off")
 	ef.String(&c.PublicURL, "public-url", "SIGNROOM_PUBLIC_URL", "", "URL users reach the service at (default http://ADDR)")
 	ef.String(&c.DataDir, "data-dir", "SIGNROOM_DATA_DIR", "data", "directory for the database, keys and the local blob store")
 	ef.String(&c.Database, "database", "SIGNROOM_DATABASE", "", "SQLite database file (default DATA-DIR/signroom.db)")
@@ -285,6 +287,11 @@ func splitList(s string) []string {
 func (c *Config) validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return &configError{"--addr", fmt.Sprintf("want host:port, got %q", c.Addr)}
+	}
+	if c.DebugAddr != "" {
+		if _, _, err := net.SplitHostPort(c.DebugAddr); err != nil {
+			return &configError{"--debug-addr", fmt.Sprintf("want host:port, got %q", c.DebugAddr)}
+		}
 	}
 	c.publicURLSet = c.PublicURL != ""
 	if !c.publicURLSet {

@@ -229,3 +229,14 @@ func TestTrustedProxiesOption(t *testing.T) {
 		t.Fatalf("trusted proxies = %v", got)
 	}
 }
+
+func TestDebugListenerIsSeparate(t *testing.T) {
+	m, base := startMain(t, "--debug-addr", "127.0.0.1:0")
+	waitFor(t, 5*time.Second, "debug listener", func() bool { return m.debugAddrNow() != "" })
+	if code, body := get(t, "http://"+m.debugAddrNow()+"/debug/pprof/"); code != http.StatusOK || !strings.Contains(body, "goroutine") {
+		t.Fatalf("GET /debug/pprof/ on the debug listener = %d", code)
+	}
+	if code, _ := get(t, base+"/debug/pprof/"); code != http.StatusNotFound {
+		t.Fatalf("GET /debug/pprof/ on the public listener = %d, want 404", code)
+	}
+}

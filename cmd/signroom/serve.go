@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -32,20 +33,22 @@ import (
 // Main is the running service: every adapter opened and joined. Tests build one on
 // 127.0.0.1:0 and drive it like a user would.
 type Main struct {
-	Config   Config
-	Logger   *slog.Logger
-	Registry *prometheus.Registry
-	DB       *sqlite.DB
-	Blobs    blob.Buckets
-	Keys     *auth.KeyRing
-	Issuer   *auth.Issuer
-	Verifier *auth.Verifier
-	Hub      *signaling.Hub
-	Sealer   *evidence.Sealer
-	blobHTTP http.Handler
-	HTTP     *http.Server
-	listener net.Listener
-	closers  []func() error
+	Config    Config
+	Logger    *slog.Logger
+	Registry  *prometheus.Registry
+	DB        *sqlite.DB
+	Blobs     blob.Buckets
+	Keys      *auth.KeyRing
+	Issuer    *auth.Issuer
+	Verifier  *auth.Verifier
+	Hub       *signaling.Hub
+	Sealer    *evidence.Sealer
+	blobHTTP  http.Handler
+	HTTP      *http.Server
+	listener  net.Listener
+	closers   []func() error
+	debugMu   sync.Mutex
+	debugAddr string // where pprof is served, once Run started it
 	// loopbackMedia keeps ICE on 127.0.0.1 (tests).
 	loopbackMedia bool
 }
@@ -253,6 +256,9 @@ func (m *Main) Addr() string { return m.listener.Addr().String() }
 // Run serves HTTP until ctx is cancelled, then shuts down gracefully: it stops accepting,
 // waits up to the shutdown timeout for requests in flight, and returns.
 func (m *Main) Run(ctx context.Context) error {
+	if err := m.startDebug(ctx); err != nil {
+		return err
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- m.HTTP.Serve(m.listener) }()
 	housekeeping := make(chan struct{})
