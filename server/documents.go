@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"os"
 	"path"
 	"strings"
 	"time"
@@ -130,9 +131,17 @@ func (s *Server) storeDocument(ctx context.Context, agreementID, lang, filename 
 		}
 		return agreement.Document{}, errPDF("the file is not a PDF: it does not start with %PDF-")
 	}
+	spool, err := s.pdfs.spool()
+	if err != nil {
+		return agreement.Document{}, err
+	}
+	defer func() {
+		spool.Close()
+		os.Remove(spool.Name())
+	}()
 	id := newID()
 	key := fmt.Sprintf("agreements/%s/documents/%s.pdf", agreementID, id)
-	info, err := s.cfg.Blobs.Put(ctx, key, io.MultiReader(bytes.NewReader(head), body),
+	info, err := s.cfg.Blobs.Put(ctx, key, io.TeeReader(io.MultiReader(bytes.NewReader(head), body), spool),
 		blob.PutOptions{ContentType: "application/pdf", MaxSize: s.cfg.MaxUploadBytes})
 	if err != nil {
 		if tooLarge(err) {
@@ -140,7 +149,7 @@ func (s *Server) storeDocument(ctx context.Context, agreementID, lang, filename 
 		}
 		return agreement.Document{}, fmt.Errorf("store document: %w", err)
 	}
-	pages, err := s.pdfs.check(ctx, s.cfg.Blobs, key, info)
+	pages, err := s.pdfs.check(ctx, spool)
 	if err != nil {
 		s.deleteObject(key)
 		return agreement.Document{}, err

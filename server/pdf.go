@@ -3,8 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -16,8 +14,6 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
-
-	"github.com/signroom/signroom/storage/blob"
 )
 
 // pdfcpuConfigOnce turns off pdfcpu's habit of writing a configuration file into the user's
@@ -45,33 +41,9 @@ func errPDF(reason string) error {
 	return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid_pdf", Message: reason}
 }
 
-// check reads the object at key back from store into a temporary file (the parser needs to
-// seek), confirms its SHA-256 matches what the store recorded, and parses and validates it.
-// It returns the page count.
-func (p *pdfChecker) check(ctx context.Context, store blob.Store, key string, info blob.ObjectInfo) (int, error) {
-	f, err := p.fetch(ctx, store, key, info.SHA256)
-	if err != nil {
-		return 0, err
-	}
-	defer func() {
-		f.Close()
-		os.Remove(f.Name())
-	}()
-	select {
-	case p.slots <- struct{}{}:
-		defer func() { <-p.slots }()
-	case <-ctx.Done():
-		return 0, ctx.Err()
-	}
-	return parsePDF(f)
-}
-
-func (p *pdfChecker) fetch(ctx context.Context, store blob.Store, key, want string) (*os.File, error) {
-	rc, _, err := store.Open(ctx, key)
-	if err != nil {
-		return nil, fmt.Errorf("read back %s: %w", key, err)
-	}
-	defer rc.Close()
+// spool creates the temporary file an upload is copied into while it streams to the store,
+// so that the parser (which needs to seek) reads the same bytes without fetching them back.
+func (p *pdfChecker) spool() (*os.File, error) {
 	if p.tempDir != "" {
 		if err := os.MkdirAll(p.tempDir, 0o700); err != nil {
 			return nil, fmt.Errorf("check pdf: %w", err)
@@ -81,18 +53,19 @@ func (p *pdfChecker) fetch(ctx context.Context, store blob.Store, key, want stri
 	if err != nil {
 		return nil, fmt.Errorf("check pdf: %w", err)
 	}
-	h := sha256.New()
-	if _, err := io.Copy(io.MultiWriter(f, h), rc); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return nil, fmt.Errorf("read back %s: %w", key, err)
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != want {
-		f.Close()
-		os.Remove(f.Name())
-		return nil, fmt.Errorf("read back %s: stored hash %s, read %s", key, want, got)
-	}
 	return f, nil
+}
+
+// check parses and validates the spooled PDF, at most maxParallelParses at a time, and
+// returns its page count.
+func (p *pdfChecker) check(ctx context.Context, f *os.File) (int, error) {
+	select {
+	case p.slots <- struct{}{}:
+		defer func() { <-p.slots }()
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	return parsePDF(f)
 }
 
 // parsePDF parses and validates (relaxed mode) the PDF in rs and returns its page count.
