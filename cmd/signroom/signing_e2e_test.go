@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +20,7 @@ import (
 	"github.com/signroom/signroom/signaling/rtcapi"
 	"github.com/signroom/signroom/signatures"
 	"github.com/signroom/signroom/storage/blob"
+	"github.com/signroom/signroom/storage/blob/blobtest"
 )
 
 // signAs registers a fresh P-256 key for the participant (as WebCrypto would make it),
@@ -60,11 +60,10 @@ func TestSignAndSealThroughTheRealService(t *testing.T) {
 		signAndSeal(t, m, base)
 	})
 	t.Run("minio", func(t *testing.T) {
-		mc := minioFromEnv(t)
-		suffix := strconv.FormatInt(time.Now().UnixNano(), 36)
+		mc := blobtest.MinIO(t)
 		m, base := startMainEnv(t, map[string]string{"SIGNROOM_S3_SECRET_KEY": mc.SecretKey},
 			"--blob", "s3", "--s3-endpoint", mc.Endpoint, "--s3-access-key", mc.AccessKey, "--s3-tls=false",
-			"--s3-working-bucket", "e2e-w-"+suffix, "--s3-archive-bucket", "e2e-a-"+suffix, "--s3-part-size", "5242880")
+			"--s3-working-bucket", mc.WorkingBucket, "--s3-archive-bucket", mc.ArchiveBucket, "--s3-part-size", "5242880")
 		signAndSeal(t, m, base)
 	})
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/signroom/signroom/internal/apitest"
 	"github.com/signroom/signroom/storage/blob"
+	"github.com/signroom/signroom/storage/blob/blobtest"
 	"github.com/signroom/signroom/storage/sqlite"
 )
 
@@ -32,9 +32,7 @@ func TestSIGTERMDuringUploadLeavesNoObject(t *testing.T) {
 		})
 	})
 	t.Run("minio", func(t *testing.T) {
-		mc := minioFromEnv(t)
-		suffix := fmt.Sprintf("%d", time.Now().UnixNano())
-		mc.WorkingBucket, mc.ArchiveBucket = "sigterm-w-"+suffix, "sigterm-a-"+suffix
+		mc := blobtest.MinIO(t)
 		env := []string{"SIGNROOM_SHUTDOWN_TIMEOUT=1s", "SIGNROOM_BLOB=s3",
 			"SIGNROOM_S3_ENDPOINT=" + mc.Endpoint, "SIGNROOM_S3_ACCESS_KEY=" + mc.AccessKey,
 			"SIGNROOM_S3_SECRET_KEY=" + mc.SecretKey, "SIGNROOM_S3_TLS=false",
@@ -48,20 +46,6 @@ func TestSIGTERMDuringUploadLeavesNoObject(t *testing.T) {
 			return b.Working
 		})
 	})
-}
-
-// minioFromEnv returns the test MinIO server from make test's environment; in CI a missing
-// server fails the test, elsewhere it skips.
-func minioFromEnv(t *testing.T) blob.MinIOConfig {
-	t.Helper()
-	ep := os.Getenv("SIGNROOM_TEST_MINIO_ENDPOINT")
-	if ep == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("SIGNROOM_TEST_MINIO_ENDPOINT is not set in CI: run the tests with make test")
-		}
-		t.Skip("no MinIO: run make test")
-	}
-	return blob.MinIOConfig{Endpoint: ep, AccessKey: os.Getenv("SIGNROOM_TEST_MINIO_ACCESS_KEY"), SecretKey: os.Getenv("SIGNROOM_TEST_MINIO_SECRET_KEY")}
 }
 
 func sigtermDuringUpload(t *testing.T, env []string, openStore func(t *testing.T, dataDir string) blob.Store) {

@@ -23,7 +23,7 @@ func BenchmarkPut128MiB(b *testing.B) {
 		b.Fatal(err)
 	}
 	stores["local"] = l.Buckets().Archive
-	if cfg, ok := minioConfigFromEnv(); ok {
+	if cfg, ok := blobtest.MinIOConfigFromEnv(); ok {
 		cfg.PartSize = 0 // default 16 MiB
 		m, err := blob.NewMinIO(b.Context(), cfg, nil)
 		if err != nil {

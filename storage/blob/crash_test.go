@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/signroom/signroom/storage/blob"
+	"github.com/signroom/signroom/storage/blob/blobtest"
 )
 
 // The crash tests run a Put in a child process (this test binary re-run
@@ -45,7 +46,7 @@ func crashHelper(kind string) int {
 		}
 		st = l.Buckets().Archive
 	case "minio":
-		cfg, _ := minioConfigFromEnv()
+		cfg, _ := blobtest.MinIOConfigFromEnv()
 		cfg.WorkingBucket, cfg.ArchiveBucket = os.Getenv("CRASH_WORKING"), os.Getenv("CRASH_ARCHIVE")
 		b, err := blob.NewMinIO(context.Background(), cfg, nil)
 		if err != nil {
@@ -131,7 +132,7 @@ func TestLocalKilledMidUpload(t *testing.T) {
 }
 
 func TestMinIOKilledMidUpload(t *testing.T) {
-	cfg := minioEnv(t)
+	cfg := blobtest.MinIO(t)
 	b, err := blob.NewMinIO(t.Context(), cfg, nil)
 	if err != nil {
 		t.Fatal(err)

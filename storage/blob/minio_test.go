@@ -2,9 +2,6 @@ package blob_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -16,36 +13,6 @@ import (
 	"github.com/signroom/signroom/storage/blob/blobtest"
 )
 
-// minioEnv returns the test server's configuration from the environment
-// with fresh bucket names. Without it the test fails in CI and is skipped
-// elsewhere.
-func minioEnv(t *testing.T) blob.MinIOConfig {
-	t.Helper()
-	cfg, ok := minioConfigFromEnv()
-	if !ok {
-		const msg = "SIGNROOM_TEST_MINIO_ENDPOINT/ACCESS_KEY/SECRET_KEY not set; run `make test` (scripts/minio.sh run -- go test ...) to start a MinIO server"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return cfg
-}
-
-func minioConfigFromEnv() (blob.MinIOConfig, bool) {
-	cfg := blob.MinIOConfig{
-		Endpoint:  os.Getenv("SIGNROOM_TEST_MINIO_ENDPOINT"),
-		AccessKey: os.Getenv("SIGNROOM_TEST_MINIO_ACCESS_KEY"),
-		SecretKey: os.Getenv("SIGNROOM_TEST_MINIO_SECRET_KEY"),
-		PartSize:  blob.MinPartSize,
-	}
-	suffix := make([]byte, 6)
-	rand.Read(suffix)
-	cfg.WorkingBucket = "sr-test-" + hex.EncodeToString(suffix) + "-work"
-	cfg.ArchiveBucket = "sr-test-" + hex.EncodeToString(suffix) + "-arch"
-	return cfg, cfg.Endpoint != "" && cfg.AccessKey != "" && cfg.SecretKey != ""
-}
-
 func rawClient(t testing.TB, cfg blob.MinIOConfig) *minio.Client {
 	t.Helper()
 	c, err := minio.New(cfg.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, "")})
@@ -56,9 +23,9 @@ func rawClient(t testing.TB, cfg blob.MinIOConfig) *minio.Client {
 }
 
 func TestMinIOContract(t *testing.T) {
-	minioEnv(t)
+	blobtest.MinIO(t)
 	blobtest.Run(t, func(t *testing.T) blobtest.Fixture {
-		cfg := minioEnv(t)
+		cfg := blobtest.MinIO(t)
 		b, err := blob.NewMinIO(t.Context(), cfg, nil)
 		if err != nil {
 			t.Fatalf("NewMinIO: %v", err)
@@ -112,7 +79,7 @@ func wantServerRefuses(t *testing.T, c *minio.Client, bucket, key string) {
 }
 
 func TestMinIOArchiveWithoutLockRefused(t *testing.T) {
-	cfg := minioEnv(t)
+	cfg := blobtest.MinIO(t)
 	raw := rawClient(t, cfg)
 	if err := raw.MakeBucket(t.Context(), cfg.ArchiveBucket, minio.MakeBucketOptions{}); err != nil {
 		t.Fatal(err)
