@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -62,11 +63,12 @@ func TestLoadSealerPEMRejectsMismatch(t *testing.T) {
 	}
 }
 
-// TestLoadSealerPKCS12 builds a legacy PKCS#12 file with openssl when it
-// is installed (openssl is not a test dependency, so the test skips).
+// TestLoadSealerPKCS12 builds a legacy PKCS#12 file with openssl. In CI
+// (CI=true, where .ci/run installs openssl) a missing or unable openssl is a
+// failure; elsewhere the test skips.
 func TestLoadSealerPKCS12(t *testing.T) {
 	if _, err := exec.LookPath("openssl"); err != nil {
-		t.Skip("openssl not installed")
+		skipOutsideCI(t, "openssl not installed")
 	}
 	dir := t.TempDir()
 	s, err := LoadOrCreateSealer(dir, "p12")
@@ -78,7 +80,7 @@ func TestLoadSealerPKCS12(t *testing.T) {
 		"-macalg", "sha1", "-passout", "pass:secret", "-inkey", filepath.Join(dir, SealKeyFile),
 		"-in", filepath.Join(dir, SealCertFile), "-out", p12)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Skipf("openssl cannot write legacy PKCS#12: %v %s", err, out)
+		skipOutsideCI(t, fmt.Sprintf("openssl cannot write legacy PKCS#12: %v %s", err, out))
 	}
 	data, _ := os.ReadFile(p12)
 	got, err := LoadSealerPKCS12(data, "secret")
@@ -98,10 +100,7 @@ func TestLoadSealerPKCS12(t *testing.T) {
 func TestSealedPDFValidatesWithPdfsig(t *testing.T) {
 	bin, err := exec.LookPath("pdfsig")
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("pdfsig (poppler-utils) is required in CI")
-		}
-		t.Skip("pdfsig not installed (apt-get install poppler-utils)")
+		skipOutsideCI(t, "pdfsig not installed (apt-get install poppler-utils)")
 	}
 	c := newCeremony(t, testSealer, 3, 2)
 	path := filepath.Join(t.TempDir(), "sealed.pdf")
@@ -139,4 +138,14 @@ func TestSealPDFPageCount(t *testing.T) {
 	if _, err := SealPDF(context.Background(), []DocumentPDF{{ID: "x", Data: []byte("not a pdf")}}, SignaturePage{}, testSealer); !errors.Is(err, ErrPDF) {
 		t.Errorf("SealPDF(junk) err = %v, want ErrPDF", err)
 	}
+}
+
+// skipOutsideCI skips a test whose external tool is missing, except in CI
+// (CI=true), where .ci/run installs the tool and its absence is a failure.
+func skipOutsideCI(t *testing.T, why string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatal(why + " (required in CI)")
+	}
+	t.Skip(why)
 }
