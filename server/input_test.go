@@ -131,17 +131,7 @@ func TestBadJSONInput(t *testing.T) {
 	for _, ep := range endpoints {
 		for _, c := range append(commonBad(ep.valid), ep.extra...) {
 			t.Run(ep.method+" "+ep.path+"/"+c.name, func(t *testing.T) {
-				before := e.snapshot(f.id)
-				r := e.do(ep.method, ep.path, ep.token, c.body)
-				if r.status != c.want {
-					t.Fatalf("status = %d, want %d; body %s", r.status, c.want, r.raw)
-				}
-				if msg := r.errMessage(); !strings.Contains(msg, c.msg) {
-					t.Fatalf("message = %q, want it to contain %q", msg, c.msg)
-				}
-				if after := e.snapshot(f.id); !reflect.DeepEqual(before, after) {
-					t.Fatalf("refused request changed the store:\nbefore %+v\nafter  %+v", before, after)
-				}
+				e.wantRefused(t, f.id, c.want, c.msg, func() response { return e.do(ep.method, ep.path, ep.token, c.body) })
 			})
 		}
 	}
@@ -200,17 +190,9 @@ func TestBadUploads(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before := e.snapshot(f.id)
-			r := e.do("POST", "/api/agreements/"+f.id+"/documents?"+tt.query, e.tokens["owner"], string(tt.body), "Content-Type", tt.ctype)
-			if r.status != tt.want {
-				t.Fatalf("status = %d, want %d; body %s", r.status, tt.want, r.raw)
-			}
-			if msg := r.errMessage(); !strings.Contains(msg, tt.msg) {
-				t.Fatalf("message = %q, want it to contain %q", msg, tt.msg)
-			}
-			if after := e.snapshot(f.id); !reflect.DeepEqual(before, after) {
-				t.Fatalf("refused upload changed the store:\nbefore %+v\nafter  %+v", before, after)
-			}
+			e.wantRefused(t, f.id, tt.want, tt.msg, func() response {
+				return e.do("POST", "/api/agreements/"+f.id+"/documents?"+tt.query, e.tokens["owner"], string(tt.body), "Content-Type", tt.ctype)
+			})
 		})
 	}
 }
@@ -321,4 +303,21 @@ func TestUnknownIDs(t *testing.T) {
 	// A party or venue still named by a participant cannot be deleted.
 	e.must(e.do("DELETE", base+"/parties/"+f.party, owner, nil), http.StatusConflict)
 	e.must(e.do("DELETE", base+"/venues/"+f.venue, owner, nil), http.StatusConflict)
+}
+
+// wantRefused runs a request that must be refused with status want and a message containing
+// msg, and checks that it changed nothing stored for the agreement.
+func (e *env) wantRefused(t *testing.T, agreementID string, want int, msg string, do func() response) {
+	t.Helper()
+	before := e.snapshot(agreementID)
+	r := do()
+	if r.status != want {
+		t.Fatalf("status = %d, want %d; body %s", r.status, want, r.raw)
+	}
+	if got := r.errMessage(); !strings.Contains(got, msg) {
+		t.Fatalf("message = %q, want it to contain %q", got, msg)
+	}
+	if after := e.snapshot(agreementID); !reflect.DeepEqual(before, after) {
+		t.Fatalf("refused request changed the store:\nbefore %+v\nafter  %+v", before, after)
+	}
 }
