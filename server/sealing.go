@@ -3,6 +3,8 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -183,9 +185,12 @@ func (s *Server) archivedInfo(ctx context.Context, key string) (blob.ObjectInfo,
 		return info, err
 	}
 	defer rc.Close()
-	data, err := io.ReadAll(rc)
-	info.SHA256 = sha256Hex(data)
-	return info, err
+	h := sha256.New()
+	if _, err := io.Copy(h, rc); err != nil {
+		return info, err
+	}
+	info.SHA256 = hex.EncodeToString(h.Sum(nil))
+	return info, nil
 }
 
 // finishSeal seals the agreement in the store and tells the ceremony.
