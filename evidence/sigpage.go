@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 )
@@ -78,7 +79,7 @@ func (sp SignaturePage) header() (pdfPage, float64) {
 	line(14, fontBold, "签署页")
 	y -= 4
 	line(9, fontLatin, "Agreement "+sp.AgreementID+"   sealed "+sp.SealedAt.UTC().Format(time.RFC3339)+" UTC")
-	for _, lang := range sortedKeys(sp.Titles) {
+	for _, lang := range slices.Sorted(maps.Keys(sp.Titles)) {
 		line(11, fontLatin, "["+lang+"] "+sp.Titles[lang])
 	}
 	y -= 4
@@ -127,13 +128,4 @@ func localTime(t time.Time, zone string) string {
 		return "time zone " + zone + " unknown"
 	}
 	return t.In(loc).Format("2006-01-02 15:04:05 MST") + " (" + zone + ")"
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

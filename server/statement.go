@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -62,12 +63,7 @@ func pickLang(l agreement.Localized, lang string, prefer []string) string {
 			return t
 		}
 	}
-	keys := make([]string, 0, len(l))
-	for k := range l {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(l)) {
 		if l[k] != "" {
 			return l[k]
 		}
@@ -146,7 +142,7 @@ func compareStatement(got, want signatures.Statement) string {
 		return msg
 	}
 	if len(got.Text) != len(want.Text) {
-		return fmt.Sprintf("statement has %d languages, expected %s", len(got.Text), strings.Join(sortedKeys(want.Text), ", "))
+		return fmt.Sprintf("statement has %d languages, expected %s", len(got.Text), strings.Join(slices.Sorted(maps.Keys(want.Text)), ", "))
 	}
 	for lang, text := range want.Text {
 		if got.Text[lang] != text {
@@ -171,13 +167,4 @@ func compareDocuments(got, want []signatures.Document) string {
 		}
 	}
 	return ""
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -91,7 +92,7 @@ func (r *room) welcomeLocked(s *session) protocol.ServerMessage {
 			m.Tracks = append(m.Tracks, trackInfo(f))
 		}
 	}
-	slices.SortFunc(m.Tracks, func(a, b protocol.Track) int { return cmpString(a.ID, b.ID) })
+	slices.SortFunc(m.Tracks, func(a, b protocol.Track) int { return strings.Compare(a.ID, b.ID) })
 	return m
 }
 
@@ -104,16 +105,6 @@ func (r *room) orderedLocked() []*session {
 		return r.joined[a.adm.ParticipantID].Compare(r.joined[b.adm.ParticipantID])
 	})
 	return out
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func participantInfo(s *session) protocol.Participant {
