@@ -54,10 +54,12 @@ const (
 )
 
 // Artifact is one sealed file: its object key in the archive, its staging key in the working
-// store, its SHA-256 and size.
+// store, its SHA-256 and size, and the archive version that holds those bytes (recorded when
+// it is archived; every read of the artifact reads that version).
 type Artifact struct {
 	Name       string `json:"name"` // "sealed.pdf", "manifest.json", "manifest.jws", "bundle.zip"
 	ArchiveKey string `json:"archive_key"`
+	VersionID  string `json:"version_id,omitempty"`
 	StagingKey string `json:"staging_key"`
 	SHA256     string `json:"sha256"`
 	Size       int64  `json:"size"`

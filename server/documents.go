@@ -217,79 +217,22 @@ func (s *Server) serveDocument(w http.ResponseWriter, r *http.Request, a *agreem
 		return
 	}
 	d := a.Documents[i]
-	if r.Header.Get("Range") == "" && r.Method == http.MethodGet {
-		s.recordDownload(r, a.ID, d)
+	obj, err := openStored(r.Context(), s.cfg.Blobs, d.ObjectKey, "", d.Size, d.SHA256, func(err error) {
+		s.log.Error("ALERT: stored document differs from its record", "agreement", a.ID, "document", d.ID, "err", err)
+	})
+	if err != nil {
+		s.failStorage(w, r, err)
+		return
+	}
+	defer obj.Close()
+	if err := s.auditServe(r, a.ID, "document.downloaded", map[string]any{"document": d.ID, "sha256": d.SHA256}); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/pdf")
 	h.Set("ETag", `"`+d.SHA256+`"`)
 	h.Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(d.Filename))
 	h.Set("Cache-Control", "private, no-cache")
-	rs := &rangeSeeker{ctx: r.Context(), store: s.cfg.Blobs, key: d.ObjectKey, size: d.Size}
-	defer rs.Close()
-	http.ServeContent(w, r, "", d.CreatedAt, rs)
-}
-
-// recordDownload appends a document.downloaded event for a whole-file download. Ranged
-// reads (a viewer paging through the file) are not recorded one by one.
-func (s *Server) recordDownload(r *http.Request, agreementID string, d agreement.Document) {
-	_, err := s.cfg.Store.AppendAudit(r.Context(), agreementID, agreement.AuditEntry{Type: "document.downloaded",
-		Actor: callerFrom(r.Context()).actor(), Data: map[string]any{"document": d.ID, "sha256": d.SHA256}})
-	if err != nil {
-		s.log.Error("audit download", "agreement", agreementID, "err", err)
-	}
-}
-
-// rangeSeeker is an io.ReadSeeker over a stored object that opens a ranged read at the
-// current offset on the first Read after a Seek, so http.ServeContent can answer Range
-// requests without loading the object.
-type rangeSeeker struct {
-	ctx   context.Context
-	store blob.Store
-	key   string
-	size  int64
-	pos   int64
-	rc    io.ReadCloser
-}
-
-func (s *rangeSeeker) Read(p []byte) (int, error) {
-	if s.pos >= s.size {
-		return 0, io.EOF
-	}
-	if s.rc == nil {
-		rc, err := s.store.OpenRange(s.ctx, s.key, s.pos, -1)
-		if err != nil {
-			return 0, err
-		}
-		s.rc = rc
-	}
-	n, err := s.rc.Read(p)
-	s.pos += int64(n)
-	return n, err
-}
-
-func (s *rangeSeeker) Seek(off int64, whence int) (int64, error) {
-	switch whence {
-	case io.SeekCurrent:
-		off += s.pos
-	case io.SeekEnd:
-		off += s.size
-	}
-	if off < 0 {
-		return 0, errors.New("seek before start")
-	}
-	if off != s.pos {
-		s.Close()
-		s.pos = off
-	}
-	return off, nil
-}
-
-func (s *rangeSeeker) Close() error {
-	if s.rc == nil {
-		return nil
-	}
-	err := s.rc.Close()
-	s.rc = nil
-	return err
+	http.ServeContent(w, r, "", d.CreatedAt, obj)
 }

@@ -39,25 +39,49 @@ func (s *Server) serveArtifact(w http.ResponseWriter, r *http.Request, name, cty
 		s.fail(w, r, fmt.Errorf("seal of %s has no %s", a.ID, name))
 		return
 	}
-	if r.Header.Get("Range") == "" {
-		s.recordEvidenceDownload(r, a.ID, art)
+	s.checkArchived(r.Context(), a.ID, art)
+	obj, err := openStored(r.Context(), s.cfg.Archive, art.ArchiveKey, art.VersionID, art.Size, art.SHA256, func(err error) {
+		s.archiveAlert(r.Context(), a.ID, art, alertContentMismatch, map[string]any{"latest_version": art.VersionID, "error": err.Error()})
+	})
+	if err != nil {
+		s.failStorage(w, r, err)
+		return
+	}
+	defer obj.Close()
+	if err := s.auditServe(r, a.ID, "evidence.downloaded", map[string]any{"artifact": art.Name, "key": art.ArchiveKey, "sha256": art.SHA256}); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	h := w.Header()
 	h.Set("Content-Type", ctype)
 	h.Set("ETag", `"`+art.SHA256+`"`)
 	h.Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape("signroom-"+a.ID+"-"+name))
 	h.Set("Cache-Control", "private, no-cache")
-	rs := &rangeSeeker{ctx: r.Context(), store: s.cfg.Archive, key: art.ArchiveKey, size: art.Size}
-	defer rs.Close()
-	http.ServeContent(w, r, "", rec.CompletedAt, rs)
+	http.ServeContent(w, r, "", rec.CompletedAt, obj)
 }
 
-func (s *Server) recordEvidenceDownload(r *http.Request, agreementID string, art agreement.Artifact) {
-	_, err := s.cfg.Store.AppendAudit(r.Context(), agreementID, agreement.AuditEntry{Type: "evidence.downloaded",
-		Actor: callerFrom(r.Context()).actor(), Data: map[string]any{"artifact": art.Name, "key": art.ArchiveKey, "sha256": art.SHA256}})
-	if err != nil {
-		s.log.Error("audit evidence download", "agreement", agreementID, "err", err)
+// auditServe records that bytes of a stored file are about to be served: every GET, a
+// ranged one with its Range. A HEAD sends no bytes and is not recorded. When the event
+// cannot be recorded nothing is served.
+func (s *Server) auditServe(r *http.Request, agreementID, typ string, data map[string]any) error {
+	if r.Method != http.MethodGet {
+		return nil
 	}
+	if rg := r.Header.Get("Range"); rg != "" {
+		data["range"] = truncate(rg, 200)
+	}
+	_, err := s.cfg.Store.AppendAudit(r.Context(), agreementID, agreement.AuditEntry{Type: typ, Actor: callerFrom(r.Context()).actor(), Data: data})
+	if err != nil {
+		return fmt.Errorf("audit %s of %s: %w", typ, agreementID, err)
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }
 
 // handleVerify checks an uploaded evidence bundle or sealed PDF, streamed to a temporary

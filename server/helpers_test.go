@@ -272,7 +272,8 @@ func (m *memBlobs) Put(ctx context.Context, key string, r io.Reader, o blob.PutO
 		return blob.ObjectInfo{}, blob.ErrExists
 	}
 	sum := sha256.Sum256(buf.Bytes())
-	info := blob.ObjectInfo{Key: key, Size: int64(buf.Len()), SHA256: hex.EncodeToString(sum[:]), ContentType: o.ContentType, ModTime: time.Now()}
+	info := blob.ObjectInfo{Key: key, Size: int64(buf.Len()), SHA256: hex.EncodeToString(sum[:]), ContentType: o.ContentType, ModTime: time.Now(),
+		VersionID: fmt.Sprintf("v%d", time.Now().UnixNano())}
 	m.objs[key], m.info[key] = buf.Bytes(), info
 	return info, nil
 }
@@ -305,6 +306,18 @@ func (m *memBlobs) OpenRange(ctx context.Context, key string, off, n int64) (io.
 		b = b[:n]
 	}
 	return io.NopCloser(bytes.NewReader(b)), nil
+}
+
+func (m *memBlobs) OpenVersion(ctx context.Context, key, version string, off, n int64) (io.ReadCloser, blob.ObjectInfo, error) {
+	_, info, err := m.get(key)
+	if err == nil && version != "" && version != info.VersionID {
+		err = blob.ErrNotFound
+	}
+	if err != nil {
+		return nil, info, err
+	}
+	rc, err := m.OpenRange(ctx, key, off, n)
+	return rc, info, err
 }
 
 func (m *memBlobs) Stat(ctx context.Context, key string) (blob.ObjectInfo, error) {

@@ -74,10 +74,14 @@ func (s *Server) sealAgreement(ctx context.Context, id string) (*agreement.Agree
 	if err != nil {
 		return nil, err
 	}
-	if err := s.archiveSeal(ctx, rec); err != nil {
+	if err := s.archiveSeal(ctx, &rec); err != nil {
 		return nil, err
 	}
-	return s.finishSeal(ctx, a.ID, rec)
+	sealed, err := s.finishSeal(ctx, a.ID, rec)
+	if err == nil {
+		s.removeStaging(ctx, rec)
+	}
+	return sealed, err
 }
 
 // stageSeal builds the artifacts and stages them.
@@ -142,54 +146,56 @@ func retentionDays(a *agreement.Agreement) int {
 	return DefaultRetentionDays
 }
 
-// archiveSeal copies the staged artifacts to the archive under retention.
-func (s *Server) archiveSeal(ctx context.Context, rec agreement.Seal) error {
-	for _, art := range rec.Artifacts {
-		if err := s.archiveArtifact(ctx, rec, art); err != nil {
+// archiveSeal copies the staged artifacts to the archive under retention and records the
+// archive version that holds each, so every later read is pinned to the sealed bytes.
+func (s *Server) archiveSeal(ctx context.Context, rec *agreement.Seal) error {
+	for i, art := range rec.Artifacts {
+		version, err := s.archiveArtifact(ctx, *rec, art)
+		if err != nil {
 			return fmt.Errorf("archive %s of %s: %w", art.Name, rec.AgreementID, err)
 		}
+		rec.Artifacts[i].VersionID = version
 	}
-	return nil
+	return s.cfg.Store.RecordSealArtifacts(ctx, rec.AgreementID, rec.Artifacts)
 }
 
-func (s *Server) archiveArtifact(ctx context.Context, rec agreement.Seal, art agreement.Artifact) error {
+// archiveArtifact puts one staged artifact at its archive key and returns the version that
+// holds it.
+func (s *Server) archiveArtifact(ctx context.Context, rec agreement.Seal, art agreement.Artifact) (string, error) {
 	rc, _, err := s.cfg.Blobs.Open(ctx, art.StagingKey)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer rc.Close()
 	info, err := s.cfg.Archive.Put(ctx, art.ArchiveKey, rc, blob.PutOptions{ContentType: artifactType(art.Name), RetainUntil: rec.RetainUntil})
 	if errors.Is(err, blob.ErrExists) {
-		if info, err = s.archivedInfo(ctx, art.ArchiveKey); err != nil {
-			return err
-		}
+		info, err = s.archivedInfo(ctx, art)
 	}
 	if err != nil {
-		return err
+		return "", err
 	}
-	if info.SHA256 != art.SHA256 {
-		return fmt.Errorf("%s holds sha256 %s, the staged artifact is %s: %w", art.ArchiveKey, info.SHA256, art.SHA256, agreement.ErrConflict)
+	if info.SHA256 != art.SHA256 || info.Size != art.Size {
+		return "", fmt.Errorf("%s holds %d bytes with sha256 %s, the staged artifact is %d bytes with %s: %w",
+			art.ArchiveKey, info.Size, info.SHA256, art.Size, art.SHA256, agreement.ErrConflict)
 	}
-	return nil
+	return info.VersionID, nil
 }
 
-// archivedInfo returns the info of an archived object, hashing it when the store did not
-// return a hash.
-func (s *Server) archivedInfo(ctx context.Context, key string) (blob.ObjectInfo, error) {
-	info, err := s.cfg.Archive.Stat(ctx, key)
-	if err != nil || info.SHA256 != "" {
-		return info, err
-	}
-	rc, _, err := s.cfg.Archive.Open(ctx, key)
+// archivedInfo describes the object an interrupted attempt left at an artifact's archive
+// key: the version recorded then if there is one, else the current version, hashed here by
+// streaming it (its stored hash is metadata anyone who can write the key can set).
+func (s *Server) archivedInfo(ctx context.Context, art agreement.Artifact) (blob.ObjectInfo, error) {
+	rc, info, err := s.cfg.Archive.OpenVersion(ctx, art.ArchiveKey, art.VersionID, 0, -1)
 	if err != nil {
 		return info, err
 	}
 	defer rc.Close()
 	h := sha256.New()
-	if _, err := io.Copy(h, rc); err != nil {
+	n, err := io.Copy(h, rc)
+	if err != nil {
 		return info, err
 	}
-	info.SHA256 = hex.EncodeToString(h.Sum(nil))
+	info.SHA256, info.Size = hex.EncodeToString(h.Sum(nil)), n
 	return info, nil
 }
 

@@ -95,6 +95,9 @@ type SigningStore interface {
 	// StageSeal gives agreement.ErrConflict when the agreement has a seal record.
 	StageSeal(ctx context.Context, s agreement.Seal) error
 	Seal(ctx context.Context, agreementID string) (agreement.Seal, error)
+	// RecordSealArtifacts replaces a staged seal's artifacts (with their archive versions);
+	// agreement.ErrConflict when the seal is not staged.
+	RecordSealArtifacts(ctx context.Context, agreementID string, arts []agreement.Artifact) error
 	// FinishSeal marks the staged seal done and applies fn like UpdateAgreement, atomically.
 	FinishSeal(ctx context.Context, agreementID string, fn func(*agreement.Edit) error) (*agreement.Agreement, error)
 }
@@ -177,13 +180,16 @@ type Server struct {
 	passwords passwordGate
 	pdfs      *pdfChecker
 	sealMu    sync.Mutex // one sealing at a time: staging and archiving are not raced
+	integrity *prometheus.CounterVec
+	alerted   sync.Map // archive integrity alerts already raised, so each is raised once
 }
 
 // New builds a Server and registers its routes.
 func New(cfg Config) *Server {
 	cfg = withDefaults(cfg)
 	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), metrics: newHTTPMetrics(cfg.Registry),
-		validate: newValidator(), pdfs: newPDFChecker(cfg.TempDir), passwords: make(passwordGate, passwordSlots)}
+		validate: newValidator(), pdfs: newPDFChecker(cfg.TempDir), passwords: make(passwordGate, passwordSlots),
+		integrity: newIntegrityCounter(cfg.Registry)}
 	s.dummyHash = s.makeDummyHash()
 	s.registerRoutes()
 	return s

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signroom/signroom/agreement"
 	"github.com/signroom/signroom/evidence"
 	"github.com/signroom/signroom/storage/blob"
 )
@@ -222,5 +223,40 @@ func TestNoCeremonyNoSigning(t *testing.T) {
 	}
 	if sigs, _ := recorded(e, f.id); len(sigs) != 0 {
 		t.Fatalf("%d signatures recorded, want 0", len(sigs))
+	}
+}
+
+// TestSweepSealingRemovesLeftovers: the staging copies of a finished seal and of an attempt
+// a crash left unrecorded are removed at start; those of a staged, unfinished seal stay.
+func TestSweepSealingRemovesLeftovers(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a := draftAgreement(e).id
+	staged := agreement.Seal{AgreementID: a, Status: agreement.SealStaged, SealedAt: time.Now(), RetainUntil: time.Now().AddDate(1, 0, 0),
+		AuditHead: "x", StagedAt: time.Now(),
+		Artifacts: []agreement.Artifact{{Name: "sealed.pdf", ArchiveKey: "agreements/" + a + "/evidence/sealed.pdf", StagingKey: "agreements/" + a + "/sealing/a1/sealed.pdf"}}}
+	if err := e.db.StageSeal(ctx, staged); err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]bool{ // key -> kept
+		"agreements/" + a + "/sealing/a1/sealed.pdf":     true,
+		"agreements/" + a + "/sealing/a0/sealed.pdf":     false, // an attempt never recorded
+		"agreements/other/sealing/a9/bundle.zip":         false, // no seal record at all
+		"agreements/" + a + "/documents/d1/original.pdf": true,  // not a staging copy
+	}
+	for k := range keys {
+		if _, err := e.blobs.Put(ctx, k, strings.NewReader("x"), blob.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := New(Config{Store: e.db, Blobs: e.blobs, Archive: e.arch})
+	n, err := srv.SweepSealing(ctx)
+	if err != nil || n != 2 {
+		t.Fatalf("SweepSealing = %d, %v; want 2 removed", n, err)
+	}
+	for k, kept := range keys {
+		if _, err := e.blobs.Stat(ctx, k); (err == nil) != kept {
+			t.Errorf("%s: present = %v, want %v", k, err == nil, kept)
+		}
 	}
 }

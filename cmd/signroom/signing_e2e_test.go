@@ -68,7 +68,9 @@ func TestSignAndSealThroughTheRealService(t *testing.T) {
 	})
 }
 
-func signAndSeal(t *testing.T, m *Main, base string) {
+// signAndSeal runs a two-signatory ceremony to its seal through the real service, checks
+// the archive and the downloads, and returns the organizer's client and the agreement id.
+func signAndSeal(t *testing.T, m *Main, base string) (*apitest.Client, string) {
 	org := organizer(t, base, m.Config.DataDir)
 	mou := apitest.SetUpMOU(t, org, "sequential")
 	org.Post("/api/agreements/"+mou.ID+"/start", nil, http.StatusOK, nil)
@@ -135,6 +137,7 @@ func signAndSeal(t *testing.T, m *Main, base string) {
 	if code, out, _ := runCmd(t, t.TempDir(), "", "verify", bundle); code != 1 || !strings.Contains(out, "FAIL") {
 		t.Fatalf("signroom verify of a tampered bundle = exit %d\n%s", code, out)
 	}
+	return org, mou.ID
 }
 
 func download(t *testing.T, c *apitest.Client, path, file string) {

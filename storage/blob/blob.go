@@ -83,6 +83,10 @@ type ObjectInfo struct {
 	ContentType string    // as given to Put; "application/octet-stream" when none was given
 	RetainUntil time.Time // zero when the object has no retention
 	ModTime     time.Time
+	// VersionID names the version of the object these bytes are: S3's version id on a
+	// versioned bucket (the archive, which object locking makes versioned), the local store's
+	// id for the Put that wrote the object, "" on an unversioned S3 bucket.
+	VersionID string
 }
 
 // PutOptions are the options of Store.Put.
@@ -124,6 +128,12 @@ type Store interface {
 	// OpenRange returns length bytes starting at offset (fewer at the end of
 	// the object). A negative length reads to the end.
 	OpenRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error)
+	// OpenVersion is OpenRange on one version of the object, as named by the VersionID
+	// that Put or Stat returned ("" means the current version), with that version's info.
+	// A version that is not, or no longer, stored under key gives ErrNotFound. On a
+	// versioned bucket a later write or a delete marker under key never changes what a
+	// pinned version reads.
+	OpenVersion(ctx context.Context, key, versionID string, offset, length int64) (io.ReadCloser, ObjectInfo, error)
 	// Stat returns the object's info, including the SHA-256 stored by Put.
 	Stat(ctx context.Context, key string) (ObjectInfo, error)
 	// Delete removes the object; ErrRetained while retention is in force.

@@ -40,6 +40,7 @@ type localMeta struct {
 	ContentType string    `json:"content_type"`
 	RetainUntil time.Time `json:"retain_until,omitzero"`
 	ModTime     time.Time `json:"mod_time"`
+	VersionID   string    `json:"version_id,omitempty"` // random per Put; absent in sidecars written before versions
 }
 
 // Local bucket names, also used in presigned URLs.
@@ -141,6 +142,7 @@ func (s *localStore) Put(ctx context.Context, key string, r io.Reader, opts PutO
 	meta.ContentType = cmp.Or(opts.ContentType, DefaultContentType)
 	meta.RetainUntil = opts.RetainUntil.UTC()
 	meta.ModTime = time.Now().UTC()
+	meta.VersionID = randomName()
 	if err := s.commit(key, dataTmp, meta); err != nil {
 		return ObjectInfo{}, fmt.Errorf("put %s/%s: %w", s.name, key, err)
 	}
@@ -248,5 +250,5 @@ func syncDir(dir string) error {
 }
 
 func (m localMeta) info(key string) ObjectInfo {
-	return ObjectInfo{Key: key, Size: m.Size, SHA256: m.SHA256, ContentType: m.ContentType, RetainUntil: m.RetainUntil, ModTime: m.ModTime}
+	return ObjectInfo{Key: key, Size: m.Size, SHA256: m.SHA256, ContentType: m.ContentType, RetainUntil: m.RetainUntil, ModTime: m.ModTime, VersionID: m.VersionID}
 }

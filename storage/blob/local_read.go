@@ -84,13 +84,24 @@ func (s *localStore) Open(ctx context.Context, key string) (io.ReadCloser, Objec
 
 // OpenRange implements Store.
 func (s *localStore) OpenRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
+	rc, _, err := s.OpenVersion(ctx, key, "", offset, length)
+	return rc, err
+}
+
+// OpenVersion implements Store. The local store keeps one version per key;
+// any other version id is not found.
+func (s *localStore) OpenVersion(ctx context.Context, key, versionID string, offset, length int64) (io.ReadCloser, ObjectInfo, error) {
 	f, info, err := s.openFile(ctx, key)
+	if err == nil && versionID != "" && versionID != info.VersionID {
+		f.Close()
+		err = fmt.Errorf("open %s/%s version %s: %w", s.name, key, versionID, ErrNotFound)
+	}
 	if err != nil {
-		return nil, err
+		return nil, ObjectInfo{}, err
 	}
 	if err := checkRange(info.Size, offset, length); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("open range %s/%s: %w", s.name, key, err)
+		return nil, ObjectInfo{}, fmt.Errorf("open range %s/%s: %w", s.name, key, err)
 	}
 	if length < 0 || offset+length > info.Size {
 		length = info.Size - offset
@@ -98,7 +109,7 @@ func (s *localStore) OpenRange(ctx context.Context, key string, offset, length i
 	return struct {
 		io.Reader
 		io.Closer
-	}{io.NewSectionReader(f, offset, length), f}, nil
+	}{io.NewSectionReader(f, offset, length), f}, info, nil
 }
 
 // checkRange validates an OpenRange request against an object's size.

@@ -13,7 +13,7 @@ import (
 
 // objectInfo converts minio-go's description of key.
 func objectInfo(key string, o minio.ObjectInfo) ObjectInfo {
-	info := ObjectInfo{Key: key, Size: o.Size, ContentType: o.ContentType, ModTime: o.LastModified.UTC()}
+	info := ObjectInfo{Key: key, Size: o.Size, ContentType: o.ContentType, ModTime: o.LastModified.UTC(), VersionID: o.VersionID}
 	for _, m := range []minio.StringMap{o.UserMetadata, o.UserMetadataStripped} {
 		for k, v := range m {
 			if strings.EqualFold(k, metaSHA256) || strings.EqualFold(k, "X-Amz-Meta-"+metaSHA256) {
@@ -29,10 +29,15 @@ func objectInfo(key string, o minio.ObjectInfo) ObjectInfo {
 
 // statRaw returns minio-go's description of key (with its version id).
 func (s *minioStore) statRaw(ctx context.Context, key string) (minio.ObjectInfo, error) {
+	return s.statVersion(ctx, key, "")
+}
+
+// statVersion returns minio-go's description of one version of key ("" the current one).
+func (s *minioStore) statVersion(ctx context.Context, key, versionID string) (minio.ObjectInfo, error) {
 	if err := ValidateKey(key); err != nil {
 		return minio.ObjectInfo{}, err
 	}
-	o, err := s.core.Client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
+	o, err := s.core.Client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{VersionID: versionID})
 	if err != nil {
 		return minio.ObjectInfo{}, fmt.Errorf("stat %s/%s: %w", s.bucket, key, mapErr(err))
 	}
@@ -62,29 +67,36 @@ func (s *minioStore) Open(ctx context.Context, key string) (io.ReadCloser, Objec
 
 // OpenRange implements Store with a ranged GET.
 func (s *minioStore) OpenRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
-	info, err := s.Stat(ctx, key)
+	rc, _, err := s.OpenVersion(ctx, key, "", offset, length)
+	return rc, err
+}
+
+// OpenVersion implements Store with a HEAD and a ranged GET of the version.
+func (s *minioStore) OpenVersion(ctx context.Context, key, versionID string, offset, length int64) (io.ReadCloser, ObjectInfo, error) {
+	o, err := s.statVersion(ctx, key, versionID)
 	if err != nil {
-		return nil, err
+		return nil, ObjectInfo{}, err
 	}
+	info := objectInfo(key, o)
 	if err := checkRange(info.Size, offset, length); err != nil {
-		return nil, fmt.Errorf("open range %s/%s: %w", s.bucket, key, err)
+		return nil, ObjectInfo{}, fmt.Errorf("open range %s/%s: %w", s.bucket, key, err)
 	}
 	if info.Size == 0 {
-		return io.NopCloser(bytes.NewReader(nil)), nil
+		return io.NopCloser(bytes.NewReader(nil)), info, nil
 	}
 	end := info.Size - 1
 	if length > 0 && offset+length-1 < end {
 		end = offset + length - 1
 	}
-	var opts minio.GetObjectOptions
+	opts := minio.GetObjectOptions{VersionID: o.VersionID}
 	if err := opts.SetRange(offset, end); err != nil {
-		return nil, err
+		return nil, ObjectInfo{}, err
 	}
 	rc, _, _, err := s.core.GetObject(ctx, s.bucket, key, opts)
 	if err != nil {
-		return nil, fmt.Errorf("open range %s/%s: %w", s.bucket, key, mapErr(err))
+		return nil, ObjectInfo{}, fmt.Errorf("open range %s/%s: %w", s.bucket, key, mapErr(err))
 	}
-	return rc, nil
+	return rc, info, nil
 }
 
 // Delete implements Store. It removes the object's version (on the

@@ -92,19 +92,21 @@ func (u *upload) finalOpts(sum string) minio.PutObjectOptions {
 // conditional PUT.
 func (u *upload) putSingle(ctx context.Context, data []byte) (ObjectInfo, error) {
 	sum := u.hr.sum()
-	_, err := u.s.core.PutObject(ctx, u.s.bucket, u.key, bytes.NewReader(data), int64(len(data)), "", sum, u.finalOpts(sum))
+	up, err := u.s.core.PutObject(ctx, u.s.bucket, u.key, bytes.NewReader(data), int64(len(data)), "", sum, u.finalOpts(sum))
 	if err != nil {
 		return ObjectInfo{}, mapErr(err)
 	}
-	return u.finish(ctx, int64(len(data)), sum)
+	return u.finish(ctx, int64(len(data)), sum, up.VersionID)
 }
 
-// finish checks the stored object against what was read.
-func (u *upload) finish(ctx context.Context, n int64, sum string) (ObjectInfo, error) {
-	info, err := u.s.Stat(ctx, u.key)
+// finish checks the stored object — the version this upload wrote, whatever
+// was written under the key since — against what was read.
+func (u *upload) finish(ctx context.Context, n int64, sum, versionID string) (ObjectInfo, error) {
+	o, err := u.s.statVersion(ctx, u.key, versionID)
 	if err != nil {
 		return ObjectInfo{}, fmt.Errorf("stat after upload: %w", err)
 	}
+	info := objectInfo(u.key, o)
 	if info.Size != n || info.SHA256 != sum {
 		u.s.logger.Error("stored object differs from the stream", "bucket", u.s.bucket, "key", u.key, "read", n, "stored", info.Size)
 		return ObjectInfo{}, fmt.Errorf("stored %d bytes with hash %s, read %d bytes with hash %s", info.Size, info.SHA256, n, sum)
@@ -124,10 +126,11 @@ func (u *upload) putStaged(ctx context.Context, n int) (ObjectInfo, error) {
 		return ObjectInfo{}, err
 	}
 	sum := u.hr.sum()
-	if err := u.copyFromStage(ctx, stage, total, sum); err != nil {
+	version, err := u.copyFromStage(ctx, stage, total, sum)
+	if err != nil {
 		return ObjectInfo{}, err
 	}
-	return u.finish(ctx, total, sum)
+	return u.finish(ctx, total, sum, version)
 }
 
 // stage streams the object into a multipart upload of the staging object
@@ -180,12 +183,13 @@ func (u *upload) uploadParts(ctx context.Context, stage, id string, n int) ([]mi
 
 // copyFromStage creates the final object — metadata with the hash,
 // retention — by server-side part copies, completed with If-None-Match: *.
-func (u *upload) copyFromStage(ctx context.Context, stage string, total int64, sum string) error {
+// It returns the version id of the object it created.
+func (u *upload) copyFromStage(ctx context.Context, stage string, total int64, sum string) (string, error) {
 	core, bucket := u.s.core, u.s.bucket
 	opts := u.finalOpts(sum)
 	id, err := core.NewMultipartUpload(ctx, bucket, u.key, opts)
 	if err != nil {
-		return mapErr(err)
+		return "", mapErr(err)
 	}
 	var parts []minio.CompletePart
 	for off, part := int64(0), 1; off < total && err == nil; off, part = off+copyPartSize, part+1 {
@@ -193,18 +197,19 @@ func (u *upload) copyFromStage(ctx context.Context, stage string, total int64, s
 		p, err = core.CopyObjectPart(ctx, u.s.staging, stage, bucket, u.key, id, part, off, min(copyPartSize, total-off), nil)
 		parts = append(parts, p)
 	}
+	var done minio.UploadInfo
 	if err == nil {
 		cond := minio.PutObjectOptions{}
 		cond.SetMatchETagExcept("*")
-		_, err = core.CompleteMultipartUpload(ctx, bucket, u.key, id, parts, cond)
+		done, err = core.CompleteMultipartUpload(ctx, bucket, u.key, id, parts, cond)
 	}
 	if err != nil {
 		u.s.cleanup(ctx, "abort final upload", func(ctx context.Context) error {
 			return core.AbortMultipartUpload(ctx, bucket, u.key, id)
 		})
-		return mapErr(err)
+		return "", mapErr(err)
 	}
-	return nil
+	return done.VersionID, nil
 }
 
 // cleanup runs fn with a context that survives the caller's cancellation,

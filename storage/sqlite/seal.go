@@ -56,6 +56,24 @@ func loadSeal(ctx context.Context, q querier, agreementID string) (agreement.Sea
 	return s, nil
 }
 
+// RecordSealArtifacts replaces the artifacts of a staged seal, as archiving fills in the
+// archive version of each. A seal that is not staged gives agreement.ErrConflict.
+func (d *DB) RecordSealArtifacts(ctx context.Context, agreementID string, arts []agreement.Artifact) error {
+	b, err := json.Marshal(arts)
+	if err != nil {
+		return fmt.Errorf("record seal artifacts of %s: %w", agreementID, err)
+	}
+	res, err := d.db.ExecContext(ctx, "UPDATE seals SET artifacts = ? WHERE agreement_id = ? AND status = ?",
+		string(b), agreementID, string(agreement.SealStaged))
+	if err != nil {
+		return fmt.Errorf("record seal artifacts of %s: %w", agreementID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("agreement %s has no staged seal: %w", agreementID, agreement.ErrConflict)
+	}
+	return nil
+}
+
 // FinishSeal marks the staged seal done and, in the same transaction, changes the agreement
 // as UpdateAgreement does with fn (the transition to sealed, its audit event, revoked
 // invitations). No staged seal gives agreement.ErrConflict.

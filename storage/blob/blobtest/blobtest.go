@@ -92,6 +92,7 @@ func (s *suite) cases() []testCase {
 		{"MaxSize", s.testMaxSize},
 		{"InvalidKeys", s.testInvalidKeys},
 		{"Ping", s.testPing},
+		{"Versions", s.testVersions},
 	}
 }
 
