@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"path"
 	"slices"
 	"strings"
@@ -23,6 +24,9 @@ type bag struct {
 	files map[string]*zip.File
 	lim   Limits
 	total int64
+	// declared holds the sizes the signed manifest declares for payload files; such a file
+	// is read up to its declared size whatever it compresses to (see declaredSizes).
+	declared map[string]int64
 }
 
 // openBag indexes a ZIP holding one bag in one top-level directory,
@@ -81,7 +85,9 @@ func (b *bag) add(f *zip.File) error {
 }
 
 // open returns a reader of the named file that fails once the file passes
-// max bytes, the total budget, or the compression ratio limit.
+// max bytes, the total budget, and either the size the signed manifest
+// declares for it or, for a file it does not declare, the compression ratio
+// limit.
 func (b *bag) open(rel string, max int64) (io.ReadCloser, error) {
 	f, ok := b.files[rel]
 	if !ok {
@@ -91,11 +97,18 @@ func (b *bag) open(rel string, max int64) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", rel, err)
 	}
-	ratioCap := int64(f.CompressedSize64)*b.lim.MaxRatio + 1<<20
-	if f.CompressedSize64 > 1<<40 {
-		ratioCap = max
+	return &limitedFile{rc: rc, b: b, name: rel, max: min(max, b.capOf(rel, f))}, nil
+}
+
+// capOf is the most a file may decompress to before max and the total budget.
+func (b *bag) capOf(rel string, f *zip.File) int64 {
+	if d, ok := b.declared[rel]; ok {
+		return d + 1 // one byte more shows a file longer than declared
 	}
-	return &limitedFile{rc: rc, b: b, name: rel, max: min(max, ratioCap)}, nil
+	if f.CompressedSize64 > 1<<40 {
+		return math.MaxInt64
+	}
+	return int64(f.CompressedSize64)*b.lim.MaxRatio + 1<<20
 }
 
 type limitedFile struct {
@@ -121,18 +134,20 @@ func (l *limitedFile) Read(p []byte) (int, error) {
 
 func (l *limitedFile) Close() error { return l.rc.Close() }
 
-// read returns a whole file, up to MaxMemoryFile bytes.
+// read returns a whole file, up to MaxMemoryFile bytes, into one buffer
+// sized from the ZIP header (so memory is not doubled by growing).
 func (b *bag) read(rel string) ([]byte, error) {
 	rc, err := b.open(rel, b.lim.MaxMemoryFile)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	data, err := io.ReadAll(rc)
-	if err != nil {
+	var buf bytes.Buffer
+	buf.Grow(int(min(int64(b.files[rel].UncompressedSize64), b.lim.MaxMemoryFile, b.capOf(rel, b.files[rel])) + 1))
+	if _, err := buf.ReadFrom(rc); err != nil {
 		return nil, fmt.Errorf("%s: %w", rel, err)
 	}
-	return data, nil
+	return buf.Bytes(), nil
 }
 
 // hash streams a file and returns its hex SHA-256 and size.

@@ -37,11 +37,16 @@ var partyNames = []struct{ ko, latin string }{
 // the given page count in order, then the agreement is sealed.
 func newCeremony(tb testing.TB, sealer *Sealer, n, pages int) *ceremony {
 	tb.Helper()
-	c := &ceremony{sealer: sealer}
-	docs := []DocumentPDF{
+	return newCeremonyOf(tb, sealer, n, pages, []DocumentPDF{
 		{ID: "doc-ko", Language: "ko", Filename: "mou-ko.pdf", Data: testDocument("ko", pages)},
 		{ID: "doc-zh", Language: "zh", Filename: "mou-zh.pdf", Data: testDocument("zh", pages)},
-	}
+	})
+}
+
+// newCeremonyOf is newCeremony over the given documents (of the given page count each).
+func newCeremonyOf(tb testing.TB, sealer *Sealer, n, pages int, docs []DocumentPDF) *ceremony {
+	tb.Helper()
+	c := &ceremony{sealer: sealer}
 	m := Manifest{
 		Format: FormatVersion,
 		Agreement: Agreement{ID: "ag-2020-0529", Languages: []string{"ko", "zh"},

@@ -78,6 +78,15 @@ func DefaultLimits() Limits {
 	return Limits{MaxEntries: 10000, MaxFileSize: 16 << 30, MaxTotalSize: 64 << 30, MaxMemoryFile: 512 << 20, MaxRatio: 200}
 }
 
+// ServiceLimits are DefaultLimits with less memory per verification, for a service that
+// verifies uploads from many callers: 128 MiB for a file read whole (a sealed PDF, the
+// manifest, the audit log).
+func ServiceLimits() Limits {
+	lim := DefaultLimits()
+	lim.MaxMemoryFile = 128 << 20
+	return lim
+}
+
 // Check names used in reports.
 const (
 	CheckFormat       = "file format"

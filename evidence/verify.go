@@ -37,6 +37,8 @@ func VerifyWithLimits(ctx context.Context, r io.ReaderAt, size int64, lim Limits
 		rep.fail(CheckBagStructure, err.Error())
 		return rep
 	}
+	b.declared = declaredSizes(b)
+	b.total = 0 // the manifest read above counts once, when its check reads it
 	v := &bundleVerifier{ctx: ctx, bag: b, rep: &rep, actual: map[string]fileSum{}}
 	if !v.structure() {
 		return rep
