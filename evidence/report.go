@@ -108,16 +108,21 @@ const (
 	CheckStill        = "still/drawing"
 )
 
-// VerifyFile detects a ZIP bundle or a PDF by its magic bytes and verifies it.
+// VerifyFile detects a ZIP bundle or a PDF by its magic bytes and verifies it with
+// DefaultLimits.
 func VerifyFile(ctx context.Context, r io.ReaderAt, size int64) Report {
+	return VerifyFileWithLimits(ctx, r, size, DefaultLimits())
+}
+
+// VerifyFileWithLimits is VerifyFile with the given limits.
+func VerifyFileWithLimits(ctx context.Context, r io.ReaderAt, size int64, lim Limits) Report {
 	head := make([]byte, 5)
 	n, _ := r.ReadAt(head, 0)
 	head = head[:n]
 	switch {
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, []byte("PK\x05\x06")):
-		return Verify(ctx, r, size)
+		return VerifyWithLimits(ctx, r, size, lim)
 	case bytes.HasPrefix(head, []byte("%PDF-")):
-		lim := DefaultLimits()
 		if size > lim.MaxMemoryFile {
 			return Report{Kind: "pdf", Checks: []Check{{CheckFormat, false, fmt.Sprintf("PDF of %d bytes exceeds %d", size, lim.MaxMemoryFile)}}}
 		}

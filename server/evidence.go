@@ -87,6 +87,12 @@ func truncate(s string, n int) string {
 // handleVerify checks an uploaded evidence bundle or sealed PDF, streamed to a temporary
 // file. Failed checks are a report (200, "ok": false), not an error.
 func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) {
+	release, err := s.verifies.enter(r.Context())
+	if err != nil {
+		s.busy(w, r, err)
+		return
+	}
+	defer release()
 	body, err := verifyBody(w, r, s.cfg.MaxVerifyBytes)
 	if err != nil {
 		s.fail(w, r, err)
@@ -111,7 +117,7 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, badRequest("send the bundle (ZIP) or sealed PDF as the request body"))
 		return
 	}
-	rep := evidence.VerifyFile(r.Context(), f, n)
+	rep := evidence.VerifyFileWithLimits(r.Context(), f, n, *s.cfg.VerifyLimits)
 	s.log.Info("file verified", "kind", rep.Kind, "ok", rep.OK(), "size", n, "failed", len(rep.Failed()))
 	writeJSON(w, http.StatusOK, rep)
 }

@@ -47,6 +47,7 @@ type env struct {
 	keys   *auth.KeyRing
 	issuer *auth.Issuer
 	srv    *httptest.Server
+	api    *Server
 	hub    *fakeHub
 	users  map[string]agreement.User // by name: admin, owner, other, legal, archivist
 	tokens map[string]string         // staff tokens by user name
@@ -78,7 +79,8 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	e.srv = httptest.NewServer(New(cfg).Handler())
+	e.api = New(cfg)
+	e.srv = httptest.NewServer(e.api.Handler())
 	t.Cleanup(e.srv.Close)
 	for name, roles := range map[string][]string{
 		"admin": {auth.RoleAdmin}, "owner": {auth.RoleOrganizer}, "other": {auth.RoleOrganizer},
@@ -88,6 +90,8 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	}
 	return e
 }
+
+func (e *env) cfgVerifyLimits() evidence.Limits { return *e.api.cfg.VerifyLimits }
 
 func (e *env) addUser(name string, roles ...string) agreement.User {
 	e.t.Helper()

@@ -122,6 +122,10 @@ const (
 	DefaultInvitationTTL  = 30 * 24 * time.Hour
 	MaxJSONBytes          = 1 << 20
 	DefaultMaxVerifyBytes = 512 << 20
+	// DefaultMaxVerifications bounds POST /api/verify: each may hold about twice
+	// evidence.ServiceLimits().MaxMemoryFile (see docs/benchmarks.md).
+	DefaultMaxVerifications = 2
+	gateWait                = 3 * time.Second
 )
 
 // Config is what the server needs from the outside world. Store, Blobs, Keys, Issuer and
@@ -158,9 +162,13 @@ type Config struct {
 	// PasswordParams hash passwords set through the API and the dummy hash that keeps
 	// unknown-user logins as slow as real ones; nil: auth.DefaultArgon2Params.
 	PasswordParams *auth.Argon2Params
-	MaxVerifyBytes int64            // largest file POST /api/verify accepts; 0: DefaultMaxVerifyBytes
-	TempDir        string           // for checking uploaded PDFs and files to verify; "": os.TempDir
-	Now            func() time.Time // clock; nil: time.Now
+	MaxVerifyBytes int64 // largest file POST /api/verify accepts; 0: DefaultMaxVerifyBytes
+	// MaxVerifications is how many POST /api/verify run at once (0: DefaultMaxVerifications);
+	// a request that finds none free within a few seconds gets 503 busy.
+	MaxVerifications int
+	VerifyLimits     *evidence.Limits // limits of one verification; nil: evidence.ServiceLimits
+	TempDir          string           // for checking uploaded PDFs and files to verify; "": os.TempDir
+	Now              func() time.Time // clock; nil: time.Now
 }
 
 // NamedCheck names a Checker for /readyz.
@@ -180,6 +188,7 @@ type Server struct {
 	passwords passwordGate
 	pdfs      *pdfChecker
 	sealMu    sync.Mutex // one sealing at a time: staging and archiving are not raced
+	verifies  *gate
 	integrity *prometheus.CounterVec
 	alerted   sync.Map // archive integrity alerts already raised, so each is raised once
 }
@@ -189,7 +198,7 @@ func New(cfg Config) *Server {
 	cfg = withDefaults(cfg)
 	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), metrics: newHTTPMetrics(cfg.Registry),
 		validate: newValidator(), pdfs: newPDFChecker(cfg.TempDir), passwords: make(passwordGate, passwordSlots),
-		integrity: newIntegrityCounter(cfg.Registry)}
+		integrity: newIntegrityCounter(cfg.Registry), verifies: newGate(cfg.MaxVerifications, gateWait, "verifications")}
 	s.dummyHash = s.makeDummyHash()
 	s.registerRoutes()
 	return s
@@ -220,6 +229,13 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.MaxVerifyBytes <= 0 {
 		cfg.MaxVerifyBytes = DefaultMaxVerifyBytes
+	}
+	if cfg.MaxVerifications <= 0 {
+		cfg.MaxVerifications = DefaultMaxVerifications
+	}
+	if cfg.VerifyLimits == nil {
+		lim := evidence.ServiceLimits()
+		cfg.VerifyLimits = &lim
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -112,6 +112,12 @@ func buildCeremony(e *env, n int, order string) *ceremonyFixture {
 // buildCeremonyPages is buildCeremony with documents of the given page count.
 func buildCeremonyPages(e *env, n int, order string, pages int) *ceremonyFixture {
 	e.t.Helper()
+	return buildCeremonyWith(e, n, order, func(lang string) []byte { return pdftest.Minimal(pages, "MOU "+lang) })
+}
+
+// buildCeremonyWith is buildCeremony with the documents docFor makes for each language.
+func buildCeremonyWith(e *env, n int, order string, docFor func(lang string) []byte) *ceremonyFixture {
+	e.t.Helper()
 	tok := e.tokens["owner"]
 	f := &ceremonyFixture{owner: tok, tokens: map[string]string{}, still: testJPEG(e.t), drw: testPNG(e.t)}
 	f.id = e.must(e.do("POST", "/api/agreements", tok, map[string]any{
@@ -140,7 +146,7 @@ func buildCeremonyPages(e *env, n int, order string, pages int) *ceremonyFixture
 	}
 	wid := add(map[string]any{"name": "Witness", "title": "Notary", "party_id": parties[0], "venue_id": seoul, "role": "witness"})
 	for _, lang := range []string{"ko", "zh"} {
-		e.must(e.do("POST", base+"/documents?language="+lang+"&filename=mou-"+lang+".pdf", tok, pdftest.Minimal(pages, "MOU "+lang)), http.StatusCreated)
+		e.must(e.do("POST", base+"/documents?language="+lang+"&filename=mou-"+lang+".pdf", tok, docFor(lang)), http.StatusCreated)
 	}
 	r := e.must(e.do("POST", base+"/schedule", tok, nil), http.StatusOK)
 	for _, v := range r.body["invitations"].([]any) {
