@@ -17,6 +17,21 @@ type Invitation struct {
 	RevokedAt     time.Time // zero while the invitation is live
 }
 
+// InvitationAccepts is the one rule, for the API and the live ceremony alike, on an
+// invitation token whose signature, audience, issuer and expiry are verified: the store must
+// have issued its jti (inv is what the store holds under it; found false when it holds
+// nothing), for the token's agreement and participant, and not revoked it. A refusal wraps
+// ErrUnauthorized.
+func InvitationAccepts(inv Invitation, found bool, agreementID, participantID string) error {
+	switch {
+	case !found:
+		return fmt.Errorf("the invitation is unknown: %w", ErrUnauthorized)
+	case inv.AgreementID != agreementID || inv.ParticipantID != participantID || !inv.RevokedAt.IsZero():
+		return fmt.Errorf("the invitation is no longer valid: %w", ErrUnauthorized)
+	}
+	return nil
+}
+
 // Live reports whether the invitation is neither revoked nor expired at now.
 func (i Invitation) Live(now time.Time) bool {
 	return i.RevokedAt.IsZero() && now.Before(i.ExpiresAt)

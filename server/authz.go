@@ -111,14 +111,12 @@ func (s *Server) authenticateJoin(ctx context.Context, tok string) (*caller, err
 		return nil, tokenError(err)
 	}
 	inv, err := s.cfg.Store.Invitation(ctx, claims.ID)
-	if errors.Is(err, agreement.ErrNotFound) {
-		return nil, unauthorized("the invitation is unknown")
-	}
-	if err != nil {
+	found := !errors.Is(err, agreement.ErrNotFound)
+	if err != nil && found {
 		return nil, err
 	}
-	if inv.AgreementID != claims.Agreement || inv.ParticipantID != claims.Participant || !inv.RevokedAt.IsZero() {
-		return nil, unauthorized("the invitation is no longer valid")
+	if err := agreement.InvitationAccepts(inv, found, claims.Agreement, claims.Participant); err != nil {
+		return nil, unauthorized(strings.TrimSuffix(err.Error(), ": "+agreement.ErrUnauthorized.Error()))
 	}
 	return &caller{join: &claims}, nil
 }

@@ -13,10 +13,12 @@ import (
 // agreementReader is what admission needs from the metadata store.
 type agreementReader interface {
 	Agreement(ctx context.Context, id string) (*agreement.Agreement, error)
+	Invitation(ctx context.Context, jti string) (agreement.Invitation, error)
 }
 
 // admitter checks invitation tokens for the ceremony WebSocket: signature, audience,
-// issuer, expiry and revocation (auth.Verifier), that the invitation is for this agreement,
+// issuer, expiry and revocation (auth.Verifier), that the store issued the invitation and
+// has not revoked it (agreement.InvitationAccepts, the API's rule), that it is for this agreement,
 // that its participant still exists, and that the ceremony is live.
 type admitter struct {
 	verifier *auth.Verifier
@@ -33,6 +35,14 @@ func (a admitter) Admit(ctx context.Context, agreementID, token string) (signali
 	}
 	if c.Agreement != agreementID {
 		return signaling.Admission{}, fmt.Errorf("%w: the invitation is for another agreement", signaling.ErrNotAdmitted)
+	}
+	inv, err := a.store.Invitation(ctx, c.ID)
+	found := !errors.Is(err, agreement.ErrNotFound)
+	if err != nil && found {
+		return signaling.Admission{}, fmt.Errorf("check invitation: %w", err)
+	}
+	if err := agreement.InvitationAccepts(inv, found, c.Agreement, c.Participant); err != nil {
+		return signaling.Admission{}, fmt.Errorf("%w: %w", signaling.ErrNotAdmitted, err)
 	}
 	ag, err := a.store.Agreement(ctx, agreementID)
 	if err != nil {
