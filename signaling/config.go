@@ -27,6 +27,8 @@ type Config struct {
 	JoinTimeout             time.Duration // to receive the join message; default 10s
 	PLIInterval             time.Duration // between keyframe requests; default 500ms
 	Sink                    TrackSink     // optional recorder hook
+	// Candidates decides which remote ICE candidates are accepted (see CandidatePolicy).
+	Candidates CandidatePolicy
 }
 
 const (

@@ -45,6 +45,9 @@ func NewHub(cfg Config, admit Admitter) (*Hub, error) {
 	if err != nil {
 		return nil, fmt.Errorf("signaling: %w", err)
 	}
+	if cfg.LoopbackOnly || api.UDPAddr.IP.IsLoopback() {
+		cfg.Candidates.AllowLoopback = true // the server itself is on loopback
+	}
 	h := &Hub{cfg: cfg, admit: admit, api: api, log: cfg.Logger, metrics: m,
 		rooms: map[string]*room{}}
 	for _, s := range cfg.ICEServers {

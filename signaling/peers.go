@@ -92,7 +92,7 @@ func (s *session) handleOffer(m protocol.Message) {
 			s.sources[id] = src
 		}
 	}
-	err := s.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: m.SDP})
+	err := s.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: s.filterSDP(m.SDP)})
 	if err != nil {
 		s.reject(protocol.CodeBadSDP, "the offer was not accepted", m.Type)
 		return
@@ -116,7 +116,7 @@ func (s *session) handleAnswer(m protocol.Message) {
 		s.reject(protocol.CodeOutOfOrder, "no offer is waiting for an answer", m.Type)
 		return
 	}
-	err := s.sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: m.SDP})
+	err := s.sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: s.filterSDP(m.SDP)})
 	if err != nil {
 		s.reject(protocol.CodeBadSDP, "the answer was not accepted; send a valid answer", m.Type)
 		return
@@ -126,6 +126,15 @@ func (s *session) handleAnswer(m protocol.Message) {
 		s.subPending = false
 		s.triggerNegotiation()
 	}
+}
+
+// filterSDP drops the candidates the policy refuses from a remote description.
+func (s *session) filterSDP(sdp string) string {
+	out, dropped := s.hub.cfg.Candidates.FilterSDP(sdp)
+	for _, reason := range dropped {
+		s.log.Info("remote candidate refused", "participant", s.adm.ParticipantID, "reason", reason)
+	}
+	return out
 }
 
 func (s *session) handleCandidate(m protocol.Message) {
@@ -145,6 +154,11 @@ func (s *session) handleCandidate(m protocol.Message) {
 	}
 	*count++
 	c := m.Candidate
+	if err := s.hub.cfg.Candidates.CheckCandidate(c.Candidate); err != nil {
+		s.log.Info("remote candidate refused", "participant", s.adm.ParticipantID, "reason", err)
+		s.reject(protocol.CodeBadCandidate, err.Error(), m.Type)
+		return
+	}
 	err := pc.AddICECandidate(webrtc.ICECandidateInit{Candidate: c.Candidate, SDPMid: c.SDPMid,
 		SDPMLineIndex: c.SDPMLineIndex, UsernameFragment: c.UsernameFragment})
 	if err != nil {

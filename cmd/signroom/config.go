@@ -60,6 +60,11 @@ type MediaConfig struct {
 	TURNPassword   string
 	MaxRoomSize    int64
 	AllowedOrigins []string
+	// Remote ICE candidate policy (signaling.CandidatePolicy): which addresses the SFU may
+	// send connectivity checks to on a participant's word.
+	ICEDenyPrivate bool
+	ICEAllowMDNS   bool
+	ICEDeny        []netip.Prefix
 }
 
 // S3Config points the blob store at MinIO or any S3-compatible service.
@@ -203,6 +208,10 @@ func parseServeConfig(args []string, env func(string) string, stderr io.Writer) 
 	ef.String(&iceServers, "ice-servers", "SIGNROOM_ICE_SERVERS", "", "comma-separated stun:/turn: URLs handed to browsers")
 	ef.Int64(&c.Media.MaxRoomSize, "max-room-size", "SIGNROOM_MAX_ROOM_SIZE", 16, "most participants in one ceremony")
 	ef.String(&origins, "allowed-origins", "SIGNROOM_ALLOWED_ORIGINS", "", "comma-separated extra Origin hosts allowed to open the ceremony WebSocket")
+	var iceDeny string
+	ef.Bool(&c.Media.ICEDenyPrivate, "ice-deny-private", "SIGNROOM_ICE_DENY_PRIVATE", false, "refuse participants' ICE candidates in private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7)")
+	ef.Bool(&c.Media.ICEAllowMDNS, "ice-allow-mdns", "SIGNROOM_ICE_ALLOW_MDNS", false, "accept participants' mDNS (.local) ICE candidates")
+	ef.String(&iceDeny, "ice-deny", "SIGNROOM_ICE_DENY", "", "comma-separated further addresses or CIDRs the SFU never sends ICE checks to")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: signroom serve [flags]\n\nRuns the Signroom service.\n\nFlags (each also read from the environment variable shown):\n")
 		fs.PrintDefaults()
@@ -216,7 +225,10 @@ func parseServeConfig(args []string, env func(string) string, stderr io.Writer) 
 	}
 	c.Media.PublicIPs, c.Media.ICEServers, c.Media.AllowedOrigins = splitList(publicIPs), splitList(iceServers), splitList(origins)
 	var err error
-	if c.TrustedProxies, err = parsePrefixes(splitList(proxies)); err != nil {
+	if c.TrustedProxies, err = parsePrefixes("--trusted-proxies", splitList(proxies)); err != nil {
+		return c, err
+	}
+	if c.Media.ICEDeny, err = parsePrefixes("--ice-deny", splitList(iceDeny)); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
@@ -258,7 +270,7 @@ func (c *Config) loadSecrets(env func(string) string) error {
 }
 
 // parsePrefixes reads addresses and CIDR prefixes; an address stands for itself alone.
-func parsePrefixes(items []string) ([]netip.Prefix, error) {
+func parsePrefixes(flag string, items []string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
 	for _, it := range items {
 		if p, err := netip.ParsePrefix(it); err == nil {
@@ -267,7 +279,7 @@ func parsePrefixes(items []string) ([]netip.Prefix, error) {
 		}
 		a, err := netip.ParseAddr(it)
 		if err != nil {
-			return nil, &configError{"--trusted-proxies", fmt.Sprintf("%q is neither an IP address nor a CIDR prefix", it)}
+			return nil, &configError{flag, fmt.Sprintf("%q is neither an IP address nor a CIDR prefix", it)}
 		}
 		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
 	}

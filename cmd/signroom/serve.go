@@ -246,6 +246,7 @@ func (m *Main) openHub() error {
 		ICEUDPPort: int(mc.ICEUDPPort), ICETCPPort: int(mc.ICETCPPort), PublicIPs: mc.PublicIPs,
 		ICEServers: ice, MaxRoomSize: int(mc.MaxRoomSize), Logger: m.Logger.With("component", "sfu"),
 		Registerer: m.Registry, OriginPatterns: mc.AllowedOrigins, LoopbackOnly: m.loopbackMedia,
+		Candidates: signaling.CandidatePolicy{DenyPrivate: mc.ICEDenyPrivate, AllowMDNS: mc.ICEAllowMDNS, Deny: mc.ICEDeny},
 	}, admitter{verifier: m.Verifier, store: m.DB})
 	if err != nil {
 		return fmt.Errorf("start media server: %w", err)
