@@ -253,10 +253,13 @@ func (s *Server) makeDummyHash() string {
 
 // Handler returns the server's root handler with its middleware.
 func (s *Server) Handler() http.Handler {
-	return s.recoverPanics(s.logRequests(securityHeaders(s.jsonErrors(s.mux))))
+	return s.recoverPanics(s.logRequests(securityHeaders(paceBodies(s.jsonErrors(s.mux)))))
 }
 
-// HTTPServer wraps h in an http.Server with timeouts suited to an API that also streams uploads.
+// HTTPServer wraps h in an http.Server with timeouts suited to an API that also streams
+// uploads: headers within 10 s, idle keep-alive connections closed after 120 s; bodies are
+// paced by the handler (MinBodyRate after a grace period), not capped in total, so a large
+// upload on a slow link is never cut while a trickling client is.
 func HTTPServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
 	return &http.Server{
 		Addr:              addr,
