@@ -103,8 +103,8 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 // Open creates the data directory, opens the database and blob store, builds the HTTP
 // server and starts listening (but not serving; see Run).
 func (m *Main) Open(ctx context.Context) error {
-	if err := os.MkdirAll(m.Config.DataDir, 0o700); err != nil {
-		return fmt.Errorf("create data directory: %w", err)
+	if err := m.ownDataDir(); err != nil {
+		return err
 	}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
@@ -141,6 +141,27 @@ func (m *Main) Open(ctx context.Context) error {
 		m.Logger.Info("removed sealing staging copies left behind", "count", n)
 	}
 	m.HTTP = server.HTTPServer(m.Config.Addr, srv.Handler(), m.Logger)
+	return nil
+}
+
+// ownDataDir creates the data directory for its owner only, or takes group and other access
+// from an existing one (it holds the database, keys and, with the local store, every
+// document); a directory it cannot restrict stops the start.
+func (m *Main) ownDataDir() error {
+	dir := m.Config.DataDir
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+		if err := os.Chmod(dir, perm&0o700); err != nil {
+			return fmt.Errorf("data directory %s is open to other users (mode %04o) and cannot be restricted: %w", dir, perm, err)
+		}
+		m.Logger.Warn("data directory was open to other users; restricted to its owner", "dir", dir, "was", fmt.Sprintf("%04o", perm))
+	}
 	return nil
 }
 

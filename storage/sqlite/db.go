@@ -8,8 +8,10 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"sort"
 	"strconv"
@@ -30,6 +32,9 @@ type DB struct {
 
 // Open opens (creating if needed) the database file at path and applies pending migrations.
 func Open(ctx context.Context, file string) (*DB, error) {
+	if err := ownerOnly(file); err != nil {
+		return nil, err
+	}
 	dsn := "file:" + file + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
 		"&_pragma=foreign_keys(ON)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
@@ -47,6 +52,30 @@ func Open(ctx context.Context, file string) (*DB, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// ownerOnly creates the database file readable by its owner only (SQLite gives its -wal and
+// -shm files the same mode), and takes group and other access from an existing database and
+// its journal files: they hold password hashes and every agreement.
+func ownerOnly(file string) error {
+	f, err := os.OpenFile(file, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open database %s: %w", file, err)
+	}
+	f.Close()
+	for _, p := range []string{file, file + "-wal", file + "-shm"} {
+		st, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err == nil && st.Mode().Perm()&0o077 != 0 {
+			err = os.Chmod(p, st.Mode().Perm()&0o700)
+		}
+		if err != nil {
+			return fmt.Errorf("restrict database file %s to its owner: %w", p, err)
+		}
+	}
+	return nil
 }
 
 // Close closes the database.
