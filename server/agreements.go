@@ -17,7 +17,7 @@ const (
 
 type agreementRequest struct {
 	Title         map[string]string `json:"title" validate:"required,min=1,max=20,dive,keys,bcp47_language_tag,endkeys,required,max=300"`
-	Description   map[string]string `json:"description" validate:"max=20,dive,keys,bcp47_language_tag,endkeys,required,max=5000"`
+	Description   map[string]string `json:"description" validate:"multiline,max=20,dive,keys,bcp47_language_tag,endkeys,required,max=5000"`
 	SigningOrder  string            `json:"signing_order" validate:"omitempty,oneof=parallel sequential"`
 	RetentionDays int               `json:"retention_days" validate:"omitempty,min=365,max=36500"`
 	ScheduledAt   *time.Time        `json:"scheduled_at"`
@@ -25,7 +25,7 @@ type agreementRequest struct {
 
 type agreementPatch struct {
 	Title         map[string]string `json:"title" validate:"omitempty,min=1,max=20,dive,keys,bcp47_language_tag,endkeys,required,max=300"`
-	Description   map[string]string `json:"description" validate:"omitempty,max=20,dive,keys,bcp47_language_tag,endkeys,required,max=5000"`
+	Description   map[string]string `json:"description" validate:"omitempty,multiline,max=20,dive,keys,bcp47_language_tag,endkeys,required,max=5000"`
 	SigningOrder  *string           `json:"signing_order" validate:"omitempty,oneof=parallel sequential"`
 	RetentionDays *int              `json:"retention_days" validate:"omitempty,min=365,max=36500"`
 	ScheduledAt   *time.Time        `json:"scheduled_at"`

@@ -122,6 +122,7 @@ func newValidator() *validator.Validate {
 		return name
 	})
 	_ = v.RegisterValidation("iana_tz", isIANAZone)
+	_ = v.RegisterValidation("multiline", multilineTag)
 	_ = v.RegisterValidation("staff_role", func(fl validator.FieldLevel) bool {
 		switch fl.Field().String() {
 		case "admin", "organizer", "legal", "archivist":
@@ -142,8 +143,12 @@ func isIANAZone(fl validator.FieldLevel) bool {
 	return err == nil
 }
 
-// check validates v's struct tags and translates the problems into plain words.
+// check normalises v's text and refuses unsafe characters (cleanText), then validates v's
+// struct tags and translates the problems into plain words.
 func (s *Server) check(v any) error {
+	if err := cleanText(v); err != nil {
+		return err
+	}
 	err := s.validate.Struct(v)
 	var verrs validator.ValidationErrors
 	if !errors.As(err, &verrs) {
