@@ -77,6 +77,18 @@ type Seal struct {
 	Artifacts   []Artifact
 	StagedAt    time.Time
 	CompletedAt time.Time // zero until sealed
+	SealCert    string    // hex SHA-256 of the seal certificate it was made with
+}
+
+// SealCert is a seal certificate the service has used, and the records it sealed.
+type SealCert struct {
+	SHA256        string
+	PEM           string
+	InUseSince    time.Time
+	RetiredAt     time.Time // zero while in use
+	FirstSealedAt time.Time // zero when it sealed nothing yet
+	LastSealedAt  time.Time
+	Seals         int
 }
 
 // Artifact returns the artifact with the given name.

@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -150,23 +149,9 @@ func (b *bag) read(rel string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// hash streams a file and returns its hex SHA-256 and size.
-func (b *bag) hash(rel string) (string, int64, error) {
-	rc, err := b.open(rel, b.lim.MaxFileSize)
-	if err != nil {
-		return "", 0, err
-	}
-	defer rc.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, rc)
-	if err != nil {
-		return "", 0, fmt.Errorf("%s: %w", rel, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
-}
-
-// parseChecksums parses a BagIt manifest: "<hex sha256> <path>" per line.
-func parseChecksums(name string, data []byte) (map[string]string, []string, error) {
+// parseChecksums parses a BagIt manifest: "<hex digest> <path>" per line,
+// digests of size bytes.
+func parseChecksums(name string, data []byte, size int) (map[string]string, []string, error) {
 	sums := map[string]string{}
 	var order []string
 	sc := bufio.NewScanner(bytes.NewReader(data))
@@ -174,8 +159,8 @@ func parseChecksums(name string, data []byte) (map[string]string, []string, erro
 	for line := 1; sc.Scan(); line++ {
 		sum, p, ok := strings.Cut(sc.Text(), " ")
 		p = strings.TrimLeft(p, " \t")
-		if !ok || len(sum) != 64 || p == "" {
-			return nil, nil, fmt.Errorf("%s line %d: want \"<sha256> <path>\"", name, line)
+		if !ok || len(sum) != 2*size || p == "" {
+			return nil, nil, fmt.Errorf("%s line %d: want \"<%d hex digits> <path>\"", name, line, 2*size)
 		}
 		if _, err := hex.DecodeString(sum); err != nil {
 			return nil, nil, fmt.Errorf("%s line %d: checksum is not hex", name, line)

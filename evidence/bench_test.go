@@ -29,7 +29,7 @@ func BenchmarkVerify(b *testing.B) {
 	b.SetBytes(int64(len(bundle)))
 	b.ResetTimer()
 	for b.Loop() {
-		if rep := Verify(context.Background(), bytes.NewReader(bundle), int64(len(bundle))); !rep.OK() {
+		if rep := VerifyBundle(context.Background(), bytes.NewReader(bundle), int64(len(bundle)), testTrust()); !rep.OK() {
 			b.Fatalf("verify failed: %+v", rep.Failed())
 		}
 	}

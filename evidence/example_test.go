@@ -59,9 +59,13 @@ func Example() {
 	fmt.Println("bundle:", err)
 
 	rep := VerifyFile(ctx, bytes.NewReader(zip.Bytes()), int64(zip.Len()))
-	fmt.Println("verified:", rep.Kind, rep.OK())
+	fmt.Println("without a trusted seal:", rep.Kind, rep.Verdict())
+	trust := Options{Trust: TrustCerts("the operator's published list", sealer.Cert)}
+	rep = VerifyFileWith(ctx, bytes.NewReader(zip.Bytes()), int64(zip.Len()), trust)
+	fmt.Println("with it:", rep.Kind, rep.Verdict())
 	// Output:
 	// signature: <nil>
 	// bundle: <nil>
-	// verified: bundle true
+	// without a trusted seal: bundle seal unverified
+	// with it: bundle valid
 }

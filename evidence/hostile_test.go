@@ -80,7 +80,7 @@ func TestZipBombStopsAtLimits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rep := VerifyWithLimits(context.Background(), bytes.NewReader(b), int64(len(b)), tt.lim)
+			rep := VerifyBundle(context.Background(), bytes.NewReader(b), int64(len(b)), Options{Limits: tt.lim, Trust: testTrust().Trust})
 			if rep.OK() || !mentionsDetail(rep, tt.want) {
 				t.Errorf("failures %+v do not mention %q", rep.Failed(), tt.want)
 			}
@@ -114,7 +114,7 @@ func TestVerifyFileDetects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rep := VerifyFile(context.Background(), bytes.NewReader(tt.in), int64(len(tt.in)))
+			rep := VerifyFileWith(context.Background(), bytes.NewReader(tt.in), int64(len(tt.in)), testTrust())
 			if rep.Kind != tt.kind || rep.OK() != tt.wantOK {
 				t.Errorf("VerifyFile = kind %s ok %v (%+v), want %s %v", rep.Kind, rep.OK(), rep.Failed(), tt.kind, tt.wantOK)
 			}
@@ -124,7 +124,7 @@ func TestVerifyFileDetects(t *testing.T) {
 
 func TestVerifyPDFDetectsChanges(t *testing.T) {
 	pdf := newCeremony(t, testSealer, 1, 1).sealedPDF
-	if rep := VerifyPDF(context.Background(), pdf); !rep.OK() {
+	if rep := VerifyPDFWith(context.Background(), pdf, testTrust()); !rep.OK() {
 		t.Fatalf("sealed PDF does not verify: %+v", rep.Failed())
 	}
 	br, err := wholeFileByteRange(pdf)
@@ -143,7 +143,7 @@ func TestVerifyPDFDetectsChanges(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if rep := VerifyPDF(context.Background(), tt.edit(bytes.Clone(pdf))); rep.OK() {
+			if rep := VerifyPDFWith(context.Background(), tt.edit(bytes.Clone(pdf)), testTrust()); rep.OK() {
 				t.Error("changed PDF verified")
 			}
 		})

@@ -6,13 +6,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"time"
 )
 
-// Check is one named verification step and its outcome.
+// Check is one named verification step and its outcome. A check that could
+// not be decided for lack of a trust anchor (the seal's certificate when no
+// trusted seal certificate was given) has OK false and Unverified true.
 type Check struct {
-	Name   string `json:"name"`
-	OK     bool   `json:"ok"`
-	Detail string `json:"detail,omitempty"`
+	Name       string `json:"name"`
+	OK         bool   `json:"ok"`
+	Unverified bool   `json:"unverified,omitempty"`
+	Detail     string `json:"detail,omitempty"`
 }
 
 // Report lists every check made on a bundle or sealed PDF.
@@ -21,26 +25,49 @@ type Report struct {
 	Checks []Check `json:"checks"`
 }
 
-// OK reports whether at least one check was made and every check passed.
-func (r Report) OK() bool {
+// Verdicts of a report.
+const (
+	VerdictValid      = "valid"           // every check passed, the seal is trusted
+	VerdictUnverified = "seal unverified" // every check passed but nobody said which seal to trust
+	VerdictInvalid    = "invalid"         // a check failed
+)
+
+// Verdict is VerdictInvalid if any check failed, VerdictUnverified if the
+// only checks not passed are unverified ones, else VerdictValid.
+func (r Report) Verdict() string {
+	verdict := VerdictValid
 	for _, c := range r.Checks {
-		if !c.OK {
-			return false
+		switch {
+		case c.OK:
+		case c.Unverified:
+			verdict = VerdictUnverified
+		default:
+			return VerdictInvalid
 		}
 	}
-	return len(r.Checks) > 0
+	if len(r.Checks) == 0 {
+		return VerdictInvalid
+	}
+	return verdict
 }
 
-// MarshalJSON adds the overall verdict: {"kind","ok","checks"}.
+// OK reports whether the verdict is valid: every check passed, including the
+// seal's trust. A record checked without a trusted seal certificate is
+// never OK, however intact.
+func (r Report) OK() bool { return r.Verdict() == VerdictValid }
+
+// MarshalJSON adds the verdict: {"kind","ok","verdict","checks"}; "ok" is
+// true only for a valid verdict.
 func (r Report) MarshalJSON() ([]byte, error) {
 	type plain Report
 	return json.Marshal(struct {
-		OK bool `json:"ok"`
+		OK      bool   `json:"ok"`
+		Verdict string `json:"verdict"`
 		plain
-	}{r.OK(), plain(r)})
+	}{r.OK(), r.Verdict(), plain(r)})
 }
 
-// Failed returns the checks that did not pass.
+// Failed returns the checks that did not pass (unverified ones included).
 func (r Report) Failed() []Check {
 	var out []Check
 	for _, c := range r.Checks {
@@ -51,8 +78,15 @@ func (r Report) Failed() []Check {
 	return out
 }
 
-func (r *Report) pass(name, detail string) { r.Checks = append(r.Checks, Check{name, true, detail}) }
-func (r *Report) fail(name, detail string) { r.Checks = append(r.Checks, Check{name, false, detail}) }
+func (r *Report) pass(name, detail string) {
+	r.Checks = append(r.Checks, Check{Name: name, OK: true, Detail: detail})
+}
+func (r *Report) fail(name, detail string) {
+	r.Checks = append(r.Checks, Check{Name: name, Detail: detail})
+}
+func (r *Report) unverified(name, detail string) {
+	r.Checks = append(r.Checks, Check{Name: name, Unverified: true, Detail: detail})
+}
 
 // result records err as a failed check, or a passed one with detail.
 func (r *Report) result(name string, err error, detail string) bool {
@@ -102,44 +136,56 @@ const (
 	CheckSignature    = "signature"
 	CheckBinding      = "signature binding"
 	CheckAudit        = "audit chain"
+	CheckSealTrust    = "seal trust"
 	CheckSealedPDF    = "sealed pdf hash"
 	CheckPDFSeal      = "pdf seal"
 	CheckRecording    = "recording"
 	CheckStill        = "still/drawing"
 )
 
-// VerifyFile detects a ZIP bundle or a PDF by its magic bytes and verifies it with
-// DefaultLimits.
+// VerifyFile detects a ZIP bundle or a PDF by its magic bytes and verifies
+// it with no trusted seal certificate. See VerifyFileWith.
 func VerifyFile(ctx context.Context, r io.ReaderAt, size int64) Report {
-	return VerifyFileWithLimits(ctx, r, size, DefaultLimits())
+	return VerifyFileWith(ctx, r, size, Options{})
 }
 
 // VerifyFileWithLimits is VerifyFile with the given limits.
 func VerifyFileWithLimits(ctx context.Context, r io.ReaderAt, size int64, lim Limits) Report {
+	return VerifyFileWith(ctx, r, size, Options{Limits: lim})
+}
+
+// VerifyFileWith detects a ZIP bundle or a PDF by its magic bytes and
+// verifies it (VerifyBundle or VerifyPDFWith).
+func VerifyFileWith(ctx context.Context, r io.ReaderAt, size int64, opt Options) Report {
 	head := make([]byte, 5)
 	n, _ := r.ReadAt(head, 0)
 	head = head[:n]
 	switch {
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, []byte("PK\x05\x06")):
-		return VerifyWithLimits(ctx, r, size, lim)
+		return VerifyBundle(ctx, r, size, opt)
 	case bytes.HasPrefix(head, []byte("%PDF-")):
+		lim := opt.limits()
 		if size > lim.MaxMemoryFile {
-			return Report{Kind: "pdf", Checks: []Check{{CheckFormat, false, fmt.Sprintf("PDF of %d bytes exceeds %d", size, lim.MaxMemoryFile)}}}
+			return Report{Kind: "pdf", Checks: []Check{{Name: CheckFormat, Detail: fmt.Sprintf("PDF of %d bytes exceeds %d", size, lim.MaxMemoryFile)}}}
 		}
 		b := make([]byte, size)
 		if _, err := r.ReadAt(b, 0); err != nil && err != io.EOF {
-			return Report{Kind: "pdf", Checks: []Check{{CheckFormat, false, "read: " + err.Error()}}}
+			return Report{Kind: "pdf", Checks: []Check{{Name: CheckFormat, Detail: "read: " + err.Error()}}}
 		}
-		return VerifyPDF(ctx, b)
+		return VerifyPDFWith(ctx, b, opt)
 	}
-	return Report{Kind: "unknown", Checks: []Check{{CheckFormat, false, "neither a ZIP evidence bundle nor a PDF"}}}
+	return Report{Kind: "unknown", Checks: []Check{{Name: CheckFormat, Detail: "neither a ZIP evidence bundle nor a PDF"}}}
 }
 
-// VerifyPDF checks a sealed PDF on its own: its last signature must cover
-// the whole file and verify. It cannot say whom the certificate belongs
-// to; the detail gives its subject and SHA-256 fingerprint to compare with
-// the service's published seal certificate.
+// VerifyPDF checks a sealed PDF on its own with no trusted seal
+// certificate. See VerifyPDFWith.
 func VerifyPDF(ctx context.Context, pdf []byte) Report {
+	return VerifyPDFWith(ctx, pdf, Options{})
+}
+
+// VerifyPDFWith checks a sealed PDF on its own: its last signature must
+// cover the whole file and verify, and its certificate must be trusted.
+func VerifyPDFWith(ctx context.Context, pdf []byte, opt Options) Report {
 	rep := Report{Kind: "pdf"}
 	if err := ctx.Err(); err != nil {
 		rep.fail(CheckPDFSeal, err.Error())
@@ -151,5 +197,6 @@ func VerifyPDF(ctx context.Context, pdf []byte) Report {
 		return rep
 	}
 	rep.pass(CheckPDFSeal, certDetail(cert))
+	sealTrust(&rep, opt.Trust, cert, time.Time{})
 	return rep
 }

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -39,11 +40,19 @@ type Sealer struct {
 	Chain []*x509.Certificate
 }
 
+// SealSubject names the installation a generated seal certificate belongs to.
+type SealSubject struct {
+	CommonName string // "": "Signroom seal of " + Operator
+	Operator   string // the organisation running the service (subject O)
+	PublicURL  string // the service's public URL (a URI subject alternative name)
+}
+
 // LoadOrCreateSealer loads seal-key.pem and seal-cert.pem from dir, or, if
 // neither exists, generates an ECDSA P-256 key and a self-signed certificate
-// (digitalSignature, valid 10 years) and writes them there (key mode 0600),
-// creating dir (mode 0700) if needed. One of the two files alone is an error.
-func LoadOrCreateSealer(dir, commonName string) (*Sealer, error) {
+// for subj (digitalSignature, valid 10 years) and writes them there (key
+// mode 0600), creating dir (mode 0700) if needed. One of the two files alone
+// is an error.
+func LoadOrCreateSealer(dir string, subj SealSubject) (*Sealer, error) {
 	keyPath, certPath := filepath.Join(dir, SealKeyFile), filepath.Join(dir, SealCertFile)
 	keyPEM, errK := os.ReadFile(keyPath)
 	certPEM, errC := os.ReadFile(certPath)
@@ -56,7 +65,7 @@ func LoadOrCreateSealer(dir, commonName string) (*Sealer, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create sealer: %w", err)
 	}
-	s, err := NewSelfSignedSealer(commonName, time.Now())
+	s, err := NewInstallationSealer(subj, time.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -90,8 +99,16 @@ func writeNew(path string, data []byte, mode os.FileMode) error {
 }
 
 // NewSelfSignedSealer generates a P-256 key and a self-signed seal
-// certificate valid from now for 10 years. It writes nothing.
+// certificate with the given common name, valid from now for 10 years. It
+// writes nothing.
 func NewSelfSignedSealer(commonName string, now time.Time) (*Sealer, error) {
+	return NewInstallationSealer(SealSubject{CommonName: commonName, Operator: "Signroom seal"}, now)
+}
+
+// NewInstallationSealer generates a P-256 key and a self-signed seal
+// certificate naming the installation (common name, organisation = the
+// operator, URI = the public URL), valid from now for 10 years.
+func NewInstallationSealer(subj SealSubject, now time.Time) (*Sealer, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("create sealer: %w", err)
@@ -100,13 +117,19 @@ func NewSelfSignedSealer(commonName string, now time.Time) (*Sealer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create sealer: %w", err)
 	}
+	if subj.CommonName == "" {
+		subj.CommonName = "Signroom seal of " + subj.Operator
+	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: commonName, Organization: []string{"Signroom seal"}},
+		Subject:               pkix.Name{CommonName: subj.CommonName, Organization: []string{subj.Operator}},
 		NotBefore:             now.Add(-time.Hour).UTC(),
 		NotAfter:              now.Add(sealValidity).UTC(),
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
 		BasicConstraintsValid: true,
+	}
+	if u, err := url.Parse(subj.PublicURL); err == nil && u.Scheme != "" && u.Host != "" {
+		tmpl.URIs = []*url.URL{u}
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
@@ -187,6 +210,19 @@ func newSealer(key *ecdsa.PrivateKey, cert *x509.Certificate, chain []*x509.Cert
 		return nil, fmt.Errorf("load sealer: %w: key does not match certificate", ErrSealer)
 	}
 	return &Sealer{Key: key, Cert: cert, Chain: chain}, nil
+}
+
+// ParseCertPEM parses the first PEM CERTIFICATE block of data.
+func ParseCertPEM(data []byte) (*x509.Certificate, error) {
+	block, _ := pem.Decode(data)
+	if block == nil || block.Type != "CERTIFICATE" {
+		return nil, fmt.Errorf("%w: no PEM certificate", ErrTrust)
+	}
+	c, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrTrust, err)
+	}
+	return c, nil
 }
 
 // CertPEM returns cert as a PEM "CERTIFICATE" block.

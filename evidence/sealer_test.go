@@ -14,7 +14,8 @@ import (
 
 func TestLoadOrCreateSealer(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "keys")
-	s1, err := LoadOrCreateSealer(dir, "Signroom seal")
+	subj := SealSubject{Operator: "Gangwon Province", PublicURL: "https://sign.gangwon.example"}
+	s1, err := LoadOrCreateSealer(dir, subj)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +26,7 @@ func TestLoadOrCreateSealer(t *testing.T) {
 	if perm := fi.Mode().Perm(); perm != 0o600 {
 		t.Errorf("key file mode %o, want 600", perm)
 	}
-	s2, err := LoadOrCreateSealer(dir, "ignored")
+	s2, err := LoadOrCreateSealer(dir, SealSubject{Operator: "ignored"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,8 +34,12 @@ func TestLoadOrCreateSealer(t *testing.T) {
 		t.Error("second start did not load the same key and certificate")
 	}
 	c := s1.Cert
-	if c.KeyUsage&x509.KeyUsageDigitalSignature == 0 || c.Subject.CommonName != "Signroom seal" {
+	if c.KeyUsage&x509.KeyUsageDigitalSignature == 0 || c.Subject.CommonName != "Signroom seal of Gangwon Province" ||
+		len(c.Subject.Organization) != 1 || c.Subject.Organization[0] != "Gangwon Province" {
 		t.Errorf("certificate usage %v subject %v", c.KeyUsage, c.Subject)
+	}
+	if len(c.URIs) != 1 || c.URIs[0].String() != subj.PublicURL {
+		t.Errorf("certificate URIs %v, want the public URL %s", c.URIs, subj.PublicURL)
 	}
 	if years := c.NotAfter.Sub(c.NotBefore).Hours() / 24 / 365; years < 9.9 {
 		t.Errorf("certificate valid %.1f years, want 10", years)
@@ -42,7 +47,7 @@ func TestLoadOrCreateSealer(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, SealCertFile)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadOrCreateSealer(dir, "x"); !errors.Is(err, ErrSealer) {
+	if _, err := LoadOrCreateSealer(dir, SealSubject{Operator: "x"}); !errors.Is(err, ErrSealer) {
 		t.Errorf("half a key pair: err = %v, want ErrSealer", err)
 	}
 }
@@ -51,7 +56,7 @@ func TestLoadSealerPEMRejectsMismatch(t *testing.T) {
 	a, _ := NewSelfSignedSealer("a", ceremonyTime)
 	b, _ := NewSelfSignedSealer("b", ceremonyTime)
 	dir := t.TempDir()
-	if _, err := LoadOrCreateSealer(dir, "a"); err != nil {
+	if _, err := LoadOrCreateSealer(dir, SealSubject{Operator: "a"}); err != nil {
 		t.Fatal(err)
 	}
 	keyPEM, _ := os.ReadFile(filepath.Join(dir, SealKeyFile))
@@ -71,7 +76,7 @@ func TestLoadSealerPKCS12(t *testing.T) {
 		skipOutsideCI(t, "openssl not installed")
 	}
 	dir := t.TempDir()
-	s, err := LoadOrCreateSealer(dir, "p12")
+	s, err := LoadOrCreateSealer(dir, SealSubject{Operator: "p12"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -62,6 +63,12 @@ func rezip(t testing.TB, b []byte, edit func(map[string][]byte), fixBag bool) []
 		if data, ok := files[n]; ok {
 			w, _ := zw.Create(dir + "/" + n)
 			w.Write(data)
+		}
+	}
+	for _, n := range slices.Sorted(maps.Keys(files)) {
+		if !slices.Contains(names, n) { // added by edit
+			w, _ := zw.Create(dir + "/" + n)
+			w.Write(files[n])
 		}
 	}
 	if err := zw.Close(); err != nil {

@@ -16,23 +16,44 @@ import (
 	"github.com/signroom/signroom/signatures"
 )
 
-// Verify checks an evidence bundle (a ZIP) with DefaultLimits. See
-// VerifyWithLimits.
-func Verify(ctx context.Context, r io.ReaderAt, size int64) Report {
-	return VerifyWithLimits(ctx, r, size, DefaultLimits())
+// Options tune verification.
+type Options struct {
+	Limits Limits // the zero value means DefaultLimits()
+	// Trust lists the seal certificates to accept. Empty, every record is
+	// at best "seal unverified" (Report.OK is false).
+	Trust Trust
 }
 
-// VerifyWithLimits checks an evidence bundle and reports every check by
-// name: bag structure, fixity of each payload file, completeness, tag
-// manifest, bag info, manifest seal and format, payload referenced by the
-// manifest, each document hash, the audit chain, each signature and its
-// binding to participant, documents and chain, the sealed PDF hash and its
-// PDF seal, stills/drawings and recordings. Hostile input (bombs, unsafe
-// names, duplicates, huge entries) fails "bag structure" or the check that
-// reads the file.
+func (o Options) limits() Limits {
+	if o.Limits == (Limits{}) {
+		return DefaultLimits()
+	}
+	return o.Limits
+}
+
+// Verify checks an evidence bundle (a ZIP) with DefaultLimits and no
+// trusted seal certificate. See VerifyBundle.
+func Verify(ctx context.Context, r io.ReaderAt, size int64) Report {
+	return VerifyBundle(ctx, r, size, Options{})
+}
+
+// VerifyWithLimits checks an evidence bundle with the given limits and no
+// trusted seal certificate. See VerifyBundle.
 func VerifyWithLimits(ctx context.Context, r io.ReaderAt, size int64, lim Limits) Report {
+	return VerifyBundle(ctx, r, size, Options{Limits: lim})
+}
+
+// VerifyBundle checks an evidence bundle and reports every check by
+// name: bag structure, fixity of each payload file, completeness, tag
+// manifests, bag info, manifest seal and format, the seal's trust, payload
+// referenced by the manifest, each document hash, the audit chain, each
+// signature and its binding to participant, documents and chain, the sealed
+// PDF and its PDF seal, stills/drawings and recordings. Hostile input
+// (bombs, unsafe names, duplicates, huge entries) fails "bag structure" or
+// the check that reads the file.
+func VerifyBundle(ctx context.Context, r io.ReaderAt, size int64, opt Options) Report {
 	rep := Report{Kind: "bundle"}
-	b, err := openBag(r, size, lim)
+	b, err := openBag(r, size, opt.limits())
 	if err != nil {
 		rep.fail(CheckBagStructure, err.Error())
 		return rep
@@ -43,13 +64,14 @@ func VerifyWithLimits(ctx context.Context, r io.ReaderAt, size int64, lim Limits
 	if !v.structure() {
 		return rep
 	}
-	v.fixity()
-	v.tagManifest()
+	v.payloadManifests()
+	v.tagManifests()
 	m, cert, ok := v.manifest()
 	v.bagInfo(m.Agreement.ID)
 	if !ok {
 		return rep
 	}
+	sealTrust(&rep, opt.Trust, cert, m.SealedAt)
 	v.referenced(m)
 	v.documents(m)
 	chain := v.audit(m)
@@ -83,100 +105,13 @@ func (v *bundleVerifier) structure() bool {
 		return false
 	}
 	decl, err := v.bag.read("bagit.txt")
-	if err == nil && !bytes.Equal(decl, []byte(bagitTxt)) && !bytes.Equal(decl, []byte(strings.ReplaceAll(bagitTxt, "\n", "\r\n"))) {
-		err = errors.New("bagit.txt: want BagIt-Version 1.0 and Tag-File-Character-Encoding UTF-8")
+	if err == nil && !bytes.Equal(decl, []byte(bagitTxt)) {
+		err = fmt.Errorf("bagit.txt: want exactly %q", bagitTxt)
+	}
+	if _, ok := v.bag.files["fetch.txt"]; ok && err == nil {
+		err = errors.New("fetch.txt: a Signroom bag is complete and fetches nothing")
 	}
 	return v.rep.result(CheckBagStructure, err, fmt.Sprintf("BagIt 1.0 bag in %q, %d files", v.bag.dir, len(v.bag.files)))
-}
-
-func (v *bundleVerifier) fixity() {
-	data, err := v.bag.read("manifest-sha256.txt")
-	var listed map[string]string
-	var order []string
-	if err == nil {
-		listed, order, err = parseChecksums("manifest-sha256.txt", data)
-	}
-	if err != nil {
-		v.rep.fail(CheckFixity, err.Error())
-		return
-	}
-	var problems []string
-	for _, p := range order {
-		v.fixityOf(p, listed[p])
-	}
-	for _, p := range v.payloadPaths() {
-		if _, ok := listed[p]; !ok {
-			problems = append(problems, p+" not listed in manifest-sha256.txt")
-		}
-	}
-	if len(order) == 0 {
-		problems = append(problems, "manifest-sha256.txt lists no files")
-	}
-	v.rep.result(CheckCompleteness, joinErr(problems), fmt.Sprintf("%d payload files listed and present", len(order)))
-}
-
-func (v *bundleVerifier) fixityOf(p, want string) {
-	name := CheckFixity + ": " + p
-	if !strings.HasPrefix(p, "data/") {
-		v.rep.fail(name, p+" is listed in manifest-sha256.txt but is not under data/")
-		return
-	}
-	if err := v.ctx.Err(); err != nil {
-		v.rep.fail(name, err.Error())
-		return
-	}
-	sum, n, err := v.bag.hash(p)
-	if err != nil {
-		v.rep.fail(name, err.Error())
-		return
-	}
-	v.actual[p] = fileSum{sum, n}
-	if sum != want {
-		v.rep.fail(name, fmt.Sprintf("%s: sha256 %s, manifest-sha256.txt says %s", p, sum, want))
-		return
-	}
-	v.rep.pass(name, fmt.Sprintf("%d bytes", n))
-}
-
-func (v *bundleVerifier) payloadPaths() []string {
-	var out []string
-	for p := range v.bag.files {
-		if strings.HasPrefix(p, "data/") {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-func (v *bundleVerifier) tagManifest() {
-	data, err := v.bag.read("tagmanifest-sha256.txt")
-	var listed map[string]string
-	var order []string
-	if err == nil {
-		listed, order, err = parseChecksums("tagmanifest-sha256.txt", data)
-	}
-	if err != nil {
-		v.rep.fail(CheckTagManifest, err.Error())
-		return
-	}
-	var problems []string
-	for _, p := range order {
-		sum, _, err := v.bag.hash(p)
-		switch {
-		case strings.HasPrefix(p, "data/") || strings.HasPrefix(p, "tagmanifest-"):
-			problems = append(problems, "tagmanifest-sha256.txt lists "+p+", which is not a tag file")
-		case err != nil:
-			problems = append(problems, "tagmanifest-sha256.txt: "+err.Error())
-		case sum != listed[p]:
-			problems = append(problems, fmt.Sprintf("tagmanifest-sha256.txt: %s has sha256 %s, listed %s", p, sum, listed[p]))
-		}
-	}
-	for p := range v.bag.files {
-		if _, ok := listed[p]; !ok && !strings.HasPrefix(p, "data/") && !strings.HasPrefix(p, "tagmanifest-") {
-			problems = append(problems, "tag file "+p+" not listed in tagmanifest-sha256.txt")
-		}
-	}
-	v.rep.result(CheckTagManifest, joinErr(problems), fmt.Sprintf("%d tag files match", len(order)))
 }
 
 func (v *bundleVerifier) bagInfo(agreementID string) {

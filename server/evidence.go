@@ -117,8 +117,13 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, badRequest("send the bundle (ZIP) or sealed PDF as the request body"))
 		return
 	}
-	rep := evidence.VerifyFileWithLimits(r.Context(), f, n, *s.cfg.VerifyLimits)
-	s.log.Info("file verified", "kind", rep.Kind, "ok", rep.OK(), "size", n, "failed", len(rep.Failed()))
+	trust, err := s.ownTrust(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rep := evidence.VerifyFileWith(r.Context(), f, n, evidence.Options{Limits: *s.cfg.VerifyLimits, Trust: trust})
+	s.log.Info("file verified", "kind", rep.Kind, "verdict", rep.Verdict(), "size", n, "failed", len(rep.Failed()))
 	writeJSON(w, http.StatusOK, rep)
 }
 

@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/signroom/signroom/evidence"
 )
 
 // access says who may call a route.
@@ -39,6 +41,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/readyz", public, s.handleReady},
 		{"GET", "/metrics", public, metrics.ServeHTTP},
 		{"GET", "/.well-known/jwks.json", public, s.handleJWKS},
+		{"GET", evidence.SealListPath, public, s.handleSealCerts},
 		{"GET", "/api/openapi.yaml", public, s.handleOpenAPI},
 		{"POST", "/api/login", public, s.handleLogin},
 		{"POST", "/api/logout", anyStaff, s.handleLogout},

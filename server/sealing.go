@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/signroom/signroom/agreement"
+	"github.com/signroom/signroom/evidence"
 	"github.com/signroom/signroom/storage/blob"
 )
 
@@ -108,6 +109,7 @@ func (s *Server) stageSeal(ctx context.Context, a *agreement.Agreement) (agreeme
 		return agreement.Seal{}, fmt.Errorf("seal agreement %s: %w", a.ID, err)
 	}
 	rec := agreement.Seal{AgreementID: a.ID, Status: agreement.SealStaged, SealedAt: in.sealedAt, RetainUntil: in.retainUntil,
+		SealCert:  evidence.CertFingerprint(s.cfg.Sealer.Cert),
 		AuditHead: events[len(events)-1].Hash, AuditEvents: len(events), StagedAt: s.cfg.Now().UTC()}
 	attempt := newID()
 	for _, name := range artifactOrder() {

@@ -92,6 +92,8 @@ type SigningStore interface {
 	// a used nonce or a second signature of a participant gives agreement.ErrConflict.
 	AddSignature(ctx context.Context, agreementID, nonceHash string, fn func(agreement.SigningState) (agreement.Signature, []agreement.AuditEntry, error)) (agreement.Signature, []signatures.Event, error)
 	Signatures(ctx context.Context, agreementID string) ([]agreement.Signature, error)
+	// SealCerts lists every seal certificate used, with the seals made with each.
+	SealCerts(ctx context.Context) ([]agreement.SealCert, error)
 	// StageSeal gives agreement.ErrConflict when the agreement has a seal record.
 	StageSeal(ctx context.Context, s agreement.Seal) error
 	Seal(ctx context.Context, agreementID string) (agreement.Seal, error)
@@ -155,6 +157,8 @@ type Config struct {
 	Ceremony Ceremony           // nil: no live hub, and so no signing
 	Archive  blob.Store         // the archive bucket: sealed evidence under COMPLIANCE retention
 	Sealer   *evidence.Sealer   // the service's seal key and certificate
+	// Operator names who runs this installation, in the published seal certificate list.
+	Operator string
 
 	MaxUploadBytes int64         // largest PDF upload; 0: DefaultMaxUploadBytes
 	StaffTokenTTL  time.Duration // 0: DefaultStaffTokenTTL

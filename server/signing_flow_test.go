@@ -59,7 +59,7 @@ func TestSigningFullFlow(t *testing.T) {
 	}
 
 	bundle := e.must(e.do("GET", "/api/agreements/"+f.id+"/evidence", e.tokens["legal"], nil), http.StatusOK).raw
-	rep := evidence.Verify(context.Background(), bytes.NewReader(bundle), int64(len(bundle)))
+	rep := e.verify(bundle)
 	if !rep.OK() {
 		t.Fatalf("bundle does not verify: %+v", rep.Failed())
 	}
@@ -68,7 +68,7 @@ func TestSigningFullFlow(t *testing.T) {
 	}
 	verifyJWSGeneric(t, bundle, 4)
 	pdf := e.must(e.do("GET", "/api/agreements/"+f.id+"/sealed.pdf", f.owner, nil), http.StatusOK).raw
-	if rep := evidence.VerifyPDF(context.Background(), pdf); !rep.OK() {
+	if rep := e.verify(pdf); !rep.OK() {
 		t.Fatalf("sealed PDF does not verify: %+v", rep.Failed())
 	}
 	checkSealRecord(t, e, f.id, bundle, pdf)

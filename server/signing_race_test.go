@@ -55,5 +55,5 @@ func TestConcurrentSigners(t *testing.T) {
 	}
 	bundle := e.must(e.do("GET", "/api/agreements/"+f.id+"/evidence", f.owner, nil), http.StatusOK).raw
 	verifyJWSGeneric(t, bundle, 3)
-	verifyBundle(t, bundle)
+	e.verifyBundle(bundle)
 }

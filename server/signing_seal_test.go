@@ -47,7 +47,7 @@ func TestSealFailureThenRetry(t *testing.T) {
 		t.Errorf("retry met %d existing archive objects, want 3 (sealed.pdf, manifest.json, manifest.jws)", got)
 	}
 	bundle := e.must(e.do("GET", "/api/agreements/"+f.id+"/evidence", f.owner, nil), http.StatusOK).raw
-	verifyBundle(t, bundle)
+	e.verifyBundle(bundle)
 	pdf := e.must(e.do("GET", "/api/agreements/"+f.id+"/sealed.pdf", f.owner, nil), http.StatusOK).raw
 	rec, _ := e.db.Seal(context.Background(), f.id)
 	if p, _ := rec.Artifact(artifactPDF); p.SHA256 != sha256Hex(pdf) {
@@ -182,10 +182,31 @@ func rezip(t *testing.T, in []byte, suffix string, change func([]byte) []byte) [
 	return out.Bytes()
 }
 
-func verifyBundle(t *testing.T, bundle []byte) {
-	t.Helper()
-	if rep := evidence.Verify(context.Background(), bytes.NewReader(bundle), int64(len(bundle))); !rep.OK() {
-		t.Fatalf("bundle does not verify: %+v", rep.Failed())
+// trust is the server's published seal certificate list, as a verifier would fetch it.
+func (e *env) trust() evidence.Trust {
+	e.t.Helper()
+	r := e.must(e.do("GET", evidence.SealListPath, "", nil), http.StatusOK)
+	l, err := evidence.ParseSealList(r.raw)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	tr, err := l.Trust("test server")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return tr
+}
+
+// verify checks a bundle or sealed PDF, trusting the server's published seal certificates.
+func (e *env) verify(data []byte) evidence.Report {
+	e.t.Helper()
+	return evidence.VerifyFileWith(context.Background(), bytes.NewReader(data), int64(len(data)), evidence.Options{Trust: e.trust()})
+}
+
+func (e *env) verifyBundle(bundle []byte) {
+	e.t.Helper()
+	if rep := e.verify(bundle); !rep.OK() {
+		e.t.Fatalf("bundle does not verify: %+v", rep.Failed())
 	}
 }
 
@@ -208,7 +229,7 @@ func TestSealSixSignatories(t *testing.T) {
 	sealTook := time.Since(start)
 	bundle := e.must(e.do("GET", "/api/agreements/"+f.id+"/evidence", f.owner, nil), http.StatusOK).raw
 	start = time.Now()
-	verifyBundle(t, bundle)
+	e.verifyBundle(bundle)
 	t.Logf("six signatures, two 30-page documents: last signature + seal %s, bundle %d bytes verified in %s", sealTook, len(bundle), time.Since(start))
 }
 

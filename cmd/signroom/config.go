@@ -43,7 +43,8 @@ type Config struct {
 // SealConfig says where the service's seal certificate comes from: PEM files, a PKCS#12
 // file, or (by default) a self-signed ECDSA P-256 certificate made at first start.
 type SealConfig struct {
-	Name           string // common name of a generated certificate
+	Name           string // common name of a generated certificate; "": "Signroom seal of OPERATOR"
+	Operator       string // who runs this installation; "": the public URL's host
 	CertFile       string // PEM certificate chain, leaf first
 	KeyPEM         string // secret: PEM private key
 	PKCS12File     string
@@ -197,7 +198,8 @@ func parseServeConfig(args []string, env func(string) string, stderr io.Writer) 
 	ef.String(&c.S3.ArchiveBucket, "s3-archive-bucket", "SIGNROOM_S3_ARCHIVE_BUCKET", "signroom-archive", "bucket with object locking for sealed records")
 	ef.Int64(&c.S3.PartSize, "s3-part-size", "SIGNROOM_S3_PART_SIZE", 16<<20, "multipart upload part size in bytes (5 MiB to 5 GiB)")
 	ef.Duration(&c.StaffTokenTTL, "staff-token-ttl", "SIGNROOM_STAFF_TOKEN_TTL", 8*time.Hour, "lifetime of a staff access token")
-	ef.String(&c.Seal.Name, "seal-name", "SIGNROOM_SEAL_NAME", "Signroom seal", "common name of the self-signed seal certificate generated at first start")
+	ef.String(&c.Seal.Operator, "operator", "SIGNROOM_OPERATOR", "", "who runs this installation (an organisation's name), named in the seal certificate and its published list; default the public URL's host")
+	ef.String(&c.Seal.Name, "seal-name", "SIGNROOM_SEAL_NAME", "", "common name of the self-signed seal certificate generated at first start (default \"Signroom seal of OPERATOR\")")
 	ef.String(&c.Seal.CertFile, "seal-cert", "SIGNROOM_SEAL_CERT", "", "PEM seal certificate chain (leaf first); its key comes from $SIGNROOM_SEAL_KEY(_FILE)")
 	ef.String(&c.Seal.PKCS12File, "seal-pkcs12", "SIGNROOM_SEAL_PKCS12", "", "PKCS#12 file with the seal certificate and key; password from $SIGNROOM_SEAL_PKCS12_PASSWORD(_FILE)")
 	var publicIPs, iceServers, origins, proxies string
@@ -348,8 +350,8 @@ func (s *SealConfig) validate() error {
 		return &configError{"$SIGNROOM_SEAL_KEY", "required with --seal-cert"}
 	case s.CertFile == "" && s.KeyPEM != "":
 		return &configError{"--seal-cert", "required with $SIGNROOM_SEAL_KEY"}
-	case s.Name == "":
-		return &configError{"--seal-name", "must not be empty"}
+	case strings.ContainsAny(s.Operator+s.Name, "\x00\r\n"):
+		return &configError{"--operator", "must be one line"}
 	}
 	return nil
 }

@@ -2,7 +2,8 @@
 //
 // Output rules for every subcommand: results go to stdout, diagnostics and errors to stderr
 // (one line, starting "signroom:"); exit code 0 on success, 1 on failure, 2 on a usage or
-// configuration error.
+// configuration error, and for verify 3 when the record is intact but its seal unverified
+// (no trusted seal certificate given).
 package main
 
 import (
@@ -72,6 +73,8 @@ func exitCode(err error, stderr io.Writer) int {
 		return 0
 	case errors.Is(err, errVerifyFailed):
 		return 1 // the report on stdout names the failing checks
+	case errors.Is(err, errVerifyUnverified):
+		return 3 // intact, but nobody said which seal to trust
 	case errors.As(err, &ce):
 		fmt.Fprintln(stderr, "signroom:", err)
 		return 2

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -128,7 +129,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := m.openAuth(); err != nil {
 		return err
 	}
-	if err := m.openSealer(); err != nil {
+	if err := m.openSealer(ctx); err != nil {
 		return err
 	}
 	if err := m.openHub(); err != nil {
@@ -183,7 +184,7 @@ func (m *Main) serverConfig() server.Config {
 	return server.Config{
 		Logger: m.Logger, Registry: m.Registry, Checks: checks, Mounts: mounts, PublicURL: m.Config.PublicURL,
 		TrustedProxies: m.Config.TrustedProxies,
-		Store:          m.DB, Blobs: m.Blobs.Working, Archive: m.Blobs.Archive, Sealer: m.Sealer,
+		Store:          m.DB, Blobs: m.Blobs.Working, Archive: m.Blobs.Archive, Sealer: m.Sealer, Operator: m.operator(),
 		Keys: m.Keys, Issuer: m.Issuer, Verifier: m.Verifier,
 		Ceremony:       ceremonyEvents{hub: m.Hub},
 		MaxUploadBytes: m.Config.MaxUploadBytes, StaffTokenTTL: m.Config.StaffTokenTTL,
@@ -233,7 +234,7 @@ func keyRingFromPEM(data []byte) (*auth.KeyRing, error) {
 
 // openSealer loads the seal certificate and key from PEM or PKCS#12, or loads (creating at
 // first start) a self-signed one kept in DATA-DIR/seal.
-func (m *Main) openSealer() error {
+func (m *Main) openSealer(ctx context.Context) error {
 	sc := m.Config.Seal
 	var err error
 	switch {
@@ -248,12 +249,25 @@ func (m *Main) openSealer() error {
 			m.Sealer, err = evidence.LoadSealerPEM(cert, []byte(sc.KeyPEM))
 		}
 	default:
-		m.Sealer, err = evidence.LoadOrCreateSealer(filepath.Join(m.Config.DataDir, "seal"), sc.Name)
+		subj := evidence.SealSubject{CommonName: sc.Name, Operator: m.operator(), PublicURL: m.Config.PublicURL}
+		m.Sealer, err = evidence.LoadOrCreateSealer(filepath.Join(m.Config.DataDir, "seal"), subj)
 	}
 	if err != nil {
 		return fmt.Errorf("load seal certificate: %w", err)
 	}
-	return nil
+	// Published at evidence.SealListPath from now on, with any certificate it replaces.
+	return m.DB.UseSealCert(ctx, evidence.CertFingerprint(m.Sealer.Cert), string(evidence.CertPEM(m.Sealer.Cert)), time.Now())
+}
+
+// operator is --operator, or the public URL's host.
+func (m *Main) operator() string {
+	if m.Config.Seal.Operator != "" {
+		return m.Config.Seal.Operator
+	}
+	if u, err := url.Parse(m.Config.PublicURL); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return m.Config.PublicURL
 }
 
 // openHub starts the ceremony SFU and its shared ICE sockets.

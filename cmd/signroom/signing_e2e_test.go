@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signroom/signroom/evidence"
 	"github.com/signroom/signroom/internal/apitest"
 	"github.com/signroom/signroom/signaling/protocol"
 	"github.com/signroom/signroom/signaling/rtcapi"
@@ -123,14 +124,9 @@ func signAndSeal(t *testing.T, m *Main, base string) (*apitest.Client, string) {
 
 	bundle := filepath.Join(t.TempDir(), "bundle.zip")
 	download(t, org, "/api/agreements/"+mou.ID+"/evidence", bundle)
-	if code, out, errs := runCmd(t, t.TempDir(), "", "verify", bundle); code != 0 || !strings.Contains(out, "checks passed") {
-		t.Fatalf("signroom verify bundle = exit %d\n%s%s", code, out, errs)
-	}
 	pdf := filepath.Join(t.TempDir(), "sealed.pdf")
 	download(t, org, "/api/agreements/"+mou.ID+"/sealed.pdf", pdf)
-	if code, out, errs := runCmd(t, t.TempDir(), "", "verify", pdf); code != 0 {
-		t.Fatalf("signroom verify sealed.pdf = exit %d\n%s%s", code, out, errs)
-	}
+	checkTrustFlags(t, m, base, bundle, pdf)
 	b, _ := os.ReadFile(bundle)
 	b[len(b)/2] ^= 0x01
 	os.WriteFile(bundle, b, 0o600)
@@ -138,6 +134,35 @@ func signAndSeal(t *testing.T, m *Main, base string) (*apitest.Client, string) {
 		t.Fatalf("signroom verify of a tampered bundle = exit %d\n%s", code, out)
 	}
 	return org, mou.ID
+}
+
+// checkTrustFlags: without a trusted seal the record is "seal unverified" (exit 3); with the
+// service's published list (--trust-url), its certificate or fingerprint it is valid (0); with
+// another installation's fingerprint it fails (1).
+func checkTrustFlags(t *testing.T, m *Main, base, bundle, pdf string) {
+	t.Helper()
+	fp := evidence.CertFingerprint(m.Sealer.Cert)
+	certFile := filepath.Join(t.TempDir(), "seal.pem")
+	os.WriteFile(certFile, evidence.CertPEM(m.Sealer.Cert), 0o600)
+	tests := []struct {
+		args     []string
+		wantCode int
+		wantOut  string
+	}{
+		{[]string{"verify", bundle}, 3, "SEAL UNVERIFIED"},
+		{[]string{"verify", pdf}, 3, "SEAL UNVERIFIED"},
+		{[]string{"verify", "--trust-url", base, bundle}, 0, "VALID"},
+		{[]string{"verify", "--trust-url", base, pdf}, 0, "VALID"},
+		{[]string{"verify", "--seal-cert", certFile, bundle}, 0, "VALID"},
+		{[]string{"verify", "--seal-fingerprint", fp, "--json", pdf}, 0, `"verdict": "valid"`},
+		{[]string{"verify", "--seal-fingerprint", strings.Repeat("ab", 32), bundle}, 1, "FAIL  seal trust"},
+		{[]string{"verify", "--trust-url", "http://example.org", bundle}, 2, ""},
+	}
+	for _, tt := range tests {
+		if code, out, errs := runCmd(t, t.TempDir(), "", tt.args...); code != tt.wantCode || !strings.Contains(out, tt.wantOut) {
+			t.Errorf("signroom %q = exit %d\n%s%s\nwant exit %d with %q", tt.args, code, out, errs, tt.wantCode, tt.wantOut)
+		}
+	}
 }
 
 func download(t *testing.T, c *apitest.Client, path, file string) {

@@ -8,26 +8,49 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/signroom/signroom/evidence"
 )
 
-const verifyUsage = `Usage: signroom verify [--json] FILE
+const verifyUsage = `Usage: signroom verify [--seal-cert FILE]... [--seal-fingerprint SHA256]... [--trust-url URL] [--json] FILE
 
 Checks an evidence bundle (.zip) or a sealed PDF offline, with nothing but the file: bag fixity,
 the manifest seal, every signature, every document hash, the audit chain, the PDF seal and the
-recording hashes. Prints each check with pass/fail and the reason; --json prints the report as
-JSON. Exit code 0 only when every check passes, 1 when any fails, 2 on a usage error.
+recording hashes, and whether the seal is one you trust.
+
+Trust is decided, not printed: give the seal certificates you trust, as PEM files or the
+service's published list (--seal-cert), as SHA-256 fingerprints (--seal-fingerprint), or
+the address of the service whose list to fetch once (--trust-url https://sign.example.org).
+Without any of them every other check still runs, but the verdict is "seal unverified":
+anyone can seal a forged record with a key of their own.
+
+Prints each check with PASS/FAIL and the reason; --json prints the report as JSON.
+Exit code: 0 valid (every check passed and the seal is trusted); 1 a check failed (or the
+file could not be read); 2 usage error; 3 seal unverified (every check passed, but no
+trusted seal certificate was given).
 `
 
-// errVerifyFailed is returned when the file was read but a check failed; the report has
-// already said which.
-var errVerifyFailed = errors.New("verification failed")
+// Verification outcomes other than valid; each has its own exit code.
+var (
+	errVerifyFailed     = errors.New("verification failed")
+	errVerifyUnverified = errors.New("seal unverified")
+)
+
+// listFlag collects a repeatable flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("signroom verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	var certs, fps listFlag
+	fs.Var(&certs, "seal-cert", "trusted seal certificate(s): a PEM file or a published seal certificate list (repeatable)")
+	fs.Var(&fps, "seal-fingerprint", "SHA-256 fingerprint (hex) of a trusted seal certificate (repeatable)")
+	trustURL := fs.String("trust-url", "", "fetch the trusted seal certificates published by this Signroom service (https)")
 	fs.Usage = func() { fmt.Fprint(stderr, verifyUsage); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
@@ -36,28 +59,77 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fs.Usage()
 		return usageError{errors.New("verify: want one FILE")}
 	}
-	f, err := os.Open(fs.Arg(0))
+	trust, err := loadTrust(ctx, certs, fps, *trustURL)
+	if err != nil {
+		return &configError{"verify", err.Error()}
+	}
+	rep, err := verifyPath(ctx, fs.Arg(0), evidence.Options{Trust: trust})
 	if err != nil {
 		return err
+	}
+	if err := writeReport(stdout, fs.Arg(0), rep, *asJSON); err != nil {
+		return err
+	}
+	switch rep.Verdict() {
+	case evidence.VerdictValid:
+		return nil
+	case evidence.VerdictUnverified:
+		return errVerifyUnverified
+	}
+	return errVerifyFailed
+}
+
+func verifyPath(ctx context.Context, name string, opt evidence.Options) (evidence.Report, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return evidence.Report{}, err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return err
+		return evidence.Report{}, err
 	}
-	rep := evidence.VerifyFile(ctx, f, st.Size())
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
-			return err
+	return evidence.VerifyFileWith(ctx, f, st.Size(), opt), nil
+}
+
+// loadTrust gathers the trusted seal certificates from files, fingerprints and a URL.
+func loadTrust(ctx context.Context, certs, fps []string, url string) (evidence.Trust, error) {
+	var trust evidence.Trust
+	for _, name := range certs {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return trust, fmt.Errorf("--seal-cert: %w", err)
 		}
-	} else {
-		printReport(stdout, fs.Arg(0), rep)
+		t, err := evidence.ParseTrust(name, data)
+		if err != nil {
+			return trust, fmt.Errorf("--seal-cert: %w", err)
+		}
+		trust.Add(t)
 	}
-	if !rep.OK() {
-		return errVerifyFailed
+	for _, fp := range fps {
+		t, err := evidence.TrustFingerprint("--seal-fingerprint", fp)
+		if err != nil {
+			return trust, fmt.Errorf("--seal-fingerprint: %w", err)
+		}
+		trust.Add(t)
 	}
+	if url != "" {
+		t, err := fetchTrust(ctx, url)
+		if err != nil {
+			return trust, fmt.Errorf("--trust-url: %w", err)
+		}
+		trust.Add(t)
+	}
+	return trust, nil
+}
+
+func writeReport(w io.Writer, name string, rep evidence.Report, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	printReport(w, name, rep)
 	return nil
 }
 
@@ -65,7 +137,10 @@ func printReport(w io.Writer, name string, rep evidence.Report) {
 	fmt.Fprintf(w, "%s (%s)\n", name, rep.Kind)
 	for _, c := range rep.Checks {
 		mark := "PASS"
-		if !c.OK {
+		switch {
+		case c.Unverified:
+			mark = "UNVERIFIED"
+		case !c.OK:
 			mark = "FAIL"
 		}
 		if c.Detail != "" {
@@ -74,10 +149,19 @@ func printReport(w io.Writer, name string, rep evidence.Report) {
 			fmt.Fprintf(w, "  %s  %s\n", mark, c.Name)
 		}
 	}
-	failed := len(rep.Failed())
-	if failed == 0 {
-		fmt.Fprintf(w, "all %d checks passed\n", len(rep.Checks))
-		return
+	failed := 0
+	for _, c := range rep.Failed() {
+		if !c.Unverified {
+			failed++
+		}
 	}
-	fmt.Fprintf(w, "%d of %d checks failed\n", failed, len(rep.Checks))
+	switch rep.Verdict() {
+	case evidence.VerdictValid:
+		fmt.Fprintf(w, "VALID: all %d checks passed, sealed by a trusted seal certificate\n", len(rep.Checks))
+	case evidence.VerdictUnverified:
+		fmt.Fprintf(w, "SEAL UNVERIFIED: the record is intact, but nothing says who sealed it; "+
+			"verify again with --seal-cert, --seal-fingerprint or --trust-url\n")
+	default:
+		fmt.Fprintf(w, "INVALID: %d of %d checks failed\n", failed, len(rep.Checks))
+	}
 }

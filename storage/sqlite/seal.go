@@ -17,9 +17,9 @@ func (d *DB) StageSeal(ctx context.Context, s agreement.Seal) error {
 	if err != nil {
 		return fmt.Errorf("stage seal: %w", err)
 	}
-	_, err = d.db.ExecContext(ctx, `INSERT INTO seals(agreement_id, status, sealed_at, retain_until, audit_head, audit_events, artifacts, staged_at)
-		VALUES (?,?,?,?,?,?,?,?)`, s.AgreementID, string(agreement.SealStaged), ts(s.SealedAt), ts(s.RetainUntil),
-		s.AuditHead, s.AuditEvents, string(arts), ts(s.StagedAt))
+	_, err = d.db.ExecContext(ctx, `INSERT INTO seals(agreement_id, status, sealed_at, retain_until, audit_head, audit_events, artifacts, staged_at, seal_cert)
+		VALUES (?,?,?,?,?,?,?,?,?)`, s.AgreementID, string(agreement.SealStaged), ts(s.SealedAt), ts(s.RetainUntil),
+		s.AuditHead, s.AuditEvents, string(arts), ts(s.StagedAt), s.SealCert)
 	if isUniqueViolation(err) {
 		return fmt.Errorf("agreement %s already has a seal: %w", s.AgreementID, agreement.ErrConflict)
 	}
@@ -38,8 +38,8 @@ func loadSeal(ctx context.Context, q querier, agreementID string) (agreement.Sea
 	s := agreement.Seal{AgreementID: agreementID}
 	var status, sealed, retain, arts, staged, completed string
 	err := q.QueryRowContext(ctx, `SELECT status, sealed_at, retain_until, audit_head, audit_events, artifacts, staged_at,
-		COALESCE(completed_at,'') FROM seals WHERE agreement_id = ?`, agreementID).
-		Scan(&status, &sealed, &retain, &s.AuditHead, &s.AuditEvents, &arts, &staged, &completed)
+		COALESCE(completed_at,''), seal_cert FROM seals WHERE agreement_id = ?`, agreementID).
+		Scan(&status, &sealed, &retain, &s.AuditHead, &s.AuditEvents, &arts, &staged, &completed, &s.SealCert)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, fmt.Errorf("seal of %s: %w", agreementID, agreement.ErrNotFound)
 	}
