@@ -10,16 +10,9 @@ import (
 // signatures: the sealed PDF, the signed manifest and the bundle.
 func BenchmarkSeal(b *testing.B) {
 	c := newCeremony(b, testSealer, 6, 30)
-	ctx := context.Background()
 	b.ResetTimer()
 	for b.Loop() {
-		pdf, err := SealPDF(ctx, c.docs, c.page, testSealer)
-		if err != nil {
-			b.Fatal(err)
-		}
-		c.sealedPDF = pdf
-		c.manifest.SealedPDF = NewFileRef(PathSealedPDF, pdf)
-		b.SetBytes(int64(len(c.bundle(b))))
+		b.SetBytes(int64(len(c.bundle(b)))) // the manifest, the PDF embedding it, the bundle
 	}
 }
 

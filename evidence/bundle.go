@@ -115,7 +115,7 @@ func (bw *bagWriter) writePayload(ctx context.Context, m Manifest, b Bundle) err
 
 // expectedRefs maps every bag path the manifest names to its reference.
 func expectedRefs(m Manifest) map[string]FileRef {
-	refs := map[string]FileRef{m.SealedPDF.Path: m.SealedPDF, m.Audit.Path: m.Audit.FileRef}
+	refs := map[string]FileRef{m.Audit.Path: m.Audit.FileRef}
 	for _, d := range m.Documents {
 		refs[d.Path] = FileRef{Path: d.Path, SHA256: d.SHA256, Size: d.Size}
 	}
@@ -228,3 +228,55 @@ func jwkFile(k signatures.JWK) []byte {
 }
 
 func oneLine(s string) string { return strings.NewReplacer("\r", " ", "\n", " ").Replace(s) }
+
+// PDFAttachments returns the evidence files SealPDF embeds for b: the signed manifest
+// (JSON, JWS, DER signature, seal certificate), the audit log, each signature's JWS and JWK,
+// and b.Files except recordings (documents as AFRelationship Source, the rest as Data).
+// b.SealedPDF is not used: call it before sealing.
+func PDFAttachments(ctx context.Context, b Bundle) ([]Attachment, error) {
+	m, err := ParseManifest(b.Manifest.JSON)
+	if err != nil {
+		return nil, fmt.Errorf("pdf attachments: %w", err)
+	}
+	audit, err := AuditLogJSONL(b.AuditLog)
+	if err != nil {
+		return nil, fmt.Errorf("pdf attachments: %w", err)
+	}
+	files := []File{
+		{Path: PathManifest, Data: b.Manifest.JSON}, {Path: PathManifestJWS, Data: b.Manifest.JWS},
+		{Path: PathManifestSig, Data: b.Manifest.Sig}, {Path: PathSealCert, Data: b.Manifest.CertPEM}, {Path: m.Audit.Path, Data: audit},
+	}
+	for _, s := range m.Signatures {
+		files = append(files, File{Path: signatureJWSPath(s.ParticipantID), Data: []byte(s.JWS)},
+			File{Path: signatureJWKPath(s.ParticipantID), Data: jwkFile(s.JWK)})
+	}
+	want := pdfEvidencePaths(m)
+	var out []Attachment
+	for _, f := range append(files, b.Files...) {
+		if !want[f.Path] {
+			continue
+		}
+		data, err := f.bytes(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("pdf attachments: %w", err)
+		}
+		rel := "Data"
+		if strings.HasPrefix(f.Path, dirDocuments) {
+			rel = "Source"
+		}
+		out = append(out, Attachment{Path: f.Path, Data: data, Relationship: rel})
+	}
+	return out, nil
+}
+
+func (f File) bytes(ctx context.Context) ([]byte, error) {
+	if f.Data != nil || f.Open == nil {
+		return f.Data, nil
+	}
+	rc, err := f.Open(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", f.Path, err)
+	}
+	defer rc.Close()
+	return io.ReadAll(rc)
+}

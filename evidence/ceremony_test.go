@@ -20,7 +20,8 @@ type ceremony struct {
 	sealer    *Sealer
 	manifest  Manifest
 	events    []signatures.Event
-	sealedPDF []byte
+	sealedPDF []byte // made by bundle, unless keepPDF
+	keepPDF   bool
 	files     []File
 	keys      []*ecdsa.PrivateKey
 	docs      []DocumentPDF
@@ -69,11 +70,7 @@ func newCeremonyOf(tb testing.TB, sealer *Sealer, n, pages int, docs []DocumentP
 	}
 	m.SealedAt = ceremonyTime.Add(time.Hour)
 	page.SealedAt = m.SealedAt
-	var err error
-	if c.sealedPDF, err = SealPDF(context.Background(), docs, page, sealer); err != nil {
-		tb.Fatal(err)
-	}
-	m.SealedPDF = NewFileRef(PathSealedPDF, c.sealedPDF)
+	m.SealedPDF = PDFRef{Path: PathSealedPDF}
 	for i := range min(n, 2) { // two recordings: one included (streamed), one by hash only
 		webm := bytes.Repeat([]byte{0x1a, 0x45, 0xdf, 0xa3, byte(i)}, 4000)
 		rec := Recording{ParticipantID: fmt.Sprintf("p-%d", i+1), Filename: "camera.webm", SHA256: sha256Hex(webm),
@@ -86,8 +83,8 @@ func newCeremonyOf(tb testing.TB, sealer *Sealer, n, pages int, docs []DocumentP
 		}
 		m.Recordings = append(m.Recordings, rec)
 	}
-	c.event(tb, "agreement.sealed", "system", map[string]any{"sealed_pdf_sha256": m.SealedPDF.SHA256})
 	c.manifest, c.docs, c.page = m, docs, page
+	c.bundle(tb) // makes c.sealedPDF
 	return c
 }
 
@@ -153,8 +150,19 @@ func (c *ceremony) bundle(tb testing.TB) []byte {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	b := Bundle{Manifest: sm, AuditLog: c.events, Files: c.files}
+	if !c.keepPDF {
+		atts, err := PDFAttachments(context.Background(), b)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if c.sealedPDF, err = SealPDF(context.Background(), c.docs, c.page, c.sealer, atts...); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	b.SealedPDF = c.sealedPDF
 	var out bytes.Buffer
-	if err := WriteBundle(context.Background(), &out, Bundle{Manifest: sm, SealedPDF: c.sealedPDF, AuditLog: c.events, Files: c.files}); err != nil {
+	if err := WriteBundle(context.Background(), &out, b); err != nil {
 		tb.Fatal(err)
 	}
 	return out.Bytes()

@@ -30,5 +30,10 @@ func declaredSizes(b *bag) map[string]int64 {
 			sizes[p] = ref.Size
 		}
 	}
+	// The sealed PDF embeds the manifest, which therefore cannot declare its size; it is
+	// read whole, so MaxMemoryFile bounds it (a text-only PDF may compress beyond the ratio).
+	if validPayloadPath(m.SealedPDF.Path) {
+		sizes[m.SealedPDF.Path] = b.lim.MaxMemoryFile
+	}
 	return sizes
 }

@@ -39,7 +39,6 @@ func Example() {
 	e2, _ := signatures.NextEvent(&e1, "ag-1", "signature.recorded", "p-1", at.Add(time.Minute), map[string]string{"kid": jwk.Thumbprint()})
 	page := SignaturePage{AgreementID: "ag-1", SealedAt: at.Add(2 * time.Minute), Signers: []PageSigner{{PartyName: "강원도",
 		PartyNameLatin: "Gangwon Province", Name: "Choi", Title: "Governor", TimeZone: "Asia/Seoul", SignedAt: at, Thumbprint: jwk.Thumbprint()}}}
-	sealed, _ := SealPDF(ctx, []DocumentPDF{doc}, page, sealer)
 	events := []signatures.Event{e1, e2}
 	audit, _ := AuditLogJSONL(events)
 	m := Manifest{
@@ -49,13 +48,16 @@ func Example() {
 			Size: int64(len(doc.Data)), Pages: 1, Path: DocumentPath(doc.ID, doc.Filename)}},
 		Signatures: []Signature{{ParticipantID: "p-1", JWS: jws, JWK: jwk, Thumbprint: jwk.Thumbprint(), SignedAt: at}},
 		Audit:      Audit{FileRef: NewFileRef(PathAuditLog, audit), Events: len(events), Head: signatures.Head(events)},
-		SealedPDF:  NewFileRef(PathSealedPDF, sealed),
+		SealedPDF:  PDFRef{Path: PathSealedPDF},
 		SealedAt:   page.SealedAt,
 	}
 	sm, _ := SignManifest(m, sealer)
+	b := Bundle{Manifest: sm, AuditLog: events, Files: []File{{Path: m.Documents[0].Path, Data: doc.Data}}}
+	atts, _ := PDFAttachments(ctx, b) // the sealed PDF carries the evidence too
+	b.SealedPDF, err = SealPDF(ctx, []DocumentPDF{doc}, page, sealer, atts...)
+	fmt.Println("sealed pdf:", err)
 	var zip bytes.Buffer
-	err = WriteBundle(ctx, &zip, Bundle{Manifest: sm, SealedPDF: sealed, AuditLog: events,
-		Files: []File{{Path: m.Documents[0].Path, Data: doc.Data}}})
+	err = WriteBundle(ctx, &zip, b)
 	fmt.Println("bundle:", err)
 
 	rep := VerifyFile(ctx, bytes.NewReader(zip.Bytes()), int64(zip.Len()))
@@ -65,6 +67,7 @@ func Example() {
 	fmt.Println("with it:", rep.Kind, rep.Verdict())
 	// Output:
 	// signature: <nil>
+	// sealed pdf: <nil>
 	// bundle: <nil>
 	// without a trusted seal: bundle seal unverified
 	// with it: bundle valid

@@ -18,7 +18,7 @@ import (
 )
 
 // FormatVersion is the manifest "format" value this package writes and reads.
-const FormatVersion = "signroom-evidence/1"
+const FormatVersion = "signroom-evidence/2"
 
 // ErrManifest reports a manifest or manifest seal that is malformed or invalid.
 var ErrManifest = errors.New("invalid manifest")
@@ -36,7 +36,7 @@ type Manifest struct {
 	Signatures   []Signature   `json:"signatures"`
 	Recordings   []Recording   `json:"recordings,omitempty"`
 	Audit        Audit         `json:"audit"`
-	SealedPDF    FileRef       `json:"sealed_pdf"`
+	SealedPDF    PDFRef        `json:"sealed_pdf"`
 	SealedAt     time.Time     `json:"sealed_at"`
 }
 
@@ -92,6 +92,13 @@ type FileRef struct {
 	Path   string `json:"path"`
 	SHA256 string `json:"sha256"`
 	Size   int64  `json:"size"`
+}
+
+// PDFRef names the sealed PDF in the bag. It carries no hash: the sealed PDF embeds this
+// manifest, so the manifest cannot hold the PDF's hash; the PDF's own certification
+// signature, by the same seal key, protects it.
+type PDFRef struct {
+	Path string `json:"path"`
 }
 
 // Signature is one signer's signature: the compact JWS exactly as
@@ -229,6 +236,12 @@ func VerifyManifestJWS(jws []byte) ([]byte, *x509.Certificate, error) {
 // ParseManifest decodes manifest JSON strictly (unknown members refused)
 // and checks its format version.
 func ParseManifest(b []byte) (Manifest, error) {
+	var head struct {
+		Format string `json:"format"`
+	}
+	if err := json.Unmarshal(b, &head); err == nil && head.Format != FormatVersion {
+		return Manifest{}, fmt.Errorf("%w: format %q; this verifier reads %q", ErrManifest, head.Format, FormatVersion)
+	}
 	var m Manifest
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()

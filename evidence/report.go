@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"time"
 )
 
 // Check is one named verification step and its outcome. A check that could
@@ -137,7 +136,8 @@ const (
 	CheckBinding      = "signature binding"
 	CheckAudit        = "audit chain"
 	CheckSealTrust    = "seal trust"
-	CheckSealedPDF    = "sealed pdf hash"
+	CheckSealedPDF    = "sealed pdf"
+	CheckEmbedded     = "embedded evidence"
 	CheckPDFSeal      = "pdf seal"
 	CheckRecording    = "recording"
 	CheckStill        = "still/drawing"
@@ -177,26 +177,3 @@ func VerifyFileWith(ctx context.Context, r io.ReaderAt, size int64, opt Options)
 	return Report{Kind: "unknown", Checks: []Check{{Name: CheckFormat, Detail: "neither a ZIP evidence bundle nor a PDF"}}}
 }
 
-// VerifyPDF checks a sealed PDF on its own with no trusted seal
-// certificate. See VerifyPDFWith.
-func VerifyPDF(ctx context.Context, pdf []byte) Report {
-	return VerifyPDFWith(ctx, pdf, Options{})
-}
-
-// VerifyPDFWith checks a sealed PDF on its own: its last signature must
-// cover the whole file and verify, and its certificate must be trusted.
-func VerifyPDFWith(ctx context.Context, pdf []byte, opt Options) Report {
-	rep := Report{Kind: "pdf"}
-	if err := ctx.Err(); err != nil {
-		rep.fail(CheckPDFSeal, err.Error())
-		return rep
-	}
-	cert, err := verifyPDFSeal(pdf)
-	if err != nil {
-		rep.fail(CheckPDFSeal, err.Error())
-		return rep
-	}
-	rep.pass(CheckPDFSeal, certDetail(cert))
-	sealTrust(&rep, opt.Trust, cert, time.Time{})
-	return rep
-}

@@ -62,11 +62,12 @@ func PageCount(pdfBytes []byte) (n int, err error) {
 }
 
 // SealPDF merges every document, in order, with a generated signature page
-// listing each document's SHA-256 and page count, and signs the result as a
-// PDF signature (certification signature, no changes permitted,
-// SubFilter adbe.pkcs7.detached with a CMS SigningCertificateV2 attribute,
-// SHA-256, ECDSA P-256) with the seal key.
-func SealPDF(ctx context.Context, docs []DocumentPDF, page SignaturePage, s *Sealer) ([]byte, error) {
+// listing each document's SHA-256 and page count, embeds the attachments as
+// associated files (see Attachments), and signs the result as a certification
+// signature (DocMDP P=1 referenced from the catalog's /Perms: no change
+// permitted; SubFilter adbe.pkcs7.detached with a CMS SigningCertificateV2
+// attribute, SHA-256, ECDSA P-256) with the seal key.
+func SealPDF(ctx context.Context, docs []DocumentPDF, page SignaturePage, s *Sealer, atts ...Attachment) ([]byte, error) {
 	if len(docs) == 0 {
 		return nil, fmt.Errorf("seal pdf: %w: no documents", ErrPDF)
 	}
@@ -95,13 +96,26 @@ func SealPDF(ctx context.Context, docs []DocumentPDF, page SignaturePage, s *Sea
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return signPDF(merged, s, page.SealedAt)
+	prepared, sigObj, err := attachAndPrepare(merged, atts, page.SealedAt)
+	if err != nil {
+		return nil, fmt.Errorf("seal pdf: %w", err)
+	}
+	sealed, err := signPDF(prepared, s, page.SealedAt)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := readSealedPDF(sealed, DefaultLimits()); err != nil { // the seal must be what verifiers expect
+		return nil, fmt.Errorf("seal pdf: certification signature object %d: %w", sigObj, err)
+	}
+	return sealed, nil
 }
 
 func merge(inputs []io.ReadSeeker) (_ []byte, err error) {
 	defer recoverPDF(&err)
 	var merged bytes.Buffer
-	if err := api.MergeRaw(inputs, &merged, false, pdfConfig()); err != nil {
+	conf := pdfConfig()
+	conf.WriteObjectStream, conf.WriteXRefStream = false, false // a classic table for the updates that follow
+	if err := api.MergeRaw(inputs, &merged, false, conf); err != nil {
 		return nil, fmt.Errorf("%w: merge: %v", ErrPDF, err)
 	}
 	return merged.Bytes(), nil

@@ -187,8 +187,7 @@ func TestInsiderTampering(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c.sealedPDF = newCeremony(t, other, 1, 1).sealedPDF
-			c.manifest.SealedPDF = NewFileRef(PathSealedPDF, c.sealedPDF)
+			c.sealedPDF, c.keepPDF = newCeremony(t, other, 2, 1).sealedPDF, true
 		}, []string{CheckPDFSeal}},
 	}
 	for _, tt := range tests {

@@ -23,11 +23,7 @@ func reseal(t *testing.T, c *ceremony) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.sealer = forger
-	if c.sealedPDF, err = SealPDF(context.Background(), c.docs, c.page, forger); err != nil {
-		t.Fatal(err)
-	}
-	c.manifest.SealedPDF = NewFileRef(PathSealedPDF, c.sealedPDF)
+	c.sealer = forger // bundle seals the PDF and the manifest with it
 }
 
 // forgeSigner replaces signer i's key with the forger's own and re-signs.

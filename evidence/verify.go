@@ -60,7 +60,7 @@ func VerifyBundle(ctx context.Context, r io.ReaderAt, size int64, opt Options) R
 	}
 	b.declared = declaredSizes(b)
 	b.total = 0 // the manifest read above counts once, when its check reads it
-	v := &bundleVerifier{ctx: ctx, bag: b, rep: &rep, actual: map[string]fileSum{}}
+	v := &bundleVerifier{ctx: ctx, bag: b, src: b, lim: opt.limits(), rep: &rep, actual: map[string]fileSum{}}
 	if !v.structure() {
 		return rep
 	}
@@ -86,11 +86,20 @@ type fileSum struct {
 	size int64
 }
 
+// bundleVerifier checks a bundle, or (pdfMode) the evidence embedded in a sealed PDF.
 type bundleVerifier struct {
-	ctx    context.Context
-	bag    *bag
-	rep    *Report
-	actual map[string]fileSum // hashes of payload files that could be read
+	ctx     context.Context
+	bag     *bag       // nil in pdfMode
+	src     fileReader // the bag, or the PDF's embedded files
+	lim     Limits
+	pdfMode bool
+	rep     *Report
+	actual  map[string]fileSum // hashes of payload files that could be read
+}
+
+// fileReader reads a payload file by bag path.
+type fileReader interface {
+	read(rel string) ([]byte, error)
 }
 
 func (v *bundleVerifier) structure() bool {
@@ -104,7 +113,7 @@ func (v *bundleVerifier) structure() bool {
 		v.rep.fail(CheckBagStructure, "missing "+strings.Join(missing, ", "))
 		return false
 	}
-	decl, err := v.bag.read("bagit.txt")
+	decl, err := v.src.read("bagit.txt")
 	if err == nil && !bytes.Equal(decl, []byte(bagitTxt)) {
 		err = fmt.Errorf("bagit.txt: want exactly %q", bagitTxt)
 	}
@@ -115,7 +124,7 @@ func (v *bundleVerifier) structure() bool {
 }
 
 func (v *bundleVerifier) bagInfo(agreementID string) {
-	data, err := v.bag.read("bag-info.txt")
+	data, err := v.src.read("bag-info.txt")
 	if err != nil {
 		v.rep.fail(CheckBagInfo, err.Error())
 		return
@@ -147,7 +156,7 @@ func parseBagInfo(data []byte) map[string]string {
 }
 
 func (v *bundleVerifier) manifest() (Manifest, *x509.Certificate, bool) {
-	body, errJSON := v.bag.read(PathManifest)
+	body, errJSON := v.src.read(PathManifest)
 	cert, err := v.manifestSeal(body, errJSON)
 	detail := ""
 	if cert != nil {
@@ -169,7 +178,7 @@ func (v *bundleVerifier) manifestSeal(body []byte, errJSON error) (*x509.Certifi
 	if errJSON != nil {
 		return nil, errJSON
 	}
-	jws, err := v.bag.read(PathManifestJWS)
+	jws, err := v.src.read(PathManifestJWS)
 	if err != nil {
 		return nil, err
 	}
@@ -187,14 +196,14 @@ func (v *bundleVerifier) manifestSeal(body []byte, errJSON error) (*x509.Certifi
 }
 
 func (v *bundleVerifier) checkDERSig(body []byte, cert *x509.Certificate) error {
-	certPEM, err := v.bag.read(PathSealCert)
+	certPEM, err := v.src.read(PathSealCert)
 	if err != nil {
 		return err
 	}
 	if !bytes.Equal(certPEM, CertPEM(cert)) {
 		return fmt.Errorf("%s: not the certificate in the JWS x5c header", PathSealCert)
 	}
-	sig, err := v.bag.read(PathManifestSig)
+	sig, err := v.src.read(PathManifestSig)
 	if err != nil {
 		return err
 	}
@@ -207,7 +216,7 @@ func (v *bundleVerifier) checkDERSig(body []byte, cert *x509.Certificate) error 
 }
 
 func (v *bundleVerifier) referenced(m Manifest) {
-	allowed := map[string]bool{PathManifest: true, PathManifestJWS: true, PathManifestSig: true, PathSealCert: true}
+	allowed := map[string]bool{PathManifest: true, PathManifestJWS: true, PathManifestSig: true, PathSealCert: true, m.SealedPDF.Path: true}
 	for p := range expectedRefs(m) {
 		allowed[p] = true
 	}
@@ -266,30 +275,12 @@ func (v *bundleVerifier) documents(m Manifest) {
 func (v *bundleVerifier) recordings(m Manifest) {
 	for _, r := range m.Recordings {
 		name := CheckRecording + ": " + r.ParticipantID + "/" + r.Filename
-		if r.Path == "" {
-			v.rep.pass(name, "hash only, file not in this bundle: sha256 "+r.SHA256)
+		if r.Path == "" || v.pdfMode {
+			v.rep.pass(name, "hash only, the recording is not in this "+map[bool]string{false: "bundle", true: "PDF"}[v.pdfMode]+": sha256 "+r.SHA256)
 			continue
 		}
 		v.rep.result(name, v.fileMatches(FileRef{r.Path, r.SHA256, r.Size}), "sha256 "+r.SHA256)
 	}
-}
-
-func (v *bundleVerifier) sealedPDF(m Manifest, sealCert *x509.Certificate) {
-	v.rep.result(CheckSealedPDF, v.fileMatches(m.SealedPDF), m.SealedPDF.SHA256)
-	pdf, err := v.bag.read(m.SealedPDF.Path)
-	if err != nil {
-		v.rep.fail(CheckPDFSeal, err.Error())
-		return
-	}
-	cert, err := verifyPDFSeal(pdf)
-	if err == nil && (sealCert == nil || !bytes.Equal(cert.Raw, sealCert.Raw)) {
-		err = errors.New("the PDF is sealed with a certificate other than the manifest's seal certificate")
-	}
-	if err != nil {
-		v.rep.fail(CheckPDFSeal, m.SealedPDF.Path+": "+err.Error())
-		return
-	}
-	v.rep.pass(CheckPDFSeal, certDetail(cert))
 }
 
 // audit verifies the audit log and returns the set of its event hashes
@@ -322,7 +313,7 @@ func (v *bundleVerifier) readAudit(m Manifest) ([]signatures.Event, error) {
 	if err := v.fileMatches(m.Audit.FileRef); err != nil {
 		return nil, err
 	}
-	data, err := v.bag.read(m.Audit.Path)
+	data, err := v.src.read(m.Audit.Path)
 	if err != nil {
 		return nil, err
 	}

@@ -50,14 +50,14 @@ func (v *bundleVerifier) signature(s Signature) (signatures.Statement, error) {
 	if err != nil {
 		return signatures.Statement{}, err
 	}
-	jws, err := v.bag.read(signatureJWSPath(s.ParticipantID))
+	jws, err := v.src.read(signatureJWSPath(s.ParticipantID))
 	if err != nil {
 		return st, err
 	}
 	if string(jws) != s.JWS {
 		return st, fmt.Errorf("%s differs from the manifest's JWS", signatureJWSPath(s.ParticipantID))
 	}
-	raw, err := v.bag.read(signatureJWKPath(s.ParticipantID))
+	raw, err := v.src.read(signatureJWKPath(s.ParticipantID))
 	if err != nil {
 		return st, err
 	}

@@ -44,27 +44,29 @@ func (s *Server) buildEvidence(ctx context.Context, in evidenceInput) (map[strin
 	if err := s.addSignatures(ctx, b); err != nil {
 		return nil, err
 	}
-	pdf, err := evidence.SealPDF(ctx, b.docs, b.page, s.cfg.Sealer)
-	if err != nil {
-		return nil, err
-	}
 	audit, err := evidence.AuditLogJSONL(in.events)
 	if err != nil {
 		return nil, err
 	}
 	b.m.Audit = evidence.Audit{FileRef: evidence.NewFileRef(evidence.PathAuditLog, audit), Events: len(in.events), Head: signatures.Head(in.events)}
-	b.m.SealedPDF = evidence.NewFileRef(evidence.PathSealedPDF, pdf)
+	b.m.SealedPDF = evidence.PDFRef{Path: evidence.PathSealedPDF}
 	sm, err := evidence.SignManifest(b.m, s.cfg.Sealer)
 	if err != nil {
 		return nil, err
 	}
-	var zip bytes.Buffer
-	err = evidence.WriteBundle(ctx, &zip, evidence.Bundle{Manifest: sm, SealedPDF: pdf, AuditLog: in.events,
-		Files: b.files, Software: "signroom", Created: in.sealedAt})
+	bundle := evidence.Bundle{Manifest: sm, AuditLog: in.events, Files: b.files, Software: "signroom", Created: in.sealedAt}
+	atts, err := evidence.PDFAttachments(ctx, bundle)
 	if err != nil {
 		return nil, err
 	}
-	return map[string][]byte{artifactPDF: pdf, artifactManifest: sm.JSON, artifactManifestJWS: sm.JWS, artifactBundle: zip.Bytes()}, nil
+	if bundle.SealedPDF, err = evidence.SealPDF(ctx, b.docs, b.page, s.cfg.Sealer, atts...); err != nil {
+		return nil, err
+	}
+	var zip bytes.Buffer
+	if err := evidence.WriteBundle(ctx, &zip, bundle); err != nil {
+		return nil, err
+	}
+	return map[string][]byte{artifactPDF: bundle.SealedPDF, artifactManifest: sm.JSON, artifactManifestJWS: sm.JWS, artifactBundle: zip.Bytes()}, nil
 }
 
 // describe fills the manifest's agreement, parties, venues and participants.
