@@ -138,4 +138,3 @@ func mustRead(r fileReader, p string) []byte {
 	b, _ := r.read(p)
 	return b
 }
-

@@ -176,4 +176,3 @@ func VerifyFileWith(ctx context.Context, r io.ReaderAt, size int64, opt Options)
 	}
 	return Report{Kind: "unknown", Checks: []Check{{Name: CheckFormat, Detail: "neither a ZIP evidence bundle nor a PDF"}}}
 }
-
