@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -307,7 +308,7 @@ func TestSigningInChromium(t *testing.T) {
 
 	t.Run("the bundle verifies", func(t *testing.T) {
 		bundle := org.Raw("/api/agreements/" + m.ID + "/evidence")
-		rep := evidence.Verify(context.Background(), bytes.NewReader(bundle), int64(len(bundle)))
+		rep := evidence.VerifyBundle(context.Background(), bytes.NewReader(bundle), int64(len(bundle)), evidence.Options{Trust: serviceTrust(t, s.base)})
 		for _, c := range rep.Checks {
 			if !c.OK {
 				t.Errorf("check %q failed: %s", c.Name, c.Detail)
@@ -337,6 +338,26 @@ func TestSigningInChromium(t *testing.T) {
 		}
 	})
 	t.Logf("signing e2e took %v", time.Since(start).Round(time.Millisecond))
+}
+
+// serviceTrust fetches the service's published seal certificates, as a verifier would.
+func serviceTrust(t *testing.T, base string) evidence.Trust {
+	t.Helper()
+	resp, err := http.Get(base + evidence.SealListPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	l, err := evidence.ParseSealList(body)
+	if err != nil {
+		t.Fatalf("seal certificate list: %v\n%s", err, body)
+	}
+	tr, err := l.Trust(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
 }
 
 func hasPassed(rep evidence.Report, name string) bool {

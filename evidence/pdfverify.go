@@ -52,6 +52,9 @@ func VerifyPDFWith(ctx context.Context, pdf []byte, opt Options) Report {
 		rep.fail(CheckManifestSeal, "the manifest is sealed with a certificate other than the PDF's")
 	}
 	sealTrust(&rep, opt.Trust, sp.cert, m.SealedAt)
+	if cert != nil {
+		rep.Record = newRecord(m, sp.cert, func(Recording) bool { return false })
+	}
 	rep.result(CheckEmbedded, embeddedMatch(m, sp.files, nil), fmt.Sprintf("%d files: exactly those the manifest names, recordings aside", len(sp.files)))
 	v.documents(m)
 	chain := v.audit(m)

@@ -22,6 +22,8 @@ type Check struct {
 type Report struct {
 	Kind   string  `json:"kind"` // "bundle", "pdf" or "unknown"
 	Checks []Check `json:"checks"`
+	// Record is what the sealed manifest says, once its seal verified (nil before).
+	Record *Record `json:"record,omitempty"`
 }
 
 // Verdicts of a report.

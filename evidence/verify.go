@@ -72,6 +72,9 @@ func VerifyBundle(ctx context.Context, r io.ReaderAt, size int64, opt Options) R
 		return rep
 	}
 	sealTrust(&rep, opt.Trust, cert, m.SealedAt)
+	if cert != nil {
+		rep.Record = newRecord(m, cert, func(r Recording) bool { return r.Path != "" })
+	}
 	v.referenced(m)
 	v.documents(m)
 	chain := v.audit(m)

@@ -5,6 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/signroom/signroom/evidence"
+	"github.com/signroom/signroom/internal/evidencetest"
 )
 
 func TestVerifyRefusesWhatIsNotEvidence(t *testing.T) {
@@ -32,5 +35,46 @@ func TestVerifyRefusesWhatIsNotEvidence(t *testing.T) {
 				t.Fatalf("%q = exit %d, stdout %q, stderr %q; want exit %d with %q", tt.args, code, out, errs, tt.wantCode, tt.wantOut)
 			}
 		})
+	}
+}
+
+// TestVerifyResealedRecords: a record re-sealed with another key (after dropping a signer or
+// rewriting a party's name) fails with the genuine seal certificate given, and is "seal
+// unverified" (exit 3, never 0) without one.
+func TestVerifyResealedRecords(t *testing.T) {
+	genuine, err := evidence.NewSelfSignedSealer("Signroom seal of Gangwon", evidencetest.At)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forger, err := evidence.NewSelfSignedSealer("Signroom seal of Gangwon", evidencetest.At)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	certFile := write("genuine.pem", evidence.CertPEM(genuine.Cert))
+	real := evidencetest.Seal(t, genuine, evidencetest.Options{})
+	dropped := evidencetest.Seal(t, forger, evidencetest.Options{Signers: 3, DropLastOne: true})
+	renamed := evidencetest.Seal(t, forger, evidencetest.Options{EditParty: func(n map[string]string) { n["ko"] = "가짜" }})
+	files := map[string][]byte{"real.zip": real.Bundle, "real.pdf": real.PDF, "dropped.zip": dropped.Bundle,
+		"dropped.pdf": dropped.PDF, "renamed.zip": renamed.Bundle, "renamed.pdf": renamed.PDF}
+	for name, data := range files {
+		path := write(name, data)
+		wantTrusted, wantOut := 1, "FAIL  seal trust"
+		if strings.HasPrefix(name, "real") {
+			wantTrusted, wantOut = 0, "VALID"
+		}
+		if code, out, errs := runCmd(t, dir, "", "verify", "--seal-cert", certFile, path); code != wantTrusted || !strings.Contains(out, wantOut) {
+			t.Errorf("%s with the genuine seal = exit %d\n%s%s\nwant exit %d with %q", name, code, out, errs, wantTrusted, wantOut)
+		}
+		if code, out, _ := runCmd(t, dir, "", "verify", path); code != 3 || !strings.Contains(out, "SEAL UNVERIFIED") {
+			t.Errorf("%s without trust = exit %d\n%s\nwant exit 3, seal unverified", name, code, out)
+		}
 	}
 }
