@@ -7,6 +7,12 @@
 //	/app/join.html       invitation page and the live ceremony (token in the URL fragment)
 //	/app/css/, /app/js/  style sheet and ES modules
 //	/app/i18n/LANG.json  the ko, zh and en string catalogs
+//	/app/verify.html     the public verify page: package evidence as WebAssembly, in the browser
+//	/app/wasm/           signroom-verify.wasm and Go's wasm_exec.js, when built (make build)
+//
+// The WebAssembly verifier is generated, not committed: `make build`, `make run` and
+// `make test` build it into app/wasm/ before the binary, so go:embed takes it in; a binary
+// built without it serves the verify page, which then says so.
 //
 // Every response carries Cache-Control: no-cache with a strong ETag (the file names carry no
 // content hash, so browsers revalidate and get 304 when nothing changed), a strict
@@ -32,6 +38,10 @@ var files embed.FS
 const csp = "default-src 'self'; connect-src 'self'; img-src 'self' data: blob:; " +
 	"media-src 'self' blob: mediastream:; style-src 'self'; script-src 'self'; " +
 	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// verifyCSP is csp plus 'wasm-unsafe-eval', which compiling the verifier module needs; its
+// connect-src stays 'self', so the page cannot send a file to any other site.
+var verifyCSP = strings.Replace(csp, "script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", 1)
 
 // asset is one embedded file ready to serve.
 type asset struct {
@@ -93,7 +103,11 @@ func serve(w http.ResponseWriter, r *http.Request, assets map[string]asset) {
 	h.Set("ETag", a.etag)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Content-Security-Policy", csp)
+	if p == "/app/verify.html" {
+		h.Set("Content-Security-Policy", verifyCSP)
+	} else {
+		h.Set("Content-Security-Policy", csp)
+	}
 	h.Set("Permissions-Policy", "camera=(self), microphone=(self), display-capture=(self)")
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(a.body))
 }
@@ -114,6 +128,8 @@ func contentType(name string) string {
 		return "image/svg+xml"
 	case ".png":
 		return "image/png"
+	case ".wasm":
+		return "application/wasm"
 	default:
 		return "application/octet-stream"
 	}
