@@ -226,7 +226,7 @@ func TestVerifyPageInChromium(t *testing.T) {
 }
 
 // TestVerifyPageLanguages: the page in ko, zh and en says "seal unverified" for a valid record
-// until told whom to trust, then valid (screenshots of both).
+// while trusting nobody, then valid once given the seal's fingerprint (screenshots of both).
 func TestVerifyPageLanguages(t *testing.T) {
 	chromiumPath(t)
 	requireVerifier(t)
@@ -242,6 +242,7 @@ func TestVerifyPageLanguages(t *testing.T) {
 	for _, lang := range []string{"ko", "zh", "en"} {
 		cat := catalog(t, lang)
 		openVerifyPage(t, b, s.base, lang)
+		b.run(t, "trust nothing (not even this installation)", chromedp.Click(chromedp.CSS("#trust-own")))
 		if v := pageVerdict(t, b, bundle, rec.Bundle); v.Verdict != evidence.VerdictUnverified {
 			t.Errorf("%s: verdict without trust %q, want %q", lang, v.Verdict, evidence.VerdictUnverified)
 		}

@@ -89,6 +89,7 @@ async function verify() {
   globalThis.signroomLastResult = state.result; // for tests and the console
   render();
   document.body.dataset.verified = "true";
+  $("result").scrollIntoView({ block: "start" });
 }
 
 const VERDICT_CLASS = { "valid": "verdict-valid", "seal unverified": "verdict-unverified", "invalid": "verdict-invalid" };
