@@ -84,7 +84,6 @@ func newCeremonyOf(tb testing.TB, sealer *Sealer, n, pages int, docs []DocumentP
 		m.Recordings = append(m.Recordings, rec)
 	}
 	c.manifest, c.docs, c.page = m, docs, page
-	c.bundle(tb) // makes c.sealedPDF
 	return c
 }
 
@@ -135,6 +134,14 @@ func (c *ceremony) sign(tb testing.TB, m *Manifest, page *SignaturePage, i int) 
 	page.Signers = append(page.Signers, PageSigner{PartyName: partyNames[i%6].ko, PartyNameLatin: partyNames[i%6].latin,
 		Name: st.SignerName, Title: st.SignerTitle, Venue: venue.Name, TimeZone: venue.TimeZone, SignedAt: signedAt,
 		Thumbprint: jwk.Thumbprint(), Drawing: drawing, Still: still})
+}
+
+// pdf returns the sealed PDF, sealing the ceremony first if no bundle was made yet.
+func (c *ceremony) pdf(tb testing.TB) []byte {
+	if c.sealedPDF == nil {
+		c.bundle(tb)
+	}
+	return c.sealedPDF
 }
 
 // bundle seals the (possibly mutated) manifest and writes the bundle.

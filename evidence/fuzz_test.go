@@ -21,7 +21,7 @@ func FuzzVerifyBundle(f *testing.F) {
 }
 
 func FuzzVerifyPDF(f *testing.F) {
-	f.Add(newCeremony(f, testSealer, 1, 1).sealedPDF)
+	f.Add(newCeremony(f, testSealer, 1, 1).pdf(f))
 	f.Add([]byte("%PDF-1.7 /ByteRange [0 10 20 5] <3000>"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if rep := VerifyPDF(context.Background(), b); len(rep.Checks) == 0 {

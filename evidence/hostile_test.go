@@ -107,7 +107,7 @@ func TestVerifyFileDetects(t *testing.T) {
 		wantOK bool
 	}{
 		{"bundle", bundle, "bundle", true},
-		{"sealed pdf", c.sealedPDF, "pdf", true},
+		{"sealed pdf", c.pdf(t), "pdf", true},
 		{"unsigned pdf", testDocument("ko", 1), "pdf", false},
 		{"text", []byte("hello"), "unknown", false},
 		{"empty", nil, "unknown", false},
@@ -123,7 +123,7 @@ func TestVerifyFileDetects(t *testing.T) {
 }
 
 func TestVerifyPDFDetectsChanges(t *testing.T) {
-	pdf := newCeremony(t, testSealer, 1, 1).sealedPDF
+	pdf := newCeremony(t, testSealer, 1, 1).pdf(t)
 	if rep := VerifyPDFWith(context.Background(), pdf, testTrust()); !rep.OK() {
 		t.Fatalf("sealed PDF does not verify: %+v", rep.Failed())
 	}

@@ -51,6 +51,11 @@ func attachAndPrepare(base []byte, atts []Attachment, at time.Time) (_ []byte, s
 	if err != nil || root == nil {
 		return nil, 0, fmt.Errorf("%w: catalog: %v", ErrPDF, err)
 	}
+	for i := 1; i < len(atts); i++ {
+		if slices.ContainsFunc(atts[:i], func(a Attachment) bool { return a.Path == atts[i].Path }) {
+			return nil, 0, fmt.Errorf("%w: attachment %s given twice", ErrPDF, atts[i].Path)
+		}
+	}
 	u := &pdfUpdate{buf: bytes.NewBuffer(slices.Clip(base)), next: maxObject(ctx.XRefTable.Table) + 1}
 	u.buf.WriteString("\n")
 	specs := u.embed(atts, at)

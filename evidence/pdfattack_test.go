@@ -17,7 +17,7 @@ import (
 // bytes, and embeds exactly the evidence files, each equal to the bundle's.
 func TestSealedPDFCarriesItsEvidence(t *testing.T) {
 	c := newCeremony(t, testSealer, 3, 1)
-	rep := VerifyPDFWith(context.Background(), c.sealedPDF, testTrust())
+	rep := VerifyPDFWith(context.Background(), c.pdf(t), testTrust())
 	if !rep.OK() {
 		t.Fatalf("sealed PDF alone: %+v", rep.Failed())
 	}
@@ -27,7 +27,7 @@ func TestSealedPDFCarriesItsEvidence(t *testing.T) {
 			t.Errorf("the PDF's report has no %q check", want)
 		}
 	}
-	sp, err := readSealedPDF(c.sealedPDF, DefaultLimits())
+	sp, err := readSealedPDF(c.pdf(t), DefaultLimits())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,13 +43,13 @@ func TestPDFChangedAfterSealFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secondSig, err := signPDF(c.sealedPDF, mallory, ceremonyTime) // a second signature after the seal
+	secondSig, err := signPDF(c.pdf(t), mallory, ceremonyTime) // a second signature after the seal
 	if err != nil {
 		t.Fatal(err)
 	}
 	var cut bytes.Buffer // the signature page removed (a rewrite), then re-signed
-	pages, _ := PageCount(c.sealedPDF)
-	if err := api.RemovePages(bytes.NewReader(c.sealedPDF), &cut, []string{fmt.Sprint(pages)}, pdfConfig()); err != nil {
+	pages, _ := PageCount(c.pdf(t))
+	if err := api.RemovePages(bytes.NewReader(c.pdf(t)), &cut, []string{fmt.Sprint(pages)}, pdfConfig()); err != nil {
 		t.Fatal(err)
 	}
 	resigned, err := signPDF(cut.Bytes(), mallory, ceremonyTime)
@@ -65,7 +65,7 @@ func TestPDFChangedAfterSealFails(t *testing.T) {
 		pdf  []byte
 	}{
 		{"second signature appended", secondSig},
-		{"incremental update appended", append(bytes.Clone(c.sealedPDF), "\n1 0 obj\n<< >>\nendobj\n%%EOF\n"...)},
+		{"incremental update appended", append(bytes.Clone(c.pdf(t)), "\n1 0 obj\n<< >>\nendobj\n%%EOF\n"...)},
 		{"signature page removed and re-signed", resigned},
 		{"signature page removed and re-signed with the seal key", resignedOwnKey},
 	}
@@ -90,7 +90,7 @@ func TestSealedPDFPassesQpdf(t *testing.T) {
 	}
 	c := newCeremony(t, testSealer, 2, 1)
 	path := filepath.Join(t.TempDir(), "sealed.pdf")
-	if err := os.WriteFile(path, c.sealedPDF, 0o600); err != nil {
+	if err := os.WriteFile(path, c.pdf(t), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if out, err := exec.Command(bin, "--check", path).CombinedOutput(); err != nil || !strings.Contains(string(out), "No syntax or stream encoding errors") {

@@ -109,7 +109,7 @@ func TestSealedPDFValidatesWithPdfsig(t *testing.T) {
 	}
 	c := newCeremony(t, testSealer, 3, 2)
 	path := filepath.Join(t.TempDir(), "sealed.pdf")
-	if err := os.WriteFile(path, c.sealedPDF, 0o600); err != nil {
+	if err := os.WriteFile(path, c.pdf(t), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	out, _ := exec.CommandContext(context.Background(), bin, path).CombinedOutput()
@@ -119,7 +119,7 @@ func TestSealedPDFValidatesWithPdfsig(t *testing.T) {
 	if !strings.Contains(string(out), "Total document signed") {
 		t.Errorf("pdfsig: signature does not cover the whole document:\n%s", out)
 	}
-	tampered := append([]byte{}, c.sealedPDF...)
+	tampered := append([]byte{}, c.pdf(t)...)
 	tampered[len(tampered)/3] ^= 1
 	if err := os.WriteFile(path, tampered, 0o600); err != nil {
 		t.Fatal(err)
@@ -132,7 +132,7 @@ func TestSealedPDFValidatesWithPdfsig(t *testing.T) {
 
 func TestSealPDFPageCount(t *testing.T) {
 	c := newCeremony(t, testSealer, 6, 3)
-	n, err := PageCount(c.sealedPDF)
+	n, err := PageCount(c.pdf(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -187,7 +187,7 @@ func TestInsiderTampering(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c.sealedPDF, c.keepPDF = newCeremony(t, other, 2, 1).sealedPDF, true
+			c.sealedPDF, c.keepPDF = newCeremony(t, other, 2, 1).pdf(t), true
 		}, []string{CheckPDFSeal}},
 	}
 	for _, tt := range tests {
@@ -282,6 +282,7 @@ func TestWriteBundleRefusesInconsistentInput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newCeremony(t, testSealer, 2, 1)
+			pdf := c.pdf(t)
 			tt.edit(c)
 			m := c.manifest
 			audit, _ := AuditLogJSONL(c.events)
@@ -290,7 +291,7 @@ func TestWriteBundleRefusesInconsistentInput(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = WriteBundle(context.Background(), io.Discard, Bundle{Manifest: sm, SealedPDF: c.sealedPDF, AuditLog: c.events, Files: c.files})
+			err = WriteBundle(context.Background(), io.Discard, Bundle{Manifest: sm, SealedPDF: pdf, AuditLog: c.events, Files: c.files})
 			if !errors.Is(err, ErrBundle) {
 				t.Errorf("WriteBundle err = %v, want ErrBundle", err)
 			}

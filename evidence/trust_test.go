@@ -87,7 +87,7 @@ func TestResealedRecordIsNotTrusted(t *testing.T) {
 			if pinned.OK() || !failed(pinned, CheckSealTrust) {
 				t.Errorf("with the genuine seal trusted: verdict %q, failed %+v, want %q to fail", pinned.Verdict(), pinned.Failed(), CheckSealTrust)
 			}
-			pdf := VerifyPDFWith(context.Background(), c.sealedPDF, testTrust())
+			pdf := VerifyPDFWith(context.Background(), c.pdf(t), testTrust())
 			if pdf.OK() || !failed(pdf, CheckSealTrust) {
 				t.Errorf("re-sealed PDF alone: verdict %q, failed %+v", pdf.Verdict(), pdf.Failed())
 			}
@@ -110,7 +110,7 @@ func TestGenuineRecordWithTrust(t *testing.T) {
 			t.Errorf("%s: %+v", name, rep.Failed())
 		}
 	}
-	if rep := VerifyPDFWith(context.Background(), c.sealedPDF, testTrust()); !rep.OK() {
+	if rep := VerifyPDFWith(context.Background(), c.pdf(t), testTrust()); !rep.OK() {
 		t.Errorf("pdf: %+v", rep.Failed())
 	}
 }
