@@ -28,7 +28,7 @@ func TestHighlyCompressibleRecordVerifies(t *testing.T) {
 		}
 	}
 	for name, lim := range map[string]Limits{"default": DefaultLimits(), "service": ServiceLimits()} {
-		rep := VerifyWithLimits(context.Background(), bytes.NewReader(b), int64(len(b)), lim)
+		rep := VerifyBundle(context.Background(), bytes.NewReader(b), int64(len(b)), Options{Limits: lim, Trust: testTrust().Trust})
 		if !rep.OK() {
 			t.Errorf("%s limits: a genuine, highly compressible record fails: %+v", name, rep.Failed())
 		}
@@ -37,13 +37,16 @@ func TestHighlyCompressibleRecordVerifies(t *testing.T) {
 
 // TestBombsStillRefused: a file the signed manifest does not declare (the README tag file)
 // gets no such allowance and is refused past the ratio; a declared file is read no further
-// than its declared size.
+// than its declared size; the sealed PDF, whose size the manifest it embeds cannot declare,
+// no further than MaxMemoryFile (here 32 MiB).
 func TestBombsStillRefused(t *testing.T) {
 	orig := newCeremony(t, testSealer, 1, 1).bundle(t)
 	bomb := bytes.Repeat([]byte{'A'}, 64<<20)
 	for _, name := range []string{"README.txt", PathSealedPDF} {
 		b := rezip(t, orig, func(files map[string][]byte) { files[name] = bomb }, true)
-		rep := VerifyWithLimits(context.Background(), bytes.NewReader(b), int64(len(b)), DefaultLimits())
+		lim := DefaultLimits()
+		lim.MaxMemoryFile = 32 << 20
+		rep := VerifyWithLimits(context.Background(), bytes.NewReader(b), int64(len(b)), lim)
 		if rep.OK() || !mentions(rep, "limit exceeded") {
 			t.Errorf("%s as a 64 MiB bomb: ok=%v, failed %+v; want a size-limit failure", name, rep.OK(), rep.Failed())
 		}
