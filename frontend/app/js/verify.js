@@ -138,8 +138,13 @@ function checkKey(name) {
   return { slug: base.replace(/ /g, "_"), subject: i < 0 ? "" : name.slice(i + 2) };
 }
 
+// renderChecks lists failed checks first, then unverified ones, then those that passed.
 function renderChecks(checks) {
-  $("checks").replaceChildren(...checks.map((c) => {
+  const rank = (c) => (c.ok ? 2 : c.unverified ? 1 : 0);
+  const sorted = [...checks].sort((a, b) => rank(a) - rank(b));
+  const passed = checks.filter((c) => c.ok).length;
+  setText($("checks-summary"), "verify.checks_summary", { passed, total: checks.length });
+  $("checks").replaceChildren(...sorted.map((c) => {
     const li = document.createElement("li");
     const status = c.ok ? "pass" : c.unverified ? "unverified" : "fail";
     li.className = "check check-" + status;
