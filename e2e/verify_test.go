@@ -129,15 +129,9 @@ func TestVerifyPageInChromium(t *testing.T) {
 	requireVerifier(t)
 	s := startService(t)
 	dir := t.TempDir()
-	genuine, err := evidence.NewSelfSignedSealer("Signroom seal of Gangwon Province", evidencetest.At)
-	if err != nil {
-		t.Fatal(err)
-	}
-	forger, err := evidence.NewSelfSignedSealer("Signroom seal of Gangwon Province", evidencetest.At)
-	if err != nil {
-		t.Fatal(err)
-	}
+	genuine, forger := newSealer(t), newSealer(t) // the same name: only the pinned certificate tells them apart
 	certFile := writeFile(t, dir, "gangwon-seal.pem", evidence.CertPEM(genuine.Cert))
+	// Sealed by the trusted seal; tampered after sealing; re-sealed by a forger after a signer was dropped.
 	valid := evidencetest.Seal(t, genuine, evidencetest.Options{})
 	resealed := evidencetest.Seal(t, forger, evidencetest.Options{Signers: 3, DropLastOne: true})
 	files := []struct {
@@ -169,60 +163,70 @@ func TestVerifyPageInChromium(t *testing.T) {
 	for _, f := range files {
 		t.Run(f.name, func(t *testing.T) {
 			path := writeFile(t, dir, f.name, f.data)
-			page := pageVerdict(t, b, path, f.data)
-			cli := cliVerdict(t, path, "--seal-cert", certFile)
-			if page.Verdict != f.wantVerdict {
-				t.Errorf("page verdict %q, want %q: %+v", page.Verdict, f.wantVerdict, page.Checks)
-			}
-			if !sameChecks(page, cli) {
-				t.Errorf("page and signroom verify disagree:\npage %+v\ncli  %+v", page, cli)
-			}
-			shown := eval[[]string](t, b, `[...document.querySelectorAll("#checks li[data-status=fail]")].map((li) => li.dataset.check)`)
-			if f.wantVerdict == evidence.VerdictInvalid && len(shown) == 0 {
-				t.Error("the page names no failing check")
-			}
-			if f.wantFailed != "" && !slices.ContainsFunc(shown, func(n string) bool { return strings.HasPrefix(n, f.wantFailed) }) {
-				t.Errorf("the page shows failing checks %q, want %q among them", shown, f.wantFailed)
-			}
-			if f.name == "valid.zip" {
-				b.screenshot(t, "verify-valid-en")
-			}
-			if f.name == "resealed.zip" {
-				b.screenshot(t, "verify-resealed-en")
+			checkPageAgainstCLI(t, b, path, f.data, certFile, f.wantVerdict, f.wantFailed)
+			if f.name == "valid.zip" || f.name == "resealed.zip" {
+				b.screenshot(t, "verify-"+strings.TrimSuffix(f.name, ".zip")+"-en")
 			}
 		})
 	}
-
-	t.Run("no request carries the file", func(t *testing.T) {
-		for _, r := range sent.since(0) {
-			if r.Method != "GET" || r.HasPostData || !strings.HasPrefix(r.URL, s.base+"/") {
-				t.Errorf("the page sent %s %s (post data %v)", r.Method, r.URL, r.HasPostData)
-			}
-		}
-		if after := sent.since(loaded); len(after) != 0 {
-			for _, r := range after {
-				t.Errorf("request after the page loaded: %s %s", r.Method, r.URL)
-			}
-		}
-	})
-
+	t.Run("no request carries the file", func(t *testing.T) { checkNoUpload(t, sent, s.base, loaded) })
 	t.Run("works offline once loaded", func(t *testing.T) {
-		offline := []*network.Conditions{{Offline: true, DownloadThroughput: -1, UploadThroughput: -1}}
-		if _, err := chromedp.Call(b.ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: offline}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := chromedp.Call(b.ctx, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: true, DownloadThroughput: -1, UploadThroughput: -1}); err != nil {
-			t.Fatal(err)
-		}
-		if ok := evalAwait[bool](t, b, `fetch("/healthz").then(() => true, () => false)`); ok {
-			t.Fatal("the network is still up")
-		}
+		goOffline(t, b)
 		other := evidencetest.Seal(t, genuine, evidencetest.Options{Signers: 3})
 		path := writeFile(t, dir, "offline.pdf", other.PDF)
 		if v := pageVerdict(t, b, path, other.PDF); v.Verdict != evidence.VerdictValid {
 			t.Errorf("offline verdict %q: %+v", v.Verdict, v.Checks)
 		}
 	})
+}
+
+// checkPageAgainstCLI verifies file on the page and with `signroom verify`: the same verdict
+// (the one wanted) and checks, and the page names a failing check when there is one.
+func checkPageAgainstCLI(t *testing.T, b *browser, path string, data []byte, certFile, wantVerdict, wantFailed string) {
+	t.Helper()
+	page := pageVerdict(t, b, path, data)
+	cli := cliVerdict(t, path, "--seal-cert", certFile)
+	if page.Verdict != wantVerdict {
+		t.Errorf("page verdict %q, want %q: %+v", page.Verdict, wantVerdict, page.Checks)
+	}
+	if !sameChecks(page, cli) {
+		t.Errorf("page and signroom verify disagree:\npage %+v\ncli  %+v", page, cli)
+	}
+	shown := eval[[]string](t, b, `[...document.querySelectorAll("#checks li[data-status=fail]")].map((li) => li.dataset.check)`)
+	if wantVerdict == evidence.VerdictInvalid && len(shown) == 0 {
+		t.Error("the page names no failing check")
+	}
+	if wantFailed != "" && !slices.ContainsFunc(shown, func(n string) bool { return strings.HasPrefix(n, wantFailed) }) {
+		t.Errorf("the page shows failing checks %q, want %q among them", shown, wantFailed)
+	}
+}
+
+// checkNoUpload: every request the page sent was a GET to its own site, none with a body,
+// and none at all once the page had loaded.
+func checkNoUpload(t *testing.T, sent *sentRequests, base string, loaded int) {
+	for _, r := range sent.since(0) {
+		if r.Method != "GET" || r.HasPostData || !strings.HasPrefix(r.URL, base+"/") {
+			t.Errorf("the page sent %s %s (post data %v)", r.Method, r.URL, r.HasPostData)
+		}
+	}
+	for _, r := range sent.since(loaded) {
+		t.Errorf("request after the page loaded: %s %s", r.Method, r.URL)
+	}
+}
+
+// goOffline cuts the tab off the network and checks that a fetch now fails.
+func goOffline(t *testing.T, b *browser) {
+	t.Helper()
+	offline := []*network.Conditions{{Offline: true, DownloadThroughput: -1, UploadThroughput: -1}}
+	if _, err := chromedp.Call(b.ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: offline}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(b.ctx, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: true, DownloadThroughput: -1, UploadThroughput: -1}); err != nil {
+		t.Fatal(err)
+	}
+	if ok := evalAwait[bool](t, b, `fetch("/healthz").then(() => true, () => false)`); ok {
+		t.Fatal("the network is still up")
+	}
 }
 
 // TestVerifyPageLanguages: the page in ko, zh and en says "seal unverified" for a valid record
@@ -261,6 +265,15 @@ func TestVerifyPageLanguages(t *testing.T) {
 		}
 		b.screenshot(t, "verify-valid-"+lang)
 	}
+}
+
+func newSealer(t *testing.T) *evidence.Sealer {
+	t.Helper()
+	s, err := evidence.NewSelfSignedSealer("Signroom seal of Gangwon Province", evidencetest.At)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 func openVerifyPage(t *testing.T, b *browser, base, lang string) {
