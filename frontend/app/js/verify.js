@@ -147,14 +147,14 @@ function renderChecks(checks) {
   $("checks").replaceChildren(...sorted.map((c) => {
     const li = document.createElement("li");
     const status = c.ok ? "pass" : c.unverified ? "unverified" : "fail";
-    li.className = "check check-" + status;
+    li.className = "vcheck vcheck-" + status;
     li.dataset.check = c.name;
     li.dataset.status = status;
     const { slug, subject } = checkKey(c.name);
     const head = document.createElement("div");
-    head.className = "check-head";
+    head.className = "vcheck-head";
     const mark = document.createElement("span");
-    mark.className = "check-mark";
+    mark.className = "vcheck-mark";
     mark.textContent = t("verify.status." + status);
     const label = document.createElement("strong");
     label.textContent = t("verify.check." + slug) + (subject ? " — " + subject : "");
@@ -167,7 +167,7 @@ function renderChecks(checks) {
     }
     if (c.detail) {
       const d = document.createElement("p");
-      d.className = "check-detail";
+      d.className = "vcheck-detail";
       d.textContent = c.detail;
       li.append(d);
     }
