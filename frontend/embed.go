@@ -48,6 +48,7 @@ type asset struct {
 	body        []byte
 	contentType string
 	etag        string
+	gz          *gzipped // the WebAssembly verifier only
 }
 
 // Handler serves the embedded frontend. Unknown paths get 404.
@@ -62,8 +63,11 @@ func Handler() http.Handler {
 			return err
 		}
 		sum := sha256.Sum256(b)
-		assets[urlPath(name)] = asset{body: b, contentType: contentType(name),
-			etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+		a := asset{body: b, contentType: contentType(name), etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+		if path.Ext(name) == ".wasm" {
+			a.gz = &gzipped{}
+		}
+		assets[urlPath(name)] = a
 		return nil
 	})
 	if err != nil {
@@ -109,6 +113,9 @@ func serve(w http.ResponseWriter, r *http.Request, assets map[string]asset) {
 		h.Set("Content-Security-Policy", csp)
 	}
 	h.Set("Permissions-Policy", "camera=(self), microphone=(self), display-capture=(self)")
+	if serveGzip(w, r, a) {
+		return
+	}
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(a.body))
 }
 

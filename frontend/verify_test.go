@@ -1,8 +1,12 @@
 package frontend
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -50,6 +54,34 @@ func TestVerifyPageMayRunWasmButConnectOnlyHome(t *testing.T) {
 		csp := rec.Header().Get("Content-Security-Policy")
 		if rec.Code != http.StatusOK || strings.Contains(csp, "wasm-unsafe-eval") != wantWasm || !strings.Contains(csp, "connect-src 'self';") {
 			t.Errorf("%s: status %d, CSP %q", path, rec.Code, csp)
+		}
+	}
+}
+
+// TestWasmServedGzipped: a .wasm asset goes out gzip-encoded to clients that accept it, with
+// its decoded length for the progress bar, and plain otherwise.
+func TestWasmServedGzipped(t *testing.T) {
+	plain := bytes.Repeat([]byte("\x00asm wasm bytes "), 4096)
+	a := asset{body: plain, contentType: "application/wasm", etag: `"e"`, gz: &gzipped{}}
+	assets := map[string]asset{"/app/wasm/x.wasm": a}
+	for _, enc := range []string{"gzip, deflate, br", ""} {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, "/app/wasm/x.wasm", nil)
+		req.Header.Set("Accept-Encoding", enc)
+		serve(rec, req, assets)
+		body := rec.Body.Bytes()
+		if enc != "" {
+			zr, err := gzip.NewReader(bytes.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ = io.ReadAll(zr)
+			if rec.Header().Get("X-Decoded-Length") != strconv.Itoa(len(plain)) || rec.Body.Len() >= len(plain)/4 {
+				t.Errorf("gzip: decoded length %q, %d bytes sent for %d", rec.Header().Get("X-Decoded-Length"), rec.Body.Len(), len(plain))
+			}
+		}
+		if !bytes.Equal(body, plain) || rec.Code != http.StatusOK {
+			t.Errorf("Accept-Encoding %q: status %d, body differs", enc, rec.Code)
 		}
 	}
 }

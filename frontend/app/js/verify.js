@@ -13,7 +13,8 @@ async function loadVerifier() {
   const res = await fetch("/app/wasm/signroom-verify.wasm");
   if (res.status === 404) throw new Error("not built");
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  const total = Number(res.headers.get("Content-Length")) || 0;
+  // Served gzipped, the body arrives decoded: X-Decoded-Length is its size.
+  const total = Number(res.headers.get("X-Decoded-Length") || res.headers.get("Content-Length")) || 0;
   const reader = res.body.getReader();
   const chunks = [];
   let got = 0;
