@@ -118,8 +118,10 @@ func loadMigrations() ([]migration, error) {
 	return out, nil
 }
 
-// migrate applies every migration newer than the database's version, each in its own
-// transaction together with its version record.
+// migrate applies every migration the database has not recorded, in number order, each in
+// its own transaction together with its version record. Numbers need not be contiguous, and a
+// migration numbered below one already applied (work merged from several branches) is still
+// applied.
 func (d *DB) migrate(ctx context.Context) error {
 	if _, err := d.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
@@ -129,12 +131,17 @@ func (d *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	var current int
-	if err := d.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(version),0) FROM schema_migrations").Scan(&current); err != nil {
+	return d.applyMissing(ctx, migs)
+}
+
+// applyMissing applies the migrations of migs that schema_migrations does not record.
+func (d *DB) applyMissing(ctx context.Context, migs []migration) error {
+	applied, err := d.appliedMigrations(ctx)
+	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	for _, m := range migs {
-		if m.version <= current {
+		if applied[m.version] {
 			continue
 		}
 		if err := d.apply(ctx, m); err != nil {
@@ -142,6 +149,24 @@ func (d *DB) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// appliedMigrations returns the versions schema_migrations records.
+func (d *DB) appliedMigrations(ctx context.Context) (map[int]bool, error) {
+	rows, err := d.db.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out[v] = true
+	}
+	return out, rows.Err()
 }
 
 func (d *DB) apply(ctx context.Context, m migration) error {
