@@ -32,6 +32,12 @@ func (s *Server) handleUploadDocument(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	release, err := s.uploads.enter(r.Context())
+	if err != nil {
+		s.busy(w, r, err)
+		return
+	}
+	defer release()
 	body, filename, err := uploadBody(w, r, s.cfg.MaxUploadBytes)
 	if err != nil {
 		s.fail(w, r, err)

@@ -127,7 +127,10 @@ const (
 	// DefaultMaxVerifications bounds POST /api/verify: each may hold about twice
 	// evidence.ServiceLimits().MaxMemoryFile (see docs/benchmarks.md).
 	DefaultMaxVerifications = 2
-	gateWait                = 3 * time.Second
+	// MaxUploads bounds document uploads in progress; each holds one part buffer of the blob
+	// store and, while its PDF is inspected (two at a time), pdfcheck's limits.
+	MaxUploads = 4
+	gateWait   = 3 * time.Second
 )
 
 // Config is what the server needs from the outside world. Store, Blobs, Keys, Issuer and
@@ -193,6 +196,7 @@ type Server struct {
 	pdfs      *pdfChecker
 	sealMu    sync.Mutex // one sealing at a time: staging and archiving are not raced
 	verifies  *gate
+	uploads   *gate
 	integrity *prometheus.CounterVec
 	alerted   sync.Map // archive integrity alerts already raised, so each is raised once
 }
@@ -202,7 +206,8 @@ func New(cfg Config) *Server {
 	cfg = withDefaults(cfg)
 	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), metrics: newHTTPMetrics(cfg.Registry),
 		validate: newValidator(), pdfs: newPDFChecker(cfg.TempDir), passwords: make(passwordGate, passwordSlots),
-		integrity: newIntegrityCounter(cfg.Registry), verifies: newGate(cfg.MaxVerifications, gateWait, "verifications")}
+		integrity: newIntegrityCounter(cfg.Registry), verifies: newGate(cfg.MaxVerifications, gateWait, "verifications"),
+		uploads: newGate(MaxUploads, gateWait, "uploads")}
 	s.dummyHash = s.makeDummyHash()
 	s.registerRoutes()
 	return s

@@ -6,6 +6,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -279,5 +281,37 @@ func TestSweepSealingRemovesLeftovers(t *testing.T) {
 		if _, err := e.blobs.Stat(ctx, k); (err == nil) != kept {
 			t.Errorf("%s: present = %v, want %v", k, err == nil, kept)
 		}
+	}
+}
+
+// TestSweepUploadsRemovesCrashLeftovers: temporary files of checks and uploaded documents no
+// agreement references (a crash between storing and recording) are removed at start; the
+// documents agreements hold stay.
+func TestSweepUploadsRemovesCrashLeftovers(t *testing.T) {
+	tmp := t.TempDir()
+	e := newEnv(t, func(c *Config) { c.TempDir = tmp })
+	ctx := context.Background()
+	f := draftAgreement(e)
+	a, _ := e.db.Agreement(ctx, f.id)
+	kept := a.Documents[0].ObjectKey
+	orphan := "agreements/" + f.id + "/documents/orphan.pdf"
+	if _, err := e.blobs.Put(ctx, orphan, strings.NewReader("%PDF-"), blob.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"signroom-pdf-123", "signroom-verify-456"} {
+		os.WriteFile(filepath.Join(tmp, n), []byte("x"), 0o600)
+	}
+	n, err := New(Config{Store: e.db, Blobs: e.blobs, TempDir: tmp}).SweepUploads(ctx)
+	if err != nil || n != 3 {
+		t.Fatalf("SweepUploads = %d, %v; want 3 removed", n, err)
+	}
+	if _, err := e.blobs.Stat(ctx, orphan); err == nil {
+		t.Errorf("the unreferenced upload is still stored")
+	}
+	if _, err := e.blobs.Stat(ctx, kept); err != nil {
+		t.Errorf("the agreement's document was removed: %v", err)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		t.Errorf("temporary files left: %v", left)
 	}
 }

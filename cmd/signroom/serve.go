@@ -141,6 +141,11 @@ func (m *Main) Open(ctx context.Context) error {
 	} else if n > 0 {
 		m.Logger.Info("removed sealing staging copies left behind", "count", n)
 	}
+	if n, err := srv.SweepUploads(ctx); err != nil {
+		m.Logger.Warn("sweep upload leftovers", "err", err)
+	} else if n > 0 {
+		m.Logger.Info("removed upload leftovers of an earlier run", "count", n)
+	}
 	m.HTTP = server.HTTPServer(m.Config.Addr, srv.Handler(), m.Logger)
 	return nil
 }
