@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -77,6 +78,43 @@ func checkPasswordPolicy(pw string) error {
 	}
 	if n := utf8.RuneCountInString(pw); n < MinPasswordLength {
 		return fmt.Errorf("password of %d characters, minimum %d: %w", n, MinPasswordLength, ErrWeakPassword)
+	}
+	distinct := map[rune]bool{}
+	for _, r := range strings.ToLower(pw) {
+		distinct[r] = true
+	}
+	switch {
+	case strings.TrimSpace(pw) == "":
+		return fmt.Errorf("password of spaces only: %w", ErrWeakPassword)
+	case len(distinct) < minDistinctRunes:
+		return fmt.Errorf("password with %d different characters, minimum %d: %w", len(distinct), minDistinctRunes, ErrWeakPassword)
+	case slices.Contains(commonPasswords, strings.ToLower(pw)):
+		return fmt.Errorf("password is one of the most common ones: %w", ErrWeakPassword)
+	}
+	return nil
+}
+
+// minDistinctRunes is the fewest different characters a password may have ("aaaaaaaaaaaa",
+// "abcabcabcabc" and "121212121212" are refused).
+const minDistinctRunes = 5
+
+// commonPasswords are the commonest passwords of 12 characters or more, refused outright.
+var commonPasswords = []string{"password1234", "123456789012", "1234567890123", "qwertyuiop12",
+	"1q2w3e4r5t6y", "passwordpassword", "qwertyuiopasdfgh", "iloveyou1234", "password123!", "changeme1234",
+	"administrator", "letmein12345", "welcome12345"}
+
+// CheckPasswordPolicy is the one password rule for every way an account gets a password (the
+// API, the CLI): at least MinPasswordLength characters, at most MaxPasswordBytes, not only
+// spaces, at least five different characters, not one of the commonest passwords, and not
+// the username (in any case, with or without surrounding spaces). Refusals wrap
+// ErrWeakPassword or ErrPasswordTooLong and say why.
+func CheckPasswordPolicy(username, pw string) error {
+	if err := checkPasswordPolicy(pw); err != nil {
+		return err
+	}
+	u, p := strings.ToLower(strings.TrimSpace(username)), strings.ToLower(strings.TrimSpace(pw))
+	if u != "" && (p == u || (len(u) >= 5 && strings.Contains(p, u))) {
+		return fmt.Errorf("password is or contains the username: %w", ErrWeakPassword)
 	}
 	return nil
 }

@@ -118,7 +118,30 @@ func (v *Verifier) verify(token, typ, aud string, claims jwt.Claims, reg *jwt.Re
 	if err != nil {
 		return tokenErr(claimsFailure(err), "")
 	}
+	if err := numericDates(token); err != nil {
+		return err
+	}
 	return checkRegistered(reg, v.issuer)
+}
+
+// numericDates refuses exp, nbf and iat that are not JSON numbers: RFC 7519 makes them
+// NumericDate, and the JSON decoder would also take a quoted "1893456000".
+func numericDates(token string) error {
+	parts := strings.Split(token, ".")
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return tokenErr(ErrTokenMalformed, "payload")
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(payload, &raw); err != nil {
+		return tokenErr(ErrTokenMalformed, "payload")
+	}
+	for _, name := range []string{"exp", "nbf", "iat"} {
+		if v, ok := raw[name]; ok && (len(v) == 0 || !strings.ContainsRune("-0123456789", rune(v[0]))) {
+			return tokenErr(ErrTokenMalformed, name+" is not a number")
+		}
+	}
+	return nil
 }
 
 // checkRegistered repeats the checks the parser skips or leaves optional:

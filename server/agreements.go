@@ -37,6 +37,10 @@ func (s *Server) handleCreateAgreement(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if err := s.checkSchedule(req.ScheduledAt); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	c := callerFrom(r.Context())
 	a := &agreement.Agreement{ID: newID(), Owner: c.user.ID, Title: req.Title, Description: req.Description,
 		State: agreement.StateDraft, SigningOrder: agreement.SigningOrder(req.SigningOrder), RetentionDays: req.RetentionDays}
@@ -98,12 +102,28 @@ func (s *Server) handleUpdateAgreement(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if err := s.checkSchedule(req.ScheduledAt); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.editDraft(w, r, http.StatusOK, func(ed *agreement.Edit) (any, error) {
 		a := ed.Agreement
 		applyAgreementPatch(a, req)
 		ed.Record("agreement.updated", callerFrom(r.Context()).actor(), req)
 		return nil, nil
 	})
+}
+
+// MaxScheduleAhead is how far ahead a ceremony may be planned; invitations stay valid until
+// two days after the planned time, so this also caps how long an invitation can live.
+const MaxScheduleAhead = 2 * 365 * 24 * time.Hour
+
+// checkSchedule refuses a planned time more than MaxScheduleAhead from now.
+func (s *Server) checkSchedule(t *time.Time) error {
+	if t != nil && t.After(s.cfg.Now().Add(MaxScheduleAhead)) {
+		return invalidField("scheduled_at", "scheduled_at must be within two years from now")
+	}
+	return nil
 }
 
 func applyAgreementPatch(a *agreement.Agreement, p agreementPatch) {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/go-playground/validator/v10"
+
+	"github.com/signroom/signroom/agreement"
 )
 
 // decode reads one JSON value from the request body into v, strictly: at most MaxJSONBytes,
@@ -123,6 +125,7 @@ func newValidator() *validator.Validate {
 	})
 	_ = v.RegisterValidation("iana_tz", isIANAZone)
 	_ = v.RegisterValidation("multiline", multilineTag)
+	_ = v.RegisterValidation("username", func(fl validator.FieldLevel) bool { return agreement.ValidUsername(fl.Field().String()) == nil })
 	_ = v.RegisterValidation("staff_role", func(fl validator.FieldLevel) bool {
 		switch fl.Field().String() {
 		case "admin", "organizer", "legal", "archivist":
@@ -188,6 +191,8 @@ func problem(fe validator.FieldError) string {
 		return "must be an IANA time zone such as Asia/Seoul"
 	case "bcp47_language_tag":
 		return "must be a language tag such as ko, zh or en"
+	case "username":
+		return "must be " + agreement.UsernameRule
 	case "staff_role":
 		return "must be one of: admin, organizer, legal, archivist"
 	case "alphanum":

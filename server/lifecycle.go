@@ -153,6 +153,9 @@ func (s *Server) invitationExpiry(a *agreement.Agreement) time.Time {
 	if late := a.ScheduledAt.Add(48 * time.Hour); !a.ScheduledAt.IsZero() && late.After(exp) {
 		exp = late
 	}
+	if limit := s.cfg.Now().Add(MaxScheduleAhead + 48*time.Hour); exp.After(limit) {
+		exp = limit // a plan stored before scheduled_at was capped
+	}
 	return exp
 }
 

@@ -17,7 +17,7 @@ import (
 // form) and refuses what can make text display differently from what is stored: control
 // characters (NUL, ESC, DEL, C1) and the bidirectional formatting characters (U+202A–U+202E,
 // U+2066–U+2069, U+200E, U+200F, U+061C). Line breaks and tabs are refused too, except in
-// fields tagged `validate:"multiline"` (descriptions).
+// fields tagged `validate:"multiline"` (descriptions). Passwords are left as sent.
 
 // unsafeRune reports why r may not appear in client text, or "".
 func unsafeRune(r rune, multiline bool) string {
@@ -93,7 +93,7 @@ func walkStruct(v reflect.Value, path string, fn func(string, bool, *string)) {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if !f.IsExported() || name == "-" {
+		if !f.IsExported() || name == "-" || name == "password" { // passwords are opaque secrets
 			continue
 		}
 		if name == "" {

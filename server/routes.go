@@ -3,8 +3,6 @@ package server
 import (
 	"net/http"
 
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"github.com/signroom/signroom/evidence"
 )
 
@@ -35,11 +33,10 @@ func (r route) pattern() string { return r.method + " " + r.path }
 
 // routeTable lists every API route. Mounts from Config are added beside it.
 func (s *Server) routeTable() []route {
-	metrics := promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{})
 	return []route{
 		{"GET", "/healthz", public, s.handleHealth},
 		{"GET", "/readyz", public, s.handleReady},
-		{"GET", "/metrics", public, metrics.ServeHTTP},
+		{"GET", "/metrics", public, s.handleMetrics},
 		{"GET", "/.well-known/jwks.json", public, s.handleJWKS},
 		{"GET", evidence.SealListPath, public, s.handleSealCerts},
 		{"GET", "/api/openapi.yaml", public, s.handleOpenAPI},

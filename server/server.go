@@ -138,7 +138,7 @@ const (
 // IsRevoked as its auth.Revocations.
 type Config struct {
 	Logger   *slog.Logger
-	Registry *prometheus.Registry // metrics registry served at /metrics; never the global default
+	Registry *prometheus.Registry // metrics registry (GET /metrics, see MetricsToken); never the global default
 	// Checks are named dependencies probed by /readyz, in order.
 	Checks []NamedCheck
 	// Mounts are extra handlers (blob download URLs, the ceremony WebSocket) keyed by a
@@ -150,6 +150,10 @@ type Config struct {
 	// PublicURL is where users reach the service (no trailing slash); invitation links
 	// start with it. Empty gives links relative to the site root.
 	PublicURL string
+	// MetricsToken, when set, opens GET /metrics on this handler to callers that send it as
+	// a bearer token; unset, the route answers 404 (serve the Registry on an operator's
+	// listener instead).
+	MetricsToken string
 
 	Store    Store
 	Blobs    blob.Store // the working bucket: uploaded documents

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -25,7 +26,7 @@ func userViewOf(u agreement.User) userView {
 }
 
 type createUserRequest struct {
-	Username    string   `json:"username" validate:"required,min=3,max=64,printascii"`
+	Username    string   `json:"username" validate:"required,username"`
 	DisplayName string   `json:"display_name" validate:"max=200"`
 	Password    string   `json:"password" validate:"required,min=12,max=1024"`
 	Roles       []string `json:"roles" validate:"required,min=1,max=4,unique,dive,staff_role"`
@@ -57,7 +58,7 @@ func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	hash, err := s.hashPassword(r.Context(), req.Password)
+	hash, err := s.hashPassword(r.Context(), req.Username, req.Password)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -72,7 +73,28 @@ func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, userViewOf(u))
 }
 
-func (s *Server) hashPassword(ctx context.Context, pw string) (string, error) {
+// hashPassword checks pw against the password rule (auth.CheckPasswordPolicy) for the
+// account username and hashes it.
+func (s *Server) hashPassword(ctx context.Context, username, pw string) (string, error) {
+	var hash string
+	err := auth.CheckPasswordPolicy(username, pw)
+	if err == nil {
+		hash, err = s.hashChecked(ctx, pw)
+	}
+	var busy *apiError
+	if errors.As(err, &busy) {
+		return "", err
+	}
+	if err != nil {
+		msg := "password " + err.Error()
+		return "", &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Message: msg,
+			Fields: []fieldError{{Field: "password", Message: msg}}}
+	}
+	return hash, nil
+}
+
+// hashChecked hashes a password that passed the rule, within the password gate.
+func (s *Server) hashChecked(ctx context.Context, pw string) (string, error) {
 	var hash string
 	var err error
 	if gateErr := s.passwords.do(ctx, func() error {
@@ -81,12 +103,7 @@ func (s *Server) hashPassword(ctx context.Context, pw string) (string, error) {
 	}); gateErr != nil {
 		return "", gateErr
 	}
-	if err != nil {
-		msg := "password " + err.Error()
-		return "", &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Message: msg,
-			Fields: []fieldError{{Field: "password", Message: msg}}}
-	}
-	return hash, nil
+	return hash, err
 }
 
 // handleUpdateUser changes an account's display name, roles, password or disabled flag.
@@ -99,8 +116,11 @@ func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request) {
 	}
 	var hash string
 	if req.Password != nil {
-		var err error
-		if hash, err = s.hashPassword(r.Context(), *req.Password); err != nil {
+		target, err := s.cfg.Store.UserByID(r.Context(), r.PathValue("id"))
+		if err == nil {
+			hash, err = s.hashPassword(r.Context(), target.Username, *req.Password)
+		}
+		if err != nil {
 			s.fail(w, r, err)
 			return
 		}

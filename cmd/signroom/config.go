@@ -31,7 +31,8 @@ type Config struct {
 	Blob string // local | s3
 	S3   S3Config
 
-	URLSecret []byte // signs local download URLs; generated into the data dir when unset
+	URLSecret    []byte // signs local download URLs; generated into the data dir when unset
+	MetricsToken string // secret: opens /metrics on the public listener
 
 	StaffTokenTTL  time.Duration
 	TrustedProxies []netip.Prefix
@@ -172,6 +173,9 @@ Secrets (environment only, or a file named by the *_FILE variant):
                                keys are generated and kept in DATA-DIR/keys
   SIGNROOM_SEAL_KEY            PEM private key of --seal-cert (or SIGNROOM_SEAL_KEY_FILE)
   SIGNROOM_SEAL_PKCS12_PASSWORD  password of --seal-pkcs12 (or ..._PASSWORD_FILE)
+  SIGNROOM_METRICS_TOKEN       bearer token that opens /metrics on the public listener
+                               (or SIGNROOM_METRICS_TOKEN_FILE); unset: /metrics is served
+                               only on the --debug-addr listener
 `
 
 // parseServeConfig parses the serve command's flags and environment.
@@ -266,6 +270,12 @@ func (c *Config) loadSecrets(env func(string) string) error {
 	}
 	if c.Seal.KeyPEM, err = secret(env, "SIGNROOM_SEAL_KEY"); err != nil {
 		return err
+	}
+	if c.MetricsToken, err = secret(env, "SIGNROOM_METRICS_TOKEN"); err != nil {
+		return err
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		return &configError{"$SIGNROOM_METRICS_TOKEN", "must be at least 16 characters"}
 	}
 	c.Seal.PKCS12Password, err = secret(env, "SIGNROOM_SEAL_PKCS12_PASSWORD")
 	return err

@@ -8,10 +8,13 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// startDebug serves Go's pprof profiles on their own listener (never on the public one) until
-// ctx ends. It returns at once; the server stops with ctx.
+// startDebug serves Go's pprof profiles and the Prometheus metrics on their own listener (the
+// operator's; never the public one) until ctx ends. It returns at once; the server stops
+// with ctx.
 func (m *Main) startDebug(ctx context.Context) error {
 	if m.Config.DebugAddr == "" {
 		return nil
@@ -21,6 +24,7 @@ func (m *Main) startDebug(ctx context.Context) error {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.Handle("/metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
 	ln, err := net.Listen("tcp", m.Config.DebugAddr)
 	if err != nil {
 		return fmt.Errorf("listen on --debug-addr %s: %w", m.Config.DebugAddr, err)

@@ -74,7 +74,6 @@ func TestServeHealthReadyMetrics(t *testing.T) {
 	}{
 		{"/healthz", `"status":"ok"`},
 		{"/readyz", `"blob_archive":"ok"`},
-		{"/metrics", "signroom_http_requests_total"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
@@ -83,6 +82,39 @@ func TestServeHealthReadyMetrics(t *testing.T) {
 				t.Fatalf("GET %s = %d %q, want 200 containing %q", tt.path, code, body, tt.want)
 			}
 		})
+	}
+}
+
+// TestMetricsNotPublic is issue 8 item 14 (/metrics on the public listener): without a
+// metrics token the public listener does not serve them, the operator's --debug-addr
+// listener does; with SIGNROOM_METRICS_TOKEN the public one serves them to that bearer only.
+func TestMetricsNotPublic(t *testing.T) {
+	m, base := startMain(t, "--debug-addr", "127.0.0.1:0")
+	if code, body := get(t, base+"/metrics"); code != http.StatusNotFound || strings.Contains(body, "go_goroutines") {
+		t.Errorf("public /metrics without a token = %d, want 404 without metrics", code)
+	}
+	waitFor(t, 5*time.Second, "debug listener", func() bool { return m.debugAddrNow() != "" })
+	if code, body := get(t, "http://"+m.debugAddrNow()+"/metrics"); code != http.StatusOK || !strings.Contains(body, "signroom_http_requests_total") {
+		t.Errorf("ops /metrics = %d, want 200 with the service's metrics", code)
+	}
+	const token = "metrics-token-0123456789"
+	_, base = startMainEnv(t, map[string]string{"SIGNROOM_METRICS_TOKEN": token})
+	for _, tc := range []struct {
+		auth string
+		want int
+	}{{"", http.StatusUnauthorized}, {"Bearer wrong-token-0123456789", http.StatusUnauthorized}, {"Bearer " + token, http.StatusOK}} {
+		req, _ := http.NewRequest("GET", base+"/metrics", nil)
+		if tc.auth != "" {
+			req.Header.Set("Authorization", tc.auth)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != tc.want {
+			t.Errorf("public /metrics with %q = %d, want %d", tc.auth, res.StatusCode, tc.want)
+		}
 	}
 }
 

@@ -188,8 +188,8 @@ func (m *Main) serverConfig() server.Config {
 	}
 	return server.Config{
 		Logger: m.Logger, Registry: m.Registry, Checks: checks, Mounts: mounts, PublicURL: m.Config.PublicURL,
-		TrustedProxies: m.Config.TrustedProxies,
-		Store:          m.DB, Blobs: m.Blobs.Working, Archive: m.Blobs.Archive, Sealer: m.Sealer, Operator: m.operator(),
+		TrustedProxies: m.Config.TrustedProxies, MetricsToken: m.Config.MetricsToken,
+		Store: m.DB, Blobs: m.Blobs.Working, Archive: m.Blobs.Archive, Sealer: m.Sealer, Operator: m.operator(),
 		Keys: m.Keys, Issuer: m.Issuer, Verifier: m.Verifier,
 		Ceremony:       ceremonyEvents{hub: m.Hub},
 		MaxUploadBytes: m.Config.MaxUploadBytes, StaffTokenTTL: m.Config.StaffTokenTTL,

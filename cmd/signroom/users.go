@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"text/tabwriter"
 
@@ -30,8 +29,6 @@ Manages staff accounts in the metadata database. Roles: admin, organizer, legal,
 The password is read from the terminal (asked twice), or from the first line of standard
 input with --password-stdin; never from an argument. Common flags: --data-dir, --database.
 `
-
-var usernamePattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._@-]{2,63}$`)
 
 type userCmd struct {
 	dataDir, database, name, roles string
@@ -91,8 +88,8 @@ func (c *userCmd) dispatch(ctx context.Context, db *sqlite.DB, sub string, rest 
 }
 
 func (c *userCmd) add(ctx context.Context, db *sqlite.DB, username string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if !usernamePattern.MatchString(username) {
-		return &configError{"USERNAME", "3 to 64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit"}
+	if agreement.ValidUsername(username) != nil {
+		return &configError{"USERNAME", agreement.UsernameRule}
 	}
 	roles := splitList(c.roles)
 	if len(roles) == 0 {
@@ -106,6 +103,9 @@ func (c *userCmd) add(ctx context.Context, db *sqlite.DB, username string, stdin
 	pw, err := readPassword(c.passwordStdin, stdin, stderr)
 	if err != nil {
 		return err
+	}
+	if err := auth.CheckPasswordPolicy(username, pw); err != nil {
+		return fmt.Errorf("password: %w", err)
 	}
 	hash, err := auth.HashPassword(pw)
 	if err != nil {
