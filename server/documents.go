@@ -137,6 +137,9 @@ func (s *Server) storeDocument(ctx context.Context, agreementID, lang, filename 
 		}
 		return agreement.Document{}, errPDF("the file is not a PDF: it does not start with %PDF-")
 	}
+	if err := s.pingStore(ctx); err != nil {
+		return agreement.Document{}, err
+	}
 	spool, err := s.pdfs.spool()
 	if err != nil {
 		return agreement.Document{}, err
@@ -153,7 +156,7 @@ func (s *Server) storeDocument(ctx context.Context, agreementID, lang, filename 
 		if tooLarge(err) {
 			return agreement.Document{}, errUploadTooLarge
 		}
-		return agreement.Document{}, fmt.Errorf("store document: %w", err)
+		return agreement.Document{}, fmt.Errorf("store document: %w: %w", storageError(err), err)
 	}
 	pages, err := s.pdfs.check(ctx, spool)
 	if err != nil {
@@ -162,6 +165,20 @@ func (s *Server) storeDocument(ctx context.Context, agreementID, lang, filename 
 	}
 	return agreement.Document{ID: id, Language: lang, Filename: cleanFilename(filename, lang), SHA256: info.SHA256,
 		Size: info.Size, Pages: pages, ObjectKey: key, CreatedAt: s.cfg.Now().UTC()}, nil
+}
+
+// storePingTimeout bounds the reachability check before an upload: an unreachable store is
+// answered at once with 503, not after the S3 client's retries.
+const storePingTimeout = 2 * time.Second
+
+// pingStore fails fast with 503 storage_unavailable when the working store does not answer.
+func (s *Server) pingStore(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, storePingTimeout)
+	defer cancel()
+	if err := s.cfg.Blobs.Ping(ctx); err != nil {
+		return fmt.Errorf("%w: %w", storageError(err), err)
+	}
+	return nil
 }
 
 // deleteObject removes an object that must not stay, with its own deadline so that a
