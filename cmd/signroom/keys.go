@@ -17,7 +17,9 @@ Manages the service's Ed25519 token-signing keys in DATA-DIR/keys.
   rotate   create a new active key; older keys still verify tokens until retired
   retire   remove a key: tokens signed with it stop verifying
 
-A running server picks up rotated keys when restarted.
+A running server (serve with keys in DATA-DIR/keys) applies a rotation or retirement within
+2 seconds: the new key signs, a retired key's tokens stop verifying and it leaves the JWKS.
+Keys given in $SIGNROOM_TOKEN_KEYS take a restart.
 `
 
 func runKeys(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
@@ -53,11 +55,13 @@ func runKeys(ctx context.Context, args []string, env func(string) string, stdout
 			return fmt.Errorf("rotate keys: %w", err)
 		}
 		fmt.Fprintln(stdout, kid)
+		fmt.Fprintln(stderr, "a running signroom serve on this data directory signs with it within 2 seconds")
 		return nil
 	case sub == "retire" && fs.NArg() == 1:
 		if err := ring.Retire(*dataDir, fs.Arg(0)); err != nil {
 			return fmt.Errorf("retire key: %w", err)
 		}
+		fmt.Fprintln(stderr, "retired; a running signroom serve on this data directory stops accepting its tokens within 2 seconds")
 		return nil
 	}
 	fmt.Fprint(stderr, keysUsage)

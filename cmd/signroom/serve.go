@@ -310,6 +310,9 @@ func (m *Main) Run(ctx context.Context) error {
 	housekeeping := make(chan struct{})
 	go func() { defer close(housekeeping); m.housekeep(ctx, time.Hour) }()
 	defer func() { <-housekeeping }()
+	keyWatch := make(chan struct{})
+	go func() { defer close(keyWatch); m.watchKeys(ctx) }()
+	defer func() { <-keyWatch }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
