@@ -80,6 +80,29 @@ func (f *forwarder) readLoop(onEnd func()) {
 	}
 }
 
+// rtcpLoop reads the RTCP the publisher sends about the track until the receiver stops.
+// Reading it lets the interceptors see the sender reports (so receiver reports carry
+// LSR/DLSR), and hands them to a sink that wants them.
+func (f *forwarder) rtcpLoop(recv *webrtc.RTPReceiver) {
+	var sink RTCPWriter
+	if w, ok := f.sink.(RTCPWriter); ok {
+		sink = w
+	}
+	for {
+		pkts, _, err := recv.ReadRTCP()
+		if err != nil {
+			return
+		}
+		if sink != nil {
+			select {
+			case <-f.done:
+			default:
+				sink.WriteRTCP(pkts)
+			}
+		}
+	}
+}
+
 func (f *forwarder) forward(pkt *rtp.Packet) {
 	if f.levelExt != 0 {
 		f.noteLevel(pkt)

@@ -287,8 +287,9 @@ func (r *room) addTrack(pub *session, t *webrtc.TrackRemote, recv *webrtc.RTPRec
 	}
 	info := trackInfo(f)
 	r.broadcastLocked(protocol.ServerMessage{Type: protocol.TypeTrackAdded, Track: &info}, nil)
-	pub.wg.Add(1)
+	pub.wg.Add(2)
 	go f.readLoop(func() { r.trackEnded(f); pub.wg.Done() })
+	go func() { defer pub.wg.Done(); f.rtcpLoop(recv) }()
 	if f.video {
 		pub.wg.Add(1)
 		go func() { defer pub.wg.Done(); f.keyframeLoop(r.hub.cfg.PLIInterval, r.hub.metrics) }()
@@ -321,7 +322,9 @@ func (r *room) startSinkLocked(f *forwarder, t *webrtc.TrackRemote) {
 	}
 	c := t.Codec()
 	w, err := r.hub.cfg.Sink.StartTrack(SinkTrack{AgreementID: r.id, ParticipantID: f.info.Participant,
-		TrackID: f.info.ID, Kind: f.info.Kind, MimeType: c.MimeType, ClockRate: c.ClockRate})
+		TrackID: f.info.ID, SessionID: f.owner.id, Source: f.info.Source, Kind: f.info.Kind,
+		MimeType: c.MimeType, ClockRate: c.ClockRate, SSRC: uint32(t.SSRC()),
+		RequestKeyframe: func() { f.kfRequest.Store(true) }})
 	if err != nil {
 		r.log.Warn("track sink", "track", f.info.ID, "err", err)
 		return

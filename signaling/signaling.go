@@ -15,6 +15,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 )
 
@@ -61,9 +62,15 @@ func (e Event) data() (json.RawMessage, error) {
 // SinkTrack describes a published track handed to a TrackSink.
 type SinkTrack struct {
 	AgreementID, ParticipantID, TrackID string
+	SessionID                           string // the publisher's connection; a reconnect has a new one
+	Source                              string // camera, microphone or screen
 	Kind                                string // audio or video
 	MimeType                            string
 	ClockRate                           uint32
+	SSRC                                uint32
+	// RequestKeyframe asks the publisher for a key frame; calls are rate-limited to one
+	// PLI per Config.PLIInterval, so a sink may call it on every packet while it waits.
+	RequestKeyframe func()
 }
 
 // TrackSink receives every published track, for recording. StartTrack is
@@ -75,8 +82,16 @@ type TrackSink interface {
 
 // RTPWriter receives a track's packets in arrival order. WriteRTP is called
 // on the forwarding path: it must not block and must not keep the packet or
-// its payload after returning. Close is called once when the track ends.
+// its payload after returning. Close is called once when the track ends; it
+// must not block either (it runs under the room's lock).
 type RTPWriter interface {
 	WriteRTP(p *rtp.Packet) error
 	Close() error
+}
+
+// RTCPWriter is implemented by an RTPWriter that also wants the RTCP the
+// publisher sends about the track (sender reports, for wall-clock time). It is
+// called from the track's RTCP reader and must not block.
+type RTCPWriter interface {
+	WriteRTCP(pkts []rtcp.Packet)
 }
