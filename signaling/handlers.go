@@ -109,6 +109,8 @@ func (s *session) dispatch(m protocol.Message) {
 		s.hostAction(m, func(t *session) { s.room.remove(t, s.adm.TokenID) })
 	case protocol.TypePing:
 		s.send(protocol.ServerMessage{Type: protocol.TypePong})
+	case protocol.TypeView:
+		s.handleView(m)
 	}
 }
 

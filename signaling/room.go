@@ -28,6 +28,7 @@ type room struct {
 	banned   map[string]bool // token ids removed by the host or revoked
 	speakers []string
 	closed   bool
+	view     *protocol.View // the host's shared document view, nil until set
 
 	done chan struct{}
 	wg   sync.WaitGroup
@@ -81,7 +82,7 @@ func (r *room) welcomeLocked(s *session) protocol.ServerMessage {
 	self := participantInfo(s)
 	m := protocol.ServerMessage{Type: protocol.TypeWelcome, SessionID: s.id, Self: &self,
 		ICEServers: r.hub.iceServers, MaxMessageSize: protocol.MaxMessageSize,
-		Participants: []protocol.Participant{}, Tracks: []protocol.Track{}}
+		Participants: []protocol.Participant{}, Tracks: []protocol.Track{}, View: r.viewLocked()}
 	for _, o := range r.orderedLocked() {
 		if o != s {
 			m.Participants = append(m.Participants, participantInfo(o))

@@ -22,3 +22,20 @@ func TestMinimalIsValid(t *testing.T) {
 		}
 	}
 }
+
+func TestTextAndScannedAreValid(t *testing.T) {
+	for name, b := range map[string][]byte{
+		"text":    Text([][]string{{"MOU", "강원도와 남경시는", "江原道与南京市"}, {"Page 2 (two)", "第二页"}}),
+		"scanned": Scanned(3, 300, 420),
+	} {
+		conf := model.NewDefaultConfiguration()
+		conf.ValidationMode = model.ValidationStrict
+		ctx, err := api.ReadValidateAndOptimize(bytes.NewReader(b), conf)
+		if err != nil {
+			t.Fatalf("%s does not validate strictly: %v", name, err)
+		}
+		if want := map[string]int{"text": 2, "scanned": 3}[name]; ctx.PageCount != want {
+			t.Fatalf("%s has %d pages, want %d", name, ctx.PageCount, want)
+		}
+	}
+}

@@ -92,6 +92,8 @@ type Message struct {
 	Source      string            `json:"source,omitempty"`
 	Muted       *bool             `json:"muted,omitempty"`
 	Participant string            `json:"participant,omitempty"`
+	Document    string            `json:"document,omitempty"` // view
+	Page        int               `json:"page,omitempty"`     // view
 }
 
 // Decode parses and validates one client frame. Errors wrap ErrInvalid and

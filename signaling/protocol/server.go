@@ -65,6 +65,7 @@ type ServerMessage struct {
 	Ref             string          `json:"ref,omitempty"`
 	Reason          string          `json:"reason,omitempty"`
 	ReplacedSession bool            `json:"replaced,omitempty"`
+	View            *View           `json:"view,omitempty"` // welcome (when set), view_changed
 }
 
 // Error codes sent in error messages.
