@@ -4,6 +4,9 @@
 package agreement
 
 import (
+	"maps"
+	"slices"
+	"sort"
 	"time"
 )
 
@@ -157,3 +160,49 @@ func (a *Agreement) Participant(id string) (Participant, bool) {
 
 // Editable reports whether the agreement's content may still change.
 func (a *Agreement) Editable() bool { return a.State == StateDraft }
+
+// DefaultRetentionDays is how long sealed evidence is kept when an agreement sets no
+// retention: ten years.
+const DefaultRetentionDays = 3650
+
+// Languages are the languages of the agreement's documents, sorted.
+func (a *Agreement) Languages() []string {
+	var out []string
+	for _, d := range a.Documents {
+		if !slices.Contains(out, d.Language) {
+			out = append(out, d.Language)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Pick returns the text for lang, else for the first of prefer that has one, else the
+// first by language tag.
+func (l Localized) Pick(lang string, prefer []string) string {
+	if t := l[lang]; t != "" {
+		return t
+	}
+	for _, p := range prefer {
+		if t := l[p]; t != "" {
+			return t
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(l)) {
+		if l[k] != "" {
+			return l[k]
+		}
+	}
+	return ""
+}
+
+// Unsigned counts the signatories for whom signed is false.
+func (a *Agreement) Unsigned(signed func(participantID string) bool) int {
+	n := 0
+	for _, p := range a.Signatories() {
+		if !signed(p.ID) {
+			n++
+		}
+	}
+	return n
+}

@@ -10,7 +10,7 @@ import (
 
 // Retention bounds, in days.
 const (
-	DefaultRetentionDays = 3650
+	DefaultRetentionDays = agreement.DefaultRetentionDays
 	MinRetentionDays     = 365
 	MaxRetentionDays     = 36500
 )

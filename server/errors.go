@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/signroom/signroom/agreement"
+	"github.com/signroom/signroom/sealing"
 )
 
 // apiError is the one error shape every endpoint returns:
@@ -34,7 +35,14 @@ func errorFor(err error) *apiError {
 		return ae
 	}
 	var te *agreement.TransitionError
+	var se *sealing.StateError
 	switch {
+	case errors.As(err, &se):
+		return &apiError{Status: http.StatusConflict, Code: "wrong_state", State: string(se.State), Message: err.Error()}
+	case errors.Is(err, sealing.ErrUnavailable):
+		return &apiError{Status: http.StatusServiceUnavailable, Code: "sealing_unavailable", Message: err.Error()}
+	case errors.Is(err, sealing.ErrSignaturesMissing):
+		return &apiError{Status: http.StatusConflict, Code: "signatures_missing", Message: err.Error()}
 	case errors.As(err, &te):
 		return &apiError{Status: http.StatusConflict, Code: "illegal_transition", Message: err.Error(), State: string(te.From)}
 	case errors.Is(err, agreement.ErrNotFound):

@@ -23,11 +23,10 @@
 // (POST /api/join/signature). The server verifies the JWS with the registered key, checks
 // every claim against the agreement, the nonce, the signing order, the state and that the
 // signer is in the live ceremony (Ceremony.Connected), and records the signature with its
-// audit event in one transaction. The last signatory's signature seals the agreement: the
-// sealed PDF, signed manifest and evidence bundle are built once, staged in the working
-// store, copied to the archive under COMPLIANCE retention, and then the agreement becomes
-// sealed with the audit event "agreement.sealed", which follows the last event the bundle's
-// audit log holds and names the archived artifacts by hash (see sealing.go).
+// audit event in one transaction. The last signatory's signature seals the agreement
+// through package sealing (the sealed PDF, signed manifest and evidence bundle are built,
+// staged, archived under COMPLIANCE retention, and the agreement becomes sealed with the
+// audit event "agreement.sealed"); this package only announces it to the ceremony.
 package server
 
 import (
@@ -44,6 +43,7 @@ import (
 	"github.com/signroom/signroom/agreement"
 	"github.com/signroom/signroom/auth"
 	"github.com/signroom/signroom/evidence"
+	"github.com/signroom/signroom/sealing"
 	"github.com/signroom/signroom/signatures"
 	"github.com/signroom/signroom/storage/blob"
 )
@@ -198,7 +198,7 @@ type Server struct {
 	dummyHash string
 	passwords passwordGate
 	pdfs      *pdfChecker
-	sealMu    sync.Mutex // one sealing at a time: staging and archiving are not raced
+	sealing   *sealing.Service
 	verifies  *gate
 	uploads   *gate
 	integrity *prometheus.CounterVec
@@ -212,6 +212,8 @@ func New(cfg Config) *Server {
 		validate: newValidator(), pdfs: newPDFChecker(cfg.TempDir), passwords: make(passwordGate, passwordSlots),
 		integrity: newIntegrityCounter(cfg.Registry), verifies: newGate(cfg.MaxVerifications, gateWait, "verifications"),
 		uploads: newGate(MaxUploads, gateWait, "uploads")}
+	s.sealing = sealing.New(sealing.Config{Store: cfg.Store, Working: cfg.Blobs, Archive: cfg.Archive, Sealer: cfg.Sealer,
+		Logger: cfg.Logger, Announce: s.announceSealed, Now: cfg.Now})
 	s.dummyHash = s.makeDummyHash()
 	s.registerRoutes()
 	return s

@@ -167,19 +167,13 @@ func (sealedEvent) EventName() string { return "agreement.sealed" }
 
 // remainingSignatories counts the signatories without a signature.
 func remainingSignatories(a *agreement.Agreement, signed func(string) bool) int {
-	n := 0
-	for _, p := range a.Signatories() {
-		if !signed(p.ID) {
-			n++
-		}
-	}
-	return n
+	return a.Unsigned(signed)
 }
 
 // sealAfterSignature seals when no signatory is left, with a context the client cannot
 // cancel; a failure leaves the agreement in signing for POST .../seal to retry.
 func (s *Server) sealAfterSignature(ctx context.Context, agreementID string) (bool, string) {
-	if _, err := s.sealAgreement(context.WithoutCancel(ctx), agreementID); err != nil {
+	if _, err := s.sealing.Seal(context.WithoutCancel(ctx), agreementID); err != nil {
 		s.log.Error("sealing failed; retry with POST /api/agreements/{id}/seal", "agreement", agreementID, "err", err)
 		return false, errorFor(err).Message
 	}

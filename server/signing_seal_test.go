@@ -273,9 +273,9 @@ func TestSweepSealingRemovesLeftovers(t *testing.T) {
 		}
 	}
 	srv := New(Config{Store: e.db, Blobs: e.blobs, Archive: e.arch})
-	n, err := srv.SweepSealing(ctx)
+	n, err := srv.Sealing().Sweep(ctx)
 	if err != nil || n != 2 {
-		t.Fatalf("SweepSealing = %d, %v; want 2 removed", n, err)
+		t.Fatalf("Sweep = %d, %v; want 2 removed", n, err)
 	}
 	for k, kept := range keys {
 		if _, err := e.blobs.Stat(ctx, k); (err == nil) != kept {

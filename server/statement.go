@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/signroom/signroom/agreement"
@@ -42,33 +41,11 @@ func koParticle(word, withFinal, withoutFinal string) string {
 }
 
 // agreementLanguages are the languages of the agreement's documents, sorted.
-func agreementLanguages(a *agreement.Agreement) []string {
-	var out []string
-	for _, d := range a.Documents {
-		if !slices.Contains(out, d.Language) {
-			out = append(out, d.Language)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
+func agreementLanguages(a *agreement.Agreement) []string { return a.Languages() }
 
 // pickLang picks the text for lang, else the first of prefer, else the first by key.
 func pickLang(l agreement.Localized, lang string, prefer []string) string {
-	if t := l[lang]; t != "" {
-		return t
-	}
-	for _, p := range prefer {
-		if t := l[p]; t != "" {
-			return t
-		}
-	}
-	for _, k := range slices.Sorted(maps.Keys(l)) {
-		if l[k] != "" {
-			return l[k]
-		}
-	}
-	return ""
+	return l.Pick(lang, prefer)
 }
 
 // statementText is the statement in every agreement language (English for a language with

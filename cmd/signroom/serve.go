@@ -136,7 +136,7 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	srv := server.New(m.serverConfig())
-	if n, err := srv.SweepSealing(ctx); err != nil {
+	if n, err := srv.Sealing().Sweep(ctx); err != nil {
 		m.Logger.Warn("sweep sealing staging copies", "err", err)
 	} else if n > 0 {
 		m.Logger.Info("removed sealing staging copies left behind", "count", n)

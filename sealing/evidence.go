@@ -1,4 +1,4 @@
-package server
+package sealing
 
 import (
 	"bytes"
@@ -35,8 +35,8 @@ type evidenceBuild struct {
 
 // buildEvidence returns the sealed artifacts by name: the sealed PDF, the manifest JSON and
 // JWS, and the bundle ZIP.
-func (s *Server) buildEvidence(ctx context.Context, in evidenceInput) (map[string][]byte, error) {
-	b := &evidenceBuild{evidenceInput: in, langs: agreementLanguages(in.a)}
+func (s *Service) buildEvidence(ctx context.Context, in evidenceInput) (map[string][]byte, error) {
+	b := &evidenceBuild{evidenceInput: in, langs: in.a.Languages()}
 	b.describe()
 	if err := s.addDocuments(ctx, b); err != nil {
 		return nil, err
@@ -66,29 +66,29 @@ func (s *Server) buildEvidence(ctx context.Context, in evidenceInput) (map[strin
 	if err := evidence.WriteBundle(ctx, &zip, bundle); err != nil {
 		return nil, err
 	}
-	return map[string][]byte{artifactPDF: bundle.SealedPDF, artifactManifest: sm.JSON, artifactManifestJWS: sm.JWS, artifactBundle: zip.Bytes()}, nil
+	return map[string][]byte{ArtifactPDF: bundle.SealedPDF, ArtifactManifest: sm.JSON, ArtifactManifestJWS: sm.JWS, ArtifactBundle: zip.Bytes()}, nil
 }
 
 // describe fills the manifest's agreement, parties, venues and participants.
 func (b *evidenceBuild) describe() {
 	a := b.a
 	b.m = evidence.Manifest{Format: evidence.FormatVersion, SealedAt: b.sealedAt,
-		Agreement: evidence.Agreement{ID: a.ID, Titles: nonNilMap(a.Title), Languages: b.langs, RetentionUntil: b.retainUntil}}
+		Agreement: evidence.Agreement{ID: a.ID, Titles: nonNil(a.Title), Languages: b.langs, RetentionUntil: b.retainUntil}}
 	for _, p := range a.Parties {
-		b.m.Parties = append(b.m.Parties, evidence.Party{ID: p.ID, Names: nonNilMap(p.Name)})
+		b.m.Parties = append(b.m.Parties, evidence.Party{ID: p.ID, Names: nonNil(p.Name)})
 	}
 	for _, v := range a.Venues {
-		b.m.Venues = append(b.m.Venues, evidence.Venue{ID: v.ID, Name: pickLang(v.Name, "en", b.langs), TimeZone: v.TimeZone})
+		b.m.Venues = append(b.m.Venues, evidence.Venue{ID: v.ID, Name: v.Name.Pick("en", b.langs), TimeZone: v.TimeZone})
 	}
 	for _, p := range a.Participants {
 		b.m.Participants = append(b.m.Participants, evidence.Participant{ID: p.ID, PartyID: p.PartyID, VenueID: p.VenueID,
 			Name: p.Name, Title: p.Title, Role: string(p.Role)})
 	}
-	b.page = evidence.SignaturePage{AgreementID: a.ID, Titles: nonNilMap(a.Title), SealedAt: b.sealedAt}
+	b.page = evidence.SignaturePage{AgreementID: a.ID, Titles: nonNil(a.Title), SealedAt: b.sealedAt}
 }
 
 // addDocuments reads every frozen document and checks it still has its frozen hash.
-func (s *Server) addDocuments(ctx context.Context, b *evidenceBuild) error {
+func (s *Service) addDocuments(ctx context.Context, b *evidenceBuild) error {
 	for _, d := range b.a.Documents {
 		data, err := s.readWorking(ctx, d.ObjectKey)
 		if err != nil {
@@ -107,7 +107,7 @@ func (s *Server) addDocuments(ctx context.Context, b *evidenceBuild) error {
 }
 
 // addSignatures adds every signature, its still and drawing, and its signature page entry.
-func (s *Server) addSignatures(ctx context.Context, b *evidenceBuild) error {
+func (s *Service) addSignatures(ctx context.Context, b *evidenceBuild) error {
 	for _, sg := range b.sigs {
 		jwk, err := signatures.ParseJWK([]byte(sg.JWK))
 		if err != nil {
@@ -128,7 +128,7 @@ func (s *Server) addSignatures(ctx context.Context, b *evidenceBuild) error {
 	return nil
 }
 
-func (s *Server) addImage(ctx context.Context, b *evidenceBuild, key string, pathFor func(ext string) string, ref **evidence.FileRef) ([]byte, error) {
+func (s *Service) addImage(ctx context.Context, b *evidenceBuild, key string, pathFor func(ext string) string, ref **evidence.FileRef) ([]byte, error) {
 	if key == "" {
 		return nil, nil
 	}
@@ -150,22 +150,37 @@ func (b *evidenceBuild) pageSigner(sg agreement.Signature, still, drawing []byte
 	}
 	for _, pt := range b.a.Parties {
 		if pt.ID == p.PartyID {
-			ps.PartyName, ps.PartyNameLatin = pickLang(pt.Name, firstOr(b.langs, "en"), b.langs), pt.Name["en"]
+			ps.PartyName, ps.PartyNameLatin = pt.Name.Pick(firstOr(b.langs), b.langs), pt.Name["en"]
 		}
 	}
 	for _, v := range b.a.Venues {
 		if v.ID == p.VenueID {
-			ps.Venue, ps.TimeZone = pickLang(v.Name, "en", b.langs), v.TimeZone
+			ps.Venue, ps.TimeZone = v.Name.Pick("en", b.langs), v.TimeZone
 		}
 	}
 	return ps
 }
 
-func (s *Server) readWorking(ctx context.Context, key string) ([]byte, error) {
-	rc, _, err := s.cfg.Blobs.Open(ctx, key)
+func (s *Service) readWorking(ctx context.Context, key string) ([]byte, error) {
+	rc, _, err := s.cfg.Working.Open(ctx, key)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
 	return io.ReadAll(rc)
+}
+
+func nonNil(m agreement.Localized) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}
+
+// firstOr is the first of langs, or English.
+func firstOr(langs []string) string {
+	if len(langs) > 0 {
+		return langs[0]
+	}
+	return "en"
 }

@@ -1,4 +1,4 @@
-package server
+package sealing
 
 import (
 	"context"
@@ -11,22 +11,22 @@ import (
 
 // removeStaging deletes a finished seal's staging copies from the working store. A failure
 // is logged; SweepSealing removes what is left at the next start.
-func (s *Server) removeStaging(ctx context.Context, rec agreement.Seal) {
+func (s *Service) removeStaging(ctx context.Context, rec agreement.Seal) {
 	for _, art := range rec.Artifacts {
-		if err := s.cfg.Blobs.Delete(context.WithoutCancel(ctx), art.StagingKey); err != nil {
+		if err := s.cfg.Working.Delete(context.WithoutCancel(ctx), art.StagingKey); err != nil {
 			s.log.Warn("remove sealing staging copy", "agreement", rec.AgreementID, "key", art.StagingKey, "err", err)
 		}
 	}
 }
 
-// SweepSealing removes the sealing staging copies no seal needs from the working store:
+// Sweep removes the sealing staging copies no seal needs from the working store:
 // those of finished seals, and those of attempts a crash left unrecorded (staged files
 // whose seal record was never written). The copies of a staged, unfinished seal stay: a
 // retry archives from them. Call it at start; it holds the sealing lock while it runs.
-func (s *Server) SweepSealing(ctx context.Context) (int, error) {
-	s.sealMu.Lock()
-	defer s.sealMu.Unlock()
-	objs, err := s.cfg.Blobs.List(ctx, "agreements/")
+func (s *Service) Sweep(ctx context.Context) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	objs, err := s.cfg.Working.List(ctx, "agreements/")
 	if err != nil {
 		return 0, fmt.Errorf("sweep sealing copies: %w", err)
 	}
@@ -47,7 +47,7 @@ func (s *Server) SweepSealing(ctx context.Context) (int, error) {
 		if keep[o.Key] {
 			continue
 		}
-		if err := s.cfg.Blobs.Delete(ctx, o.Key); err != nil {
+		if err := s.cfg.Working.Delete(ctx, o.Key); err != nil {
 			return removed, fmt.Errorf("sweep sealing copies: %w", err)
 		}
 		removed++
@@ -56,7 +56,7 @@ func (s *Server) SweepSealing(ctx context.Context) (int, error) {
 }
 
 // stagingInUse returns the staging keys of an agreement's staged, unfinished seal.
-func (s *Server) stagingInUse(ctx context.Context, agreementID string) (map[string]bool, error) {
+func (s *Service) stagingInUse(ctx context.Context, agreementID string) (map[string]bool, error) {
 	keep := map[string]bool{}
 	rec, err := s.cfg.Store.Seal(ctx, agreementID)
 	if errors.Is(err, agreement.ErrNotFound) {

@@ -1,0 +1,129 @@
+package sealing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/signroom/signroom/agreement"
+	"github.com/signroom/signroom/evidence"
+	"github.com/signroom/signroom/signatures"
+	"github.com/signroom/signroom/storage/blob"
+)
+
+// Errors of Seal and Close.
+var (
+	// ErrUnavailable: the service has no archive store or no seal key.
+	ErrUnavailable = errors.New("sealing is not configured (no archive store or seal key)")
+	// ErrSignaturesMissing: a signatory has not signed yet.
+	ErrSignaturesMissing = errors.New("signatories have not signed")
+)
+
+// StateError says the agreement is not in a state the operation accepts.
+type StateError struct {
+	State agreement.State
+	Msg   string
+}
+
+func (e *StateError) Error() string { return "agreement is " + string(e.State) + "; " + e.Msg }
+
+// Store is the metadata sealing reads and writes; storage/sqlite.DB implements it.
+type Store interface {
+	Agreement(ctx context.Context, id string) (*agreement.Agreement, error)
+	Signatures(ctx context.Context, agreementID string) ([]agreement.Signature, error)
+	AuditEvents(ctx context.Context, agreementID string) ([]signatures.Event, error)
+	// StageSeal gives agreement.ErrConflict when the agreement has a seal record.
+	StageSeal(ctx context.Context, s agreement.Seal) error
+	Seal(ctx context.Context, agreementID string) (agreement.Seal, error)
+	// RecordSealArtifacts replaces a staged seal's artifacts (with their archive versions).
+	RecordSealArtifacts(ctx context.Context, agreementID string, arts []agreement.Artifact) error
+	// FinishSeal marks the staged seal done and applies fn, atomically.
+	FinishSeal(ctx context.Context, agreementID string, fn func(*agreement.Edit) error) (*agreement.Agreement, error)
+}
+
+// Sealed is what the Announce hook is told once an agreement is sealed: the agreement, its
+// seal record and the invitation token ids revoked with it.
+type Sealed struct {
+	Agreement *agreement.Agreement
+	Seal      agreement.Seal
+	Revoked   []string
+}
+
+// Config is what a Service needs.
+type Config struct {
+	Store   Store
+	Working blob.Store       // the working bucket: documents, stills, staged artifacts
+	Archive blob.Store       // the archive bucket; nil: sealing is unavailable
+	Sealer  *evidence.Sealer // the service's seal key; nil: sealing is unavailable
+	Logger  *slog.Logger
+	// Announce, when set, is called after an agreement is sealed (to tell the ceremony).
+	Announce func(Sealed)
+	Now      func() time.Time // default time.Now
+}
+
+// Service seals agreements.
+type Service struct {
+	cfg Config
+	log *slog.Logger
+	mu  sync.Mutex // one sealing at a time: staging and archiving are not raced
+}
+
+// New returns a Service.
+func New(cfg Config) *Service {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Service{cfg: cfg, log: cfg.Logger}
+}
+
+// Available reports whether the service can seal (an archive and a seal key are set).
+func (s *Service) Available() bool { return s.cfg.Archive != nil && s.cfg.Sealer != nil }
+
+// Seal seals an agreement in signing whose signatories have all signed, or finishes an
+// interrupted seal (see the package documentation).
+func (s *Service) Seal(ctx context.Context, id string) (*agreement.Agreement, error) {
+	if !s.Available() {
+		return nil, ErrUnavailable
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, err := s.cfg.Store.Agreement(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if a.State != agreement.StateSigning {
+		return nil, &StateError{State: a.State, Msg: "only an agreement in signing can be sealed"}
+	}
+	rec, err := s.cfg.Store.Seal(ctx, id)
+	if errors.Is(err, agreement.ErrNotFound) {
+		rec, err = s.stage(ctx, a)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.archive(ctx, &rec); err != nil {
+		return nil, err
+	}
+	sealed, err := s.finish(ctx, a.ID, rec)
+	if err == nil {
+		s.removeStaging(ctx, rec)
+	}
+	return sealed, err
+}
+
+// Remaining counts the signatories of a without a signature among sigs.
+func Remaining(a *agreement.Agreement, sigs []agreement.Signature) int {
+	signed := map[string]bool{}
+	for _, sg := range sigs {
+		signed[sg.ParticipantID] = true
+	}
+	return a.Unsigned(func(id string) bool { return signed[id] })
+}
+
+func missing(n int) error { return fmt.Errorf("%d %w", n, ErrSignaturesMissing) }
