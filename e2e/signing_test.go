@@ -277,6 +277,22 @@ func TestSigningInChromium(t *testing.T) {
 		wang.waitFor(t, "Kim's signature listed after reload", signatureRow(m.Kim)+` !== null`, 10*time.Second)
 		wang.waitFor(t, "Wang's turn after reload", `!document.querySelector("#sign-button").disabled`, 10*time.Second)
 		clickSign(t, wang)
+		// All signatures in: everyone is told and the ceremony goes on until the MC closes it.
+		for _, b := range []*browser{host, kim, wang} {
+			b.waitFor(t, "all signatures in", `!document.querySelector("#complete-banner").hidden`, 10*time.Second)
+		}
+		if got := eval[string](t, wang, `document.querySelector("#complete-banner").textContent`); got != zh["sign.complete"] {
+			t.Errorf("Wang's banner = %q, want %q", got, zh["sign.complete"])
+		}
+		if !eval[bool](t, kim, `document.querySelector("#host-close").hidden`) {
+			t.Error("a signatory sees the host's Close control")
+		}
+		if got := eval[string](t, host, `document.querySelector("#state-banner").dataset.state`); got != "signing" {
+			t.Errorf("state after the last signature = %q, want signing", got)
+		}
+		host.waitFor(t, "Close control", `!document.querySelector("#host-close").hidden`, 10*time.Second)
+		host.screenshot(t, "close-ceremony-ko")
+		host.run(t, "click Close the ceremony", chromedp.Click(chromedp.CSS("#close-ceremony")))
 		for _, b := range []*browser{host, kim, wang} {
 			b.waitFor(t, "Wang's signature listed", signatureRow(m.Wang)+` !== null`, 10*time.Second)
 			b.waitFor(t, "sealed banner", `!document.querySelector("#sealed-banner").hidden`, 20*time.Second)
@@ -301,6 +317,9 @@ func TestSigningInChromium(t *testing.T) {
 			if n := eval[int](t, b.b, `document.querySelectorAll("#ended-extra #signatures li").length`); n != 2 {
 				t.Errorf("%s ending lists %d signatures, want 2", b.b.name, n)
 			}
+		}
+		if n := countAudit(t, org, m.ID, "ceremony.closed"); n != 1 {
+			t.Errorf("%d ceremony.closed audit events, want 1", n)
 		}
 		kim.screenshot(t, "sealed-ko")
 		wang.screenshot(t, "sealed-zh")

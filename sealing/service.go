@@ -34,7 +34,9 @@ func (e *StateError) Error() string { return "agreement is " + string(e.State) +
 type Store interface {
 	Agreement(ctx context.Context, id string) (*agreement.Agreement, error)
 	Signatures(ctx context.Context, agreementID string) ([]agreement.Signature, error)
+	ListAgreements(ctx context.Context, f agreement.ListFilter) ([]*agreement.Agreement, error)
 	AuditEvents(ctx context.Context, agreementID string) ([]signatures.Event, error)
+	AppendAudit(ctx context.Context, agreementID string, e agreement.AuditEntry) (signatures.Event, error)
 	// StageSeal gives agreement.ErrConflict when the agreement has a seal record.
 	StageSeal(ctx context.Context, s agreement.Seal) error
 	Seal(ctx context.Context, agreementID string) (agreement.Seal, error)
@@ -59,7 +61,11 @@ type Config struct {
 	Archive blob.Store       // the archive bucket; nil: sealing is unavailable
 	Sealer  *evidence.Sealer // the service's seal key; nil: sealing is unavailable
 	Logger  *slog.Logger
-	// Announce, when set, is called after an agreement is sealed (to tell the ceremony).
+	// Recordings, when set, is finished before a closed ceremony is sealed.
+	Recordings Recordings
+	// Closing, when set, is called once when a ceremony closes, before its recordings are
+	// finished (to tell the room); Announce after it is sealed.
+	Closing  func(agreementID, reason string)
 	Announce func(Sealed)
 	Now      func() time.Time // default time.Now
 }

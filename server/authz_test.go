@@ -63,6 +63,7 @@ var wantAllowed = map[string][]string{
 	"GET /api/agreements/{id}/audit":                                   readerRoles,
 	"POST /api/agreements/{id}/participants/{participantID}/key/reset": ownerOnly,
 	"POST /api/agreements/{id}/seal":                                   ownerOnly,
+	"POST /api/agreements/{id}/close":                                  ownerOnly,
 	"GET /api/agreements/{id}/evidence":                                readerRoles,
 	"GET /api/agreements/{id}/sealed.pdf":                              readerRoles,
 	"POST /api/verify":                                                 {"legal"},
@@ -75,6 +76,7 @@ var wantAllowed = map[string][]string{
 	"POST /api/join/signature":        {"join"},
 	// The matrix's join token is a signatory's; the host's is TestHostOpensSigning's.
 	"POST /api/join/open-signing": {},
+	"POST /api/join/close":        {},
 }
 
 // fixture is a small scheduled agreement of the owner with a join token for its signatory.

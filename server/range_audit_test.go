@@ -26,10 +26,11 @@ func TestRangedDownloadsAudited(t *testing.T) {
 		{"/api/agreements/" + f.id + "/sealed.pdf", f.owner, "evidence.downloaded"},
 	}
 	for i, c := range cases {
-		if i == 1 { // the invitation's download done: sign, which seals (and revokes the invitation)
+		if i == 1 { // the invitation's download done: sign and close, which seals (and revokes the invitation)
 			e.must(f.register(e, f.signers[0]), http.StatusCreated)
 			f.openSigning(e)
 			e.must(f.sign(e, f.signers[0], nil), http.StatusCreated)
+			e.must(f.closeCeremony(e), http.StatusOK)
 		}
 		before := count(c.typ)
 		r := e.do("GET", c.path, c.token, nil, "Range", "bytes=0-")

@@ -77,7 +77,8 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/agreements/{id}/invitations/{participantID}/reissue", managers, s.handleReissueInvitation},
 		{"GET", "/api/agreements/{id}/audit", readers, s.handleAudit},
 		{"POST", "/api/agreements/{id}/participants/{participantID}/key/reset", managers, s.handleResetKey},
-		{"POST", "/api/agreements/{id}/seal", managers, s.handleSeal},
+		{"POST", "/api/agreements/{id}/seal", managers, s.handleClose},
+		{"POST", "/api/agreements/{id}/close", managers, s.handleClose},
 		{"GET", "/api/agreements/{id}/evidence", readers, s.handleEvidenceBundle},
 		{"GET", "/api/agreements/{id}/sealed.pdf", readers, s.handleSealedPDF},
 		{"POST", "/api/verify", verifiers, s.handleVerify},
@@ -89,6 +90,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/join/nonce", joiners, s.handleNonce},
 		{"POST", "/api/join/signature", joiners, s.handleSignature},
 		{"POST", "/api/join/open-signing", joiners, s.handleHostOpenSigning},
+		{"POST", "/api/join/close", joiners, s.handleHostClose},
 	}
 }
 

@@ -1,9 +1,6 @@
 package server
 
 import (
-	"context"
-	"net/http"
-
 	"github.com/signroom/signroom/agreement"
 	"github.com/signroom/signroom/sealing"
 )
@@ -30,14 +27,4 @@ func (s *Server) announceSealed(sd sealing.Sealed) {
 		s.cfg.Ceremony.End(id, "sealed") // before the revocations, so clients hear why
 	}
 	s.tellRevoked(id, sd.Revoked)
-}
-
-// handleSeal seals (or finishes sealing) the agreement: the retry after a failed seal.
-func (s *Server) handleSeal(w http.ResponseWriter, r *http.Request) {
-	a, err := s.sealing.Seal(context.WithoutCancel(r.Context()), r.PathValue("id"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"agreement": agreementViewOf(a)})
 }

@@ -23,10 +23,13 @@
 // (POST /api/join/signature). The server verifies the JWS with the registered key, checks
 // every claim against the agreement, the nonce, the signing order, the state and that the
 // signer is in the live ceremony (Ceremony.Connected), and records the signature with its
-// audit event in one transaction. The last signatory's signature seals the agreement
-// through package sealing (the sealed PDF, signed manifest and evidence bundle are built,
-// staged, archived under COMPLIANCE retention, and the agreement becomes sealed with the
-// audit event "agreement.sealed"); this package only announces it to the ceremony.
+// audit event in one transaction. After the last signatory's signature every venue hears
+// "signatures.complete" and the ceremony goes on; it closes when the host (POST
+// /api/join/close) or the organizer (POST /api/agreements/{id}/close) closes it, or by
+// itself (sealing.Service.AutoClose). Package sealing then records "ceremony.closed",
+// finishes the recordings and seals (the sealed PDF, signed manifest and evidence bundle
+// are built, staged, archived under COMPLIANCE retention, and the agreement becomes sealed
+// with the audit event "agreement.sealed"); this package only announces it to the ceremony.
 package server
 
 import (
@@ -164,6 +167,8 @@ type Config struct {
 	Ceremony Ceremony           // nil: no live hub, and so no signing
 	Archive  blob.Store         // the archive bucket: sealed evidence under COMPLIANCE retention
 	Sealer   *evidence.Sealer   // the service's seal key and certificate
+	// Recordings, when set, are finished before a closed ceremony is sealed.
+	Recordings sealing.Recordings
 	// Operator names who runs this installation, in the published seal certificate list.
 	Operator string
 
@@ -213,7 +218,7 @@ func New(cfg Config) *Server {
 		integrity: newIntegrityCounter(cfg.Registry), verifies: newGate(cfg.MaxVerifications, gateWait, "verifications"),
 		uploads: newGate(MaxUploads, gateWait, "uploads")}
 	s.sealing = sealing.New(sealing.Config{Store: cfg.Store, Working: cfg.Blobs, Archive: cfg.Archive, Sealer: cfg.Sealer,
-		Logger: cfg.Logger, Announce: s.announceSealed, Now: cfg.Now})
+		Logger: cfg.Logger, Recordings: cfg.Recordings, Closing: s.announceClosing, Announce: s.announceSealed, Now: cfg.Now})
 	s.dummyHash = s.makeDummyHash()
 	s.registerRoutes()
 	return s

@@ -33,12 +33,13 @@ type signatureResponse struct {
 	SignedAt      time.Time `json:"signed_at"`
 	AuditEvent    string    `json:"audit_event"` // hash of the signature.added event
 	Remaining     int       `json:"remaining"`
-	Sealed        bool      `json:"sealed"`
-	SealError     string    `json:"seal_error,omitempty"`
+	// Complete: no signatory is left; the ceremony goes on until it is closed.
+	Complete bool `json:"complete"`
 }
 
-// handleSignature verifies and records the caller's signature, tells every venue, and
-// seals the agreement when it was the last required one.
+// handleSignature verifies and records the caller's signature and tells every venue; after
+// the last required one they hear "signatures.complete" (the ceremony is closed, and the
+// agreement sealed, by POST /api/join/close or .../close, or automatically).
 func (s *Server) handleSignature(w http.ResponseWriter, r *http.Request) {
 	_, a, p, err := s.signingParticipant(r)
 	if err != nil {
@@ -70,7 +71,8 @@ func (s *Server) handleSignature(w http.ResponseWriter, r *http.Request) {
 		PartyName: st.PartyName, SignedAt: sig.SignedAt, Thumbprint: sig.Thumbprint, Remaining: remaining})
 	resp := signatureResponse{ParticipantID: p.ID, Thumbprint: sig.Thumbprint, SignedAt: sig.SignedAt, AuditEvent: ev, Remaining: remaining}
 	if remaining == 0 && p.Role == agreement.RoleSignatory {
-		resp.Sealed, resp.SealError = s.sealAfterSignature(r.Context(), a.ID)
+		resp.Complete = true
+		s.broadcast(a.ID, signaturesCompleteEvent{Signatures: len(a.Signatories())})
 	}
 	writeJSON(w, http.StatusCreated, resp)
 }

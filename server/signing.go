@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -168,14 +167,4 @@ func (sealedEvent) EventName() string { return "agreement.sealed" }
 // remainingSignatories counts the signatories without a signature.
 func remainingSignatories(a *agreement.Agreement, signed func(string) bool) int {
 	return a.Unsigned(signed)
-}
-
-// sealAfterSignature seals when no signatory is left, with a context the client cannot
-// cancel; a failure leaves the agreement in signing for POST .../seal to retry.
-func (s *Server) sealAfterSignature(ctx context.Context, agreementID string) (bool, string) {
-	if _, err := s.sealing.Seal(context.WithoutCancel(ctx), agreementID); err != nil {
-		s.log.Error("sealing failed; retry with POST /api/agreements/{id}/seal", "agreement", agreementID, "err", err)
-		return false, errorFor(err).Message
-	}
-	return true, ""
 }

@@ -42,17 +42,22 @@ func TestSigningFullFlow(t *testing.T) {
 
 	for i, s := range f.signers[:2] {
 		r := e.must(f.sign(e, s, nil), http.StatusCreated)
-		if got := r.body["remaining"]; got != float64(2-i) || r.body["sealed"] != false {
-			t.Fatalf("signer %d: remaining %v sealed %v, want %d false", i+1, got, r.body["sealed"], 2-i)
+		if got := r.body["remaining"]; got != float64(2-i) || r.body["complete"] != false {
+			t.Fatalf("signer %d: remaining %v complete %v, want %d false", i+1, got, r.body["complete"], 2-i)
 		}
 	}
 	e.must(f.sign(e, f.witness, nil), http.StatusCreated)
-	start := time.Now()
 	last := e.must(f.sign(e, f.signers[2], nil), http.StatusCreated)
-	t.Logf("last signature and sealing took %s", time.Since(start))
-	if last.body["sealed"] != true {
-		t.Fatalf("last signature did not seal: %s", last.raw)
+	if last.body["complete"] != true {
+		t.Fatalf("last signature is not complete: %s", last.raw)
 	}
+	// All signatures in: the ceremony goes on, still in signing, until it is closed.
+	if a := e.must(e.do("GET", "/api/agreements/"+f.id, f.owner, nil), http.StatusOK); a.body["state"] != "signing" {
+		t.Fatalf("state after the last signature = %v, want signing", a.body["state"])
+	}
+	start := time.Now()
+	e.must(f.closeCeremony(e), http.StatusOK)
+	t.Logf("closing and sealing took %s", time.Since(start))
 	a := e.must(e.do("GET", "/api/agreements/"+f.id, f.owner, nil), http.StatusOK)
 	if a.body["state"] != "sealed" {
 		t.Fatalf("state = %v, want sealed", a.body["state"])
@@ -85,8 +90,8 @@ func TestSigningFullFlow(t *testing.T) {
 			names[n.EventName()]++
 		}
 	}
-	if names["signature.added"] != 4 || names["agreement.sealed"] != 1 {
-		t.Errorf("ceremony events %v, want 4 signature.added and 1 agreement.sealed", names)
+	if names["signature.added"] != 4 || names["signatures.complete"] != 1 || names["ceremony.closed"] != 1 || names["agreement.sealed"] != 1 {
+		t.Errorf("ceremony events %v, want 4 signature.added, 1 signatures.complete, 1 ceremony.closed and 1 agreement.sealed", names)
 	}
 	e.hub.mu.Lock()
 	ended := slices.Clone(e.hub.ended)

@@ -168,6 +168,11 @@ func (f *ceremonyFixture) register(e *env, s *signer) response {
 	return e.do("POST", "/api/join/key", s.token, map[string]any{"jwk": s.jwk(e.t)})
 }
 
+// closeCeremony closes the ceremony as its organizer, which seals it.
+func (f *ceremonyFixture) closeCeremony(e *env) response {
+	return e.do("POST", "/api/agreements/"+f.id+"/close", f.owner, nil)
+}
+
 func (f *ceremonyFixture) openSigning(e *env) {
 	e.must(e.do("POST", "/api/agreements/"+f.id+"/open-signing", f.owner, nil), http.StatusOK)
 }

@@ -49,6 +49,7 @@ func TestConcurrentSigners(t *testing.T) {
 	if created != 3 {
 		t.Fatalf("%d signatures accepted (%v), want 3", created, statuses)
 	}
+	e.must(f.closeCeremony(e), http.StatusOK)
 	sigs, evs := recorded(e, f.id)
 	if len(sigs) != 3 || countEvents(evs, "agreement.sealed") != 1 {
 		t.Fatalf("%d signatures, %d agreement.sealed events; want 3 and 1", len(sigs), countEvents(evs, "agreement.sealed"))

@@ -95,7 +95,8 @@ func TestSigningRefusals(t *testing.T) {
 		{"sign with the reset key", func() response { return f.sign(e, s3, nil) }, http.StatusConflict, "no_key"},
 		{"second signature", func() response { return f.sign(e, s2, nil) }, http.StatusCreated, ""},
 		{"register a new key", func() response { s3.key = newSigner(t, s3.pid, s3.token).key; return f.register(e, s3) }, http.StatusCreated, ""},
-		{"last signature seals", func() response { return f.sign(e, s3, nil) }, http.StatusCreated, ""},
+		{"last signature", func() response { return f.sign(e, s3, nil) }, http.StatusCreated, ""},
+		{"close seals", func() response { return f.closeCeremony(e) }, http.StatusOK, ""},
 		{"sign after sealing", func() response { return f.sign0(e, f.witness) }, http.StatusUnauthorized, ""},
 		{"reset after sealing", func() response {
 			return e.do("POST", "/api/agreements/"+f.id+"/participants/"+s3.pid+"/key/reset", f.owner, nil)
@@ -120,7 +121,7 @@ func TestSigningRefusals(t *testing.T) {
 		}
 	}
 	_, evs := recorded(e, f.id)
-	for typ, want := range map[string]int{"signer_key.registered": 4, "signer_key.reset": 1, "signature.added": 3, "agreement.sealed": 1} {
+	for typ, want := range map[string]int{"signer_key.registered": 4, "signer_key.reset": 1, "signature.added": 3, "ceremony.closed": 1, "agreement.sealed": 1} {
 		if got := countEvents(evs, typ); got != want {
 			t.Errorf("%d %s events, want %d", got, typ, want)
 		}

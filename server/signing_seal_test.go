@@ -30,9 +30,9 @@ func TestSealFailureThenRetry(t *testing.T) {
 	e.must(f.register(e, f.witness), http.StatusCreated)
 	f.openSigning(e)
 
-	r := e.must(f.sign(e, f.signers[0], nil), http.StatusCreated)
-	if r.body["sealed"] != false || r.body["seal_error"] == "" {
-		t.Fatalf("sealing did not fail: %s", r.raw)
+	e.must(f.sign(e, f.signers[0], nil), http.StatusCreated)
+	if r := f.closeCeremony(e); r.status != http.StatusInternalServerError {
+		t.Fatalf("close with a failing archive: %d %s, want 500", r.status, r.raw)
 	}
 	a := e.must(e.do("GET", "/api/agreements/"+f.id, f.owner, nil), http.StatusOK)
 	sigs, evs := recorded(e, f.id)
@@ -70,10 +70,8 @@ func TestSealRefusesForeignArchiveObject(t *testing.T) {
 	if _, err := stores.Archive.Put(context.Background(), key, strings.NewReader("not the seal"), blob.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	r := e.must(f.sign(e, f.signers[0], nil), http.StatusCreated)
-	if r.body["sealed"] != false {
-		t.Fatalf("sealed over a foreign object: %s", r.raw)
-	}
+	e.must(f.sign(e, f.signers[0], nil), http.StatusCreated)
+	e.must(f.closeCeremony(e), http.StatusConflict)
 	e.must(e.do("POST", "/api/agreements/"+f.id+"/seal", f.owner, nil), http.StatusConflict)
 	rc, _, err := stores.Archive.Open(context.Background(), key)
 	if err != nil {
@@ -98,6 +96,7 @@ func TestVerifyEndpoint(t *testing.T) {
 	e.must(f.register(e, f.signers[0]), http.StatusCreated)
 	f.openSigning(e)
 	e.must(f.sign(e, f.signers[0], nil), http.StatusCreated)
+	e.must(f.closeCeremony(e), http.StatusOK)
 	bundle := e.must(e.do("GET", "/api/agreements/"+f.id+"/evidence", f.owner, nil), http.StatusOK).raw
 	pdf := e.must(e.do("GET", "/api/agreements/"+f.id+"/sealed.pdf", f.owner, nil), http.StatusOK).raw
 	legal := e.tokens["legal"]
@@ -225,14 +224,15 @@ func TestSealSixSignatories(t *testing.T) {
 		e.must(f.sign(e, s, nil), http.StatusCreated)
 	}
 	start := time.Now()
-	if r := e.must(f.sign(e, f.signers[5], nil), http.StatusCreated); r.body["sealed"] != true {
-		t.Fatalf("not sealed: %s", r.raw)
+	if r := e.must(f.sign(e, f.signers[5], nil), http.StatusCreated); r.body["complete"] != true {
+		t.Fatalf("not complete: %s", r.raw)
 	}
+	e.must(f.closeCeremony(e), http.StatusOK)
 	sealTook := time.Since(start)
 	bundle := e.must(e.do("GET", "/api/agreements/"+f.id+"/evidence", f.owner, nil), http.StatusOK).raw
 	start = time.Now()
 	e.verifyBundle(bundle)
-	t.Logf("six signatures, two 30-page documents: last signature + seal %s, bundle %d bytes verified in %s", sealTook, len(bundle), time.Since(start))
+	t.Logf("six signatures, two 30-page documents: last signature, close and seal %s, bundle %d bytes verified in %s", sealTook, len(bundle), time.Since(start))
 }
 
 // TestNoCeremonyNoSigning: without a ceremony hub nobody is connected, so nobody signs.

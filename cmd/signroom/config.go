@@ -39,6 +39,10 @@ type Config struct {
 	TokenKeysPEM   string // secret: Ed25519 PKCS#8 PEM blocks, the first one signs; empty: DATA-DIR/keys
 	Media          MediaConfig
 	Seal           SealConfig
+	// CloseWhenEmpty closes a ceremony whose signatures are all in once its room stayed
+	// empty this long; CloseAfter closes it this long after its last signature (0: never).
+	CloseWhenEmpty time.Duration
+	CloseAfter     time.Duration
 }
 
 // SealConfig says where the service's seal certificate comes from: PEM files, a PKCS#12
@@ -201,6 +205,8 @@ func parseServeConfig(args []string, env func(string) string, stderr io.Writer) 
 	ef.String(&c.S3.WorkingBucket, "s3-working-bucket", "SIGNROOM_S3_WORKING_BUCKET", "signroom-working", "bucket for uploads and in-progress recordings")
 	ef.String(&c.S3.ArchiveBucket, "s3-archive-bucket", "SIGNROOM_S3_ARCHIVE_BUCKET", "signroom-archive", "bucket with object locking for sealed records")
 	ef.Int64(&c.S3.PartSize, "s3-part-size", "SIGNROOM_S3_PART_SIZE", 16<<20, "multipart upload part size in bytes (5 MiB to 5 GiB)")
+	ef.Duration(&c.CloseWhenEmpty, "close-when-empty", "SIGNROOM_CLOSE_WHEN_EMPTY", 2*time.Minute, "close (and seal) a ceremony whose signatures are all in once its room has been empty this long")
+	ef.Duration(&c.CloseAfter, "close-after", "SIGNROOM_CLOSE_AFTER", time.Hour, "close (and seal) a ceremony this long after its last signature, even with people in the room (0: only the host or an empty room closes it)")
 	ef.Duration(&c.StaffTokenTTL, "staff-token-ttl", "SIGNROOM_STAFF_TOKEN_TTL", 8*time.Hour, "lifetime of a staff access token")
 	ef.String(&c.Seal.Operator, "operator", "SIGNROOM_OPERATOR", "", "who runs this installation (an organisation's name), named in the seal certificate and its published list; default the public URL's host")
 	ef.String(&c.Seal.Name, "seal-name", "SIGNROOM_SEAL_NAME", "", "common name of the self-signed seal certificate generated at first start (default \"Signroom seal of OPERATOR\")")

@@ -25,6 +25,7 @@ import (
 	"github.com/signroom/signroom/auth"
 	"github.com/signroom/signroom/evidence"
 	"github.com/signroom/signroom/frontend"
+	"github.com/signroom/signroom/sealing"
 	"github.com/signroom/signroom/server"
 	"github.com/signroom/signroom/signaling"
 	"github.com/signroom/signroom/storage/blob"
@@ -44,6 +45,7 @@ type Main struct {
 	Verifier  *auth.Verifier
 	Hub       *signaling.Hub
 	Sealer    *evidence.Sealer
+	Sealing   *sealing.Service
 	blobHTTP  http.Handler
 	HTTP      *http.Server
 	listener  net.Listener
@@ -136,7 +138,8 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	srv := server.New(m.serverConfig())
-	if n, err := srv.Sealing().Sweep(ctx); err != nil {
+	m.Sealing = srv.Sealing()
+	if n, err := m.Sealing.Sweep(ctx); err != nil {
 		m.Logger.Warn("sweep sealing staging copies", "err", err)
 	} else if n > 0 {
 		m.Logger.Info("removed sealing staging copies left behind", "count", n)
@@ -310,6 +313,12 @@ func (m *Main) Run(ctx context.Context) error {
 	housekeeping := make(chan struct{})
 	go func() { defer close(housekeeping); m.housekeep(ctx, time.Hour) }()
 	defer func() { <-housekeeping }()
+	autoClose := make(chan struct{})
+	go func() {
+		defer close(autoClose)
+		m.Sealing.AutoClose(ctx, sealing.Auto{Presence: ceremonyEvents{m.Hub}, EmptyFor: m.Config.CloseWhenEmpty, AfterLast: m.Config.CloseAfter})
+	}()
+	defer func() { <-autoClose }()
 	keyWatch := make(chan struct{})
 	go func() { defer close(keyWatch); m.watchKeys(ctx) }()
 	defer func() { <-keyWatch }()

@@ -93,9 +93,10 @@ func signAndSeal(t *testing.T, m *Main, base string) (*apitest.Client, string) {
 	org.Post("/api/agreements/"+mou.ID+"/open-signing", nil, http.StatusOK, nil)
 	signAs(t, base, mou.Tokens[mou.Kim])
 	last := signAs(t, base, mou.Tokens[mou.Wang])
-	if last["sealed"] != true {
-		t.Fatalf("last signature response = %v, want sealed", last)
+	if last["complete"] != true {
+		t.Fatalf("last signature response = %v, want complete", last)
 	}
+	org.Post("/api/agreements/"+mou.ID+"/close", nil, http.StatusOK, nil)
 	for _, p := range members {
 		if reason := waitBye(t, p.c, 10*time.Second); reason != protocol.ReasonSealed {
 			t.Errorf("bye after sealing = %q, want %q", reason, protocol.ReasonSealed)

@@ -5,7 +5,7 @@ import { load, pickLanguage, setupSwitcher, setText, t, localized, formatTime } 
 import { request, ApiError } from "./api.js";
 import { Ceremony } from "./ceremony.js";
 import { Stage } from "./stage.js";
-import { SigningPanel, SignatureList, openSigning } from "./signing.js";
+import { SigningPanel, SignatureList, openSigning, closeCeremony } from "./signing.js";
 
 const $ = (id) => document.getElementById(id);
 const LIVE = new Set(["live", "signing"]);
@@ -14,7 +14,7 @@ const ENDED = new Set(["sealed", "revoked", "expired", "removed", "replaced", "l
   "connection_lost", "unreachable"]);
 
 const page = { token: "", info: null, stream: null, ceremony: null, stage: null, mic: false, cam: false,
-  panel: null, signatures: null, state: "" };
+  panel: null, signatures: null, state: "", complete: false, closed: false };
 
 function tokenFromFragment() {
   return new URLSearchParams(location.hash.slice(1)).get("token") || "";
@@ -109,6 +109,7 @@ function showState(state) {
   page.state = state;
   if (page.panel) page.panel.setState(state);
   $("host-signing").hidden = !(page.info.grants.host && state === "live");
+  showComplete();
   const banner = $("state-banner");
   banner.dataset.state = state;
   setText(banner, "banner." + state);
@@ -137,6 +138,32 @@ function join() {
   setInterval(sampleQuality, 2000);
 }
 
+// showComplete shows "all signatures in" once the last signatory signed, and the host's
+// Close control until the ceremony is closed.
+function showComplete() {
+  const complete = page.complete && page.state === "signing";
+  $("complete-banner").hidden = !complete;
+  $("host-close").hidden = !(page.info.grants.host && complete && !page.closed);
+}
+
+// noteSignature marks the signatures complete when the last signatory's arrives.
+function noteSignature(ev) {
+  if (ev.role === "signatory" && ev.remaining === 0) page.complete = true;
+}
+
+async function closeClicked() {
+  $("close-ceremony").disabled = true;
+  $("close-error").hidden = true;
+  try {
+    await closeCeremony(page.token);
+  } catch (err) {
+    console.warn("close", err);
+    setText($("close-error"), "host.close_failed");
+    $("close-error").hidden = false;
+    $("close-ceremony").disabled = false;
+  }
+}
+
 // startSigning sets up the signatures list for everyone, the signing panel for signers and
 // the host's Open signing control.
 function startSigning() {
@@ -150,8 +177,10 @@ function startSigning() {
   for (const ev of page.info.signatures || []) {
     page.signatures.add(ev);
     if (page.panel) page.panel.signed(ev);
+    noteSignature(ev);
   }
   if (page.panel && page.info.signatures) page.panel.historyComplete = true;
+  $("close-ceremony").addEventListener("click", closeClicked);
   $("open-signing").addEventListener("click", async () => {
     $("open-signing").disabled = true;
     $("open-signing-error").hidden = true;
@@ -283,6 +312,20 @@ const EVENTS = {
       page.signatures.add(m.data);
       if (page.panel) page.panel.signed(m.data);
       feed("feed.signed", { name: m.data.name });
+      noteSignature(m.data);
+      showComplete();
+      return;
+    }
+    if (m.event === "signatures.complete") {
+      page.complete = true;
+      showComplete();
+      feed("feed.complete");
+      return;
+    }
+    if (m.event === "ceremony.closed") {
+      page.closed = true;
+      showComplete();
+      feed("feed.closed");
       return;
     }
     if (m.event === "agreement.sealed" && m.data) {

@@ -148,7 +148,7 @@ export class SigningPanel {
       const res = await this.submit();
       this.done = true;
       document.body.dataset.signed = "true";
-      setText($("sign-done"), res.sealed ? "sign.done_sealed" : "sign.done", { time: formatTime(res.signed_at, { timeStyle: "medium" }) });
+      setText($("sign-done"), res.complete ? "sign.done_complete" : "sign.done", { time: formatTime(res.signed_at, { timeStyle: "medium" }) });
       $("sign-done").hidden = false;
     } catch (err) {
       console.warn("sign", err);
@@ -307,5 +307,11 @@ export class SignatureList {
 // openSigning is the host's control: live -> signing through the host's invitation.
 export async function openSigning(token) {
   await request("/api/join/open-signing", { token, method: "POST" });
+}
+
+// closeCeremony is the host's control once all signatures are in: it closes the ceremony,
+// which finishes the recordings and seals the record.
+export async function closeCeremony(token) {
+  await request("/api/join/close", { token, method: "POST" });
 }
 
