@@ -131,6 +131,27 @@ func TestCeremonyInChromium(t *testing.T) {
 		}
 	})
 
+	t.Run("an unreachable participant is flagged on its tile", func(t *testing.T) {
+		cut, end := unreachablePeer(t, s.base, m.ID, m.Tokens[m.Kim])
+		defer end()
+		tile := remoteTile(m.Kim)
+		host.waitFor(t, "the Pion participant's tile", tile+` !== null`, 15*time.Second)
+		start := time.Now()
+		cut()
+		host.waitFor(t, "tile flagged unreachable", tile+`?.dataset.unreachable === "media"`, 10*time.Second)
+		t.Logf("closed peer connections shown on the host's tile after %v", time.Since(start).Round(time.Millisecond))
+		if got := eval[string](t, host, tile+`.querySelector(".tile-unreachable").textContent`); got != ko["tile.unreachable_media"] {
+			t.Errorf("unreachable flag = %q, want %q", got, ko["tile.unreachable_media"])
+		}
+		wang.waitFor(t, "signatory sees the tile flagged", tile+`?.dataset.unreachable === "media"`, 5*time.Second)
+		if got := eval[string](t, wang, tile+`.querySelector(".tile-unreachable").textContent`); got != en["tile.unreachable_media"] {
+			t.Errorf("signatory's unreachable flag = %q, want %q", got, en["tile.unreachable_media"])
+		}
+		host.screenshot(t, "unreachable-ko")
+		end()
+		host.waitFor(t, "the Pion participant's tile gone", tile+` === null`, 10*time.Second)
+	})
+
 	t.Run("host removes a participant", func(t *testing.T) {
 		kim := newBrowser(parent, "kim")
 		join(t, kim, m.JoinURL(s.base, m.Kim, "en"), "")

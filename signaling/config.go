@@ -11,9 +11,12 @@ import (
 // Config configures a Hub. The zero value of every field has a usable default
 // except that production servers should set ICEUDPPort.
 type Config struct {
-	ICEUDPPort   int                // the one UDP port of all peers; 0 picks a free port
-	ICETCPPort   int                // ICE-TCP fallback port; 0 disables it
-	PublicIPs    []string           // addresses announced for 1:1 NAT, replacing local ones
+	ICEUDPPort int // the one UDP port of all peers; 0 picks a free port
+	ICETCPPort int // ICE-TCP fallback port; 0 disables it
+	// ICEAddr is the IP address the ICE sockets bind to; empty or unspecified: every
+	// interface address (see rtcapi.Options.ICEAddr).
+	ICEAddr      string
+	PublicIPs    []string           // the only addresses announced (1:1 NAT), replacing local ones
 	ICEServers   []webrtc.ICEServer // STUN/TURN servers handed to clients in welcome
 	MaxRoomSize  int                // participants per room; default 16
 	Logger       *slog.Logger       // default: discard
@@ -29,6 +32,9 @@ type Config struct {
 	Sink                    TrackSink     // optional recorder hook
 	// Candidates decides which remote ICE candidates are accepted (see CandidatePolicy).
 	Candidates CandidatePolicy
+	// PresenceGrace is how long a participant may stay unreachable before the server ends
+	// its session (participant_left connection_lost); default 30s.
+	PresenceGrace time.Duration
 }
 
 const (
@@ -56,6 +62,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.JoinTimeout <= 0 {
 		c.JoinTimeout = defaultJoinTimeout
+	}
+	if c.PresenceGrace <= 0 {
+		c.PresenceGrace = defaultPresenceGrace
 	}
 	if c.PLIInterval <= 0 {
 		c.PLIInterval = defaultPLIInterval

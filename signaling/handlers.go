@@ -38,9 +38,14 @@ func readFrame(ctx context.Context, c *websocket.Conn) ([]byte, error) {
 	return b, nil
 }
 
-func (s *session) readLoop(ctx context.Context) {
+// readLoop reads and dispatches client messages until the client leaves (nil) or the
+// socket ends (the read error).
+func (s *session) readLoop(ctx context.Context) error {
 	for {
 		b, err := readFrame(ctx, s.conn)
+		if err == nil || errors.Is(err, errTooLarge) || errors.Is(err, protocol.ErrInvalid) {
+			s.heardNow()
+		}
 		switch {
 		case errors.Is(err, errTooLarge):
 			s.reject(protocol.CodeTooLarge, "frames are limited to 65536 bytes", "")
@@ -49,7 +54,7 @@ func (s *session) readLoop(ctx context.Context) {
 			s.reject(protocol.CodeBadMessage, "binary frames are not part of the protocol", "")
 			continue
 		case err != nil:
-			return
+			return err
 		}
 		if !s.allow() {
 			s.reject(protocol.CodeRateLimited, "too many messages; slow down", "")
@@ -62,7 +67,7 @@ func (s *session) readLoop(ctx context.Context) {
 		}
 		if m.Type == protocol.TypeLeave {
 			s.shutdown(protocol.ReasonLeft)
-			return
+			return nil
 		}
 		s.dispatch(m)
 	}

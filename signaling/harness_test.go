@@ -49,11 +49,20 @@ type harness struct {
 
 func newHarness(t *testing.T, cfg signaling.Config) *harness {
 	t.Helper()
+	cfg.LoopbackOnly = true
+	return newBoundHarness(t, cfg)
+}
+
+// newBoundHarness keeps the configuration's own ICE binding (LoopbackOnly as given) and
+// its logger, if set.
+func newBoundHarness(t *testing.T, cfg signaling.Config) *harness {
+	t.Helper()
 	h := &harness{t: t, adm: &fakeAdmitter{tokens: map[string]signaling.Admission{}},
 		reg: prometheus.NewRegistry()}
-	cfg.LoopbackOnly = true
 	cfg.Registerer = h.reg
-	cfg.Logger = slog.New(slog.NewTextHandler(newTestWriter(t), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(newTestWriter(t), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
 	cfg.PLIInterval = 300 * time.Millisecond
 	hub, err := signaling.NewHub(cfg, h.adm)
 	if err != nil {
@@ -128,8 +137,18 @@ type peer struct {
 }
 
 func (h *harness) join(ctx context.Context, agreement, token string) (*peer, error) {
+	return h.joinURL(ctx, h.url(agreement), token)
+}
+
+// joinURL joins at a given endpoint URL (a proxy in front of the server).
+func (h *harness) joinURL(ctx context.Context, url, token string) (*peer, error) {
+	return h.joinAPI(ctx, url, token, h.api.API)
+}
+
+// joinAPI joins with peer connections built by the given API.
+func (h *harness) joinAPI(ctx context.Context, url, token string, api *webrtc.API) (*peer, error) {
 	p := &peer{packets: map[string]int{}, firstKey: map[string]bool{}}
-	opts := client.Options{API: h.api.API, OnTrack: p.onTrack,
+	opts := client.Options{API: api, OnTrack: p.onTrack,
 		OnPublisherRTCP: func(_ string, pkts []rtcp.Packet) {
 			for _, x := range pkts {
 				if _, ok := x.(*rtcp.PictureLossIndication); ok && p.src != nil {
@@ -137,7 +156,7 @@ func (h *harness) join(ctx context.Context, agreement, token string) (*peer, err
 				}
 			}
 		}}
-	c, err := client.Dial(ctx, h.url(agreement), token, opts)
+	c, err := client.Dial(ctx, url, token, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,7 +42,7 @@ func NewHub(cfg Config, admit Admitter) (*Hub, error) {
 	if err != nil {
 		return nil, fmt.Errorf("signaling metrics: %w", err)
 	}
-	api, err := rtcapi.New(rtcapi.Options{ICEUDPPort: cfg.ICEUDPPort, ICETCPPort: cfg.ICETCPPort,
+	api, err := rtcapi.New(rtcapi.Options{ICEUDPPort: cfg.ICEUDPPort, ICETCPPort: cfg.ICETCPPort, ICEAddr: cfg.ICEAddr,
 		PublicIPs: cfg.PublicIPs, LoopbackOnly: cfg.LoopbackOnly, Logger: cfg.Logger})
 	if err != nil {
 		return nil, fmt.Errorf("signaling: %w", err)
@@ -55,12 +57,21 @@ func NewHub(cfg Config, admit Admitter) (*Hub, error) {
 		h.iceServers = append(h.iceServers, protocol.ICEServer{URLs: s.URLs, Username: s.Username,
 			Credential: cred})
 	}
-	h.log.Info("signaling hub ready", "ice_udp", api.UDPAddr.String(), "ice_tcp", api.TCPAddr != nil)
+	h.log.Info("signaling hub ready", "ice_udp", h.ICEUDPAddr(), "ice_tcp", api.TCPAddr != nil)
 	return h, nil
 }
 
-// ICEUDPAddr returns the address of the shared ICE UDP socket.
-func (h *Hub) ICEUDPAddr() string { return h.api.UDPAddr.String() }
+// ICEUDPAddr returns the addresses of the shared ICE UDP sockets, comma-separated.
+func (h *Hub) ICEUDPAddr() string {
+	s := make([]string, 0, len(h.api.UDPAddrs))
+	for _, a := range h.api.UDPAddrs {
+		s = append(s, a.String())
+	}
+	return strings.Join(s, ", ")
+}
+
+// ICEUDPAddrs returns the local addresses of the shared ICE UDP sockets.
+func (h *Hub) ICEUDPAddrs() []*net.UDPAddr { return h.api.UDPAddrs }
 
 // Handler returns the WebSocket endpoint. It expects the agreement id in the
 // path value "id" (GET /api/agreements/{id}/ceremony/ws).

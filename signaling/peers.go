@@ -20,6 +20,7 @@ func (s *session) newSubscriberPC() error {
 		return fmt.Errorf("new subscriber peer connection: %w", err)
 	}
 	s.watchPC(pc, protocol.TargetSubscriber)
+	s.watchICE(pc, mediaSub)
 	s.sub = pc
 	return nil
 }
@@ -30,6 +31,7 @@ func (s *session) newPublisherPC() (*webrtc.PeerConnection, error) {
 		return nil, fmt.Errorf("new publisher peer connection: %w", err)
 	}
 	s.watchPC(pc, protocol.TargetPublisher)
+	s.watchICE(pc, mediaPub)
 	pc.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
 		if !s.adm.Publish { // unreachable: no publisher connection without the grant
 			return
@@ -65,8 +67,9 @@ func (s *session) watchPC(pc *webrtc.PeerConnection, target string) {
 				s.connected.Store(true)
 			}
 		case webrtc.PeerConnectionStateFailed:
+			// Presence announces it as unreachable for "media" and ends the session after the
+			// grace period unless the client reconnects first.
 			s.connected.Store(false)
-			s.shutdown(protocol.ReasonFailed)
 		}
 	})
 }

@@ -111,7 +111,8 @@ func (r *room) orderedLocked() []*session {
 func participantInfo(s *session) protocol.Participant {
 	a := s.adm
 	p := protocol.Participant{ID: a.ParticipantID, Name: a.Name, Role: a.Role, VenueID: a.VenueID,
-		Grants: protocol.Grants{Publish: a.Publish, Subscribe: a.Subscribe, Sign: a.Sign, Host: a.Host}}
+		Grants:      protocol.Grants{Publish: a.Publish, Subscribe: a.Subscribe, Sign: a.Sign, Host: a.Host},
+		Unreachable: s.unreachable}
 	for src, m := range s.muted {
 		if m {
 			if p.Muted == nil {

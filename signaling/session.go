@@ -32,6 +32,10 @@ type session struct {
 	wg        sync.WaitGroup
 	connected atomic.Bool // subscriber connection is up
 	negotiate chan struct{}
+	heard     atomic.Int64 // unix ns of the last frame or pong from the client
+
+	mediaMu sync.Mutex
+	media   [2]mediaState // publisher, subscriber (ICE)
 
 	mu          sync.Mutex // guards the fields below
 	pub         *webrtc.PeerConnection
@@ -47,6 +51,10 @@ type session struct {
 	muted    map[string]bool
 	tracks   []*forwarder
 	downs    map[*forwarder]*downTrack
+	// unreachable is the announced reason the server cannot reach the session ("" while
+	// present), since unreachableSince.
+	unreachable      string
+	unreachableSince time.Time
 
 	// used by the read loop only
 	tokens  float64
@@ -55,12 +63,14 @@ type session struct {
 }
 
 func newSession(h *Hub, conn *websocket.Conn, adm Admission) *session {
-	return &session{hub: h, adm: adm, id: randomID(), conn: conn,
+	s := &session{hub: h, adm: adm, id: randomID(), conn: conn,
 		log: h.log.With("agreement", adm.AgreementID, "participant", adm.ParticipantID),
 		out: make(chan []byte, sendQueueLen), closing: make(chan struct{}),
 		negotiate: make(chan struct{}, 1), sources: map[string]string{},
 		muted: map[string]bool{}, downs: map[*forwarder]*downTrack{},
 		tokens: msgBurst, refill: time.Now()}
+	s.heardNow()
+	return s
 }
 
 func randomID() string {
@@ -118,22 +128,40 @@ func (s *session) run(ctx context.Context) {
 		s.log.Error("create subscriber connection", "err", err)
 		return
 	}
-	s.wg.Add(2)
+	s.wg.Add(3)
 	go s.writeLoop(ctx)
 	go s.negotiateLoop()
+	go s.pingLoop(ctx)
+	leaveReason := protocol.ReasonLeft
 	if err := s.join(); err != nil {
 		s.shutdown(protocol.ReasonRefused)
 	} else {
 		stop := s.expireAt(s.adm.ExpiresAt)
-		s.readLoop(ctx)
+		leaveReason = s.leaveReason(s.readLoop(ctx))
 		stop()
 	}
-	s.shutdown(protocol.ReasonLeft)
-	s.room.leave(s, protocol.ReasonLeft)
+	s.shutdown(leaveReason)
+	s.room.leave(s, leaveReason)
 	s.closePCs()
 	s.wg.Wait()
 	s.conn.CloseNow()
 	s.log.Info("participant disconnected", "reason", *s.bye.Load())
+}
+
+// leaveReason tells a deliberate leave (a leave message, or a close frame from the client)
+// from a lost connection, given the error that ended the read loop (nil after leave).
+func (s *session) leaveReason(readErr error) string {
+	if b := s.bye.Load(); b != nil { // the server ended the session first
+		switch *b {
+		case protocol.ReasonSlow, protocol.ReasonFailed, protocol.ReasonLost:
+			return protocol.ReasonLost
+		}
+		return protocol.ReasonLeft
+	}
+	if readErr == nil || websocket.CloseStatus(readErr) != -1 {
+		return protocol.ReasonLeft
+	}
+	return protocol.ReasonLost
 }
 
 // expireAt disconnects the session when its invitation expires, so an invitation that ends

@@ -31,6 +31,7 @@ func (r *room) tickLoop() {
 func (r *room) tick(now time.Time, flush bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.presenceLocked(now)
 	var speakers []string
 	var recv, exp uint64
 	for _, f := range r.tracks {

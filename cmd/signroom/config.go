@@ -58,8 +58,11 @@ type SealConfig struct {
 
 // MediaConfig configures the ceremony SFU's network side.
 type MediaConfig struct {
-	ICEUDPPort     int64
-	ICETCPPort     int64
+	ICEUDPPort int64
+	ICETCPPort int64
+	// ICEAddr is the IP address the media sockets bind to: --ice-addr, else the host of
+	// --addr ("localhost" as 127.0.0.1); empty means every interface address.
+	ICEAddr        string
 	PublicIPs      []string
 	ICEServers     []string // stun:/turn: URLs handed to browsers
 	TURNUsername   string
@@ -216,6 +219,7 @@ func parseServeConfig(args []string, env func(string) string, stderr io.Writer) 
 	ef.String(&proxies, "trusted-proxies", "SIGNROOM_TRUSTED_PROXIES", "", "comma-separated reverse proxy addresses or CIDRs whose X-Forwarded-For names the client")
 	ef.Int64(&c.Media.ICEUDPPort, "ice-udp-port", "SIGNROOM_ICE_UDP_PORT", 0, "the one UDP port all WebRTC peers share (0 picks a free port; set it in production)")
 	ef.Int64(&c.Media.ICETCPPort, "ice-tcp-port", "SIGNROOM_ICE_TCP_PORT", 0, "ICE-TCP fallback port for networks that block UDP (0 disables it)")
+	ef.String(&c.Media.ICEAddr, "ice-addr", "SIGNROOM_ICE_ADDR", "", "IP address the WebRTC media sockets (--ice-udp-port, --ice-tcp-port) bind to (default: the host of --addr; 0.0.0.0 or :: or an empty --addr host: one socket per interface address, loopback excluded)")
 	ef.String(&publicIPs, "public-ip", "SIGNROOM_PUBLIC_IP", "", "comma-separated addresses announced to browsers, for servers behind 1:1 NAT")
 	ef.String(&iceServers, "ice-servers", "SIGNROOM_ICE_SERVERS", "", "comma-separated stun:/turn: URLs handed to browsers")
 	ef.Int64(&c.Media.MaxRoomSize, "max-room-size", "SIGNROOM_MAX_ROOM_SIZE", 16, "most participants in one ceremony")
@@ -349,6 +353,9 @@ func (c *Config) validate() error {
 	if c.StaffTokenTTL < time.Minute || c.StaffTokenTTL > 7*24*time.Hour {
 		return &configError{"--staff-token-ttl", "must be between 1m and 168h"}
 	}
+	if c.Media.ICEAddr == "" {
+		c.Media.ICEAddr = addrHostIP(c.Addr)
+	}
 	if err := c.Media.validate(); err != nil {
 		return err
 	}
@@ -372,7 +379,25 @@ func (s *SealConfig) validate() error {
 	return nil
 }
 
+// addrHostIP is the host of a host:port listen address as the media bind address: an IP
+// stays, "localhost" is 127.0.0.1, anything else (empty, a name) means every interface.
+func addrHostIP(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
+	switch {
+	case err != nil:
+		return ""
+	case strings.EqualFold(host, "localhost"):
+		return "127.0.0.1"
+	case net.ParseIP(host) != nil:
+		return host
+	}
+	return ""
+}
+
 func (m *MediaConfig) validate() error {
+	if m.ICEAddr != "" && net.ParseIP(m.ICEAddr) == nil {
+		return &configError{"--ice-addr", fmt.Sprintf("%q is not an IP address", m.ICEAddr)}
+	}
 	if m.ICEUDPPort < 0 || m.ICEUDPPort > 65535 {
 		return &configError{"--ice-udp-port", "must be a port number"}
 	}

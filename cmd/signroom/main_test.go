@@ -170,6 +170,7 @@ func TestBadConfigurationIsOneLineNamingTheOption(t *testing.T) {
 		{"same buckets", []string{"serve", "--blob", "s3", "--s3-endpoint", "h:9000", "--s3-access-key", "k", "--s3-archive-bucket", "signroom-working"}, map[string]string{"SIGNROOM_S3_SECRET_KEY": "s"}, "--s3-archive-bucket"},
 		{"log format", []string{"serve", "--log-format", "xml"}, nil, "--log-format"},
 		{"bad proxy", []string{"serve", "--trusted-proxies", "10.0.0.0/8,proxy.local"}, nil, "--trusted-proxies"},
+		{"bad ice addr", []string{"serve", "--ice-addr", "media.example.org"}, nil, "--ice-addr"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -192,6 +193,33 @@ func TestServeHelpDocumentsEveryOption(t *testing.T) {
 	for _, want := range []string{"--addr", "SIGNROOM_ADDR", "--blob", "--s3-endpoint", "SIGNROOM_S3_SECRET_KEY_FILE", "SIGNROOM_URL_SECRET"} {
 		if !strings.Contains(stderr.String(), strings.TrimPrefix(want, "-")) {
 			t.Errorf("serve --help does not mention %s", want)
+		}
+	}
+}
+
+// TestMediaBindsTheListenHost: the media sockets' address defaults to the host of --addr
+// (an IP as it is, localhost as 127.0.0.1, an empty or unspecified host as every interface),
+// and --ice-addr overrides it.
+func TestMediaBindsTheListenHost(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--addr", "127.0.0.1:8080"}, "127.0.0.1"},
+		{[]string{"--addr", "192.0.2.2:8080"}, "192.0.2.2"},
+		{[]string{"--addr", "[::1]:8080"}, "::1"},
+		{[]string{"--addr", "localhost:8080"}, "127.0.0.1"},
+		{[]string{"--addr", ":8080"}, ""},
+		{[]string{"--addr", "0.0.0.0:8080"}, "0.0.0.0"},
+		{[]string{"--addr", "127.0.0.1:8080", "--ice-addr", "192.0.2.2"}, "192.0.2.2"},
+	}
+	for _, tt := range tests {
+		cfg, err := parseServeConfig(append(tt.args, "--data-dir", t.TempDir()), envMap(nil), io.Discard)
+		if err != nil {
+			t.Fatalf("%q: %v", tt.args, err)
+		}
+		if cfg.Media.ICEAddr != tt.want {
+			t.Errorf("%q: media address %q, want %q", tt.args, cfg.Media.ICEAddr, tt.want)
 		}
 	}
 }

@@ -286,7 +286,7 @@ func (m *Main) openHub() error {
 		ice = []webrtc.ICEServer{{URLs: mc.ICEServers, Username: mc.TURNUsername, Credential: mc.TURNPassword}}
 	}
 	hub, err := signaling.NewHub(signaling.Config{
-		ICEUDPPort: int(mc.ICEUDPPort), ICETCPPort: int(mc.ICETCPPort), PublicIPs: mc.PublicIPs,
+		ICEUDPPort: int(mc.ICEUDPPort), ICETCPPort: int(mc.ICETCPPort), ICEAddr: mc.ICEAddr, PublicIPs: mc.PublicIPs,
 		ICEServers: ice, MaxRoomSize: int(mc.MaxRoomSize), Logger: m.Logger.With("component", "sfu"),
 		Registerer: m.Registry, OriginPatterns: mc.AllowedOrigins, LoopbackOnly: m.loopbackMedia,
 		Candidates: signaling.CandidatePolicy{DenyPrivate: mc.ICEDenyPrivate, AllowMDNS: mc.ICEAllowMDNS, Deny: mc.ICEDeny},
@@ -296,6 +296,15 @@ func (m *Main) openHub() error {
 	}
 	m.Hub = hub
 	m.closers = append(m.closers, hub.Close)
+	if ip := net.ParseIP(mc.ICEAddr); ip != nil && ip.IsLoopback() && !m.loopbackMedia {
+		for _, p := range mc.PublicIPs {
+			if pip := net.ParseIP(p); pip != nil && !pip.IsLoopback() {
+				m.Logger.Warn("media sockets bound to loopback but a public IP is announced: only this host can reach them; set --ice-addr",
+					"ice_addr", mc.ICEAddr, "public_ip", p)
+				break
+			}
+		}
+	}
 	return nil
 }
 

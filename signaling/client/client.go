@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -55,6 +56,8 @@ type Client struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+
+	maxRead, maxSent atomic.Int64 // largest frames received and sent, in bytes
 }
 
 // Dial connects to a ceremony endpoint, joins with the token and waits for
@@ -124,9 +127,25 @@ func (c *Client) Send(ctx context.Context, v any) error {
 func (c *Client) SendRaw(ctx context.Context, b []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	storeMax(&c.maxSent, len(b))
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	return c.conn.Write(ctx, websocket.MessageText, b)
+}
+
+// LargestFrames returns the sizes in bytes of the largest frame received from the server
+// and of the largest frame sent to it so far.
+func (c *Client) LargestFrames() (received, sent int) {
+	return int(c.maxRead.Load()), int(c.maxSent.Load())
+}
+
+func storeMax(m *atomic.Int64, n int) {
+	for {
+		old := m.Load()
+		if int64(n) <= old || m.CompareAndSwap(old, int64(n)) {
+			return
+		}
+	}
 }
 
 // Close leaves the room and releases everything.

@@ -18,6 +18,7 @@ func (c *Client) read(ctx context.Context) (protocol.ServerMessage, error) {
 	if err != nil {
 		return m, err
 	}
+	storeMax(&c.maxRead, len(b))
 	return m, json.Unmarshal(b, &m)
 }
 
@@ -235,4 +236,11 @@ func (c *Client) Unpublish(ctx context.Context, sender *webrtc.RTPSender) error 
 		return fmt.Errorf("remove track: %w", err)
 	}
 	return c.offer(ctx, pc, nil)
+}
+
+// SubscriberPC returns the subscriber peer connection, or nil without the subscribe grant.
+func (c *Client) SubscriberPC() *webrtc.PeerConnection {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sub
 }

@@ -18,6 +18,9 @@ type Participant struct {
 	VenueID string          `json:"venue_id,omitempty"`
 	Grants  Grants          `json:"grants"`
 	Muted   map[string]bool `json:"muted,omitempty"`
+	// Unreachable is the reason the server cannot reach the participant ("network" or
+	// "media"); absent while it is present.
+	Unreachable string `json:"unreachable,omitempty"`
 }
 
 // Track describes one published track as subscribers see it.
@@ -65,7 +68,8 @@ type ServerMessage struct {
 	Ref             string          `json:"ref,omitempty"`
 	Reason          string          `json:"reason,omitempty"`
 	ReplacedSession bool            `json:"replaced,omitempty"`
-	View            *View           `json:"view,omitempty"` // welcome (when set), view_changed
+	View            *View           `json:"view,omitempty"`  // welcome (when set), view_changed
+	State           string          `json:"state,omitempty"` // presence: present or unreachable
 }
 
 // Error codes sent in error messages.
@@ -101,6 +105,9 @@ const (
 	ReasonSlow       = "too_slow"
 	ReasonFailed     = "connection_failed"
 	ReasonRefused    = "refused"
+	// ReasonLost: the server ended the session without a leave from the client: unreachable
+	// for the grace period, or its socket broke. Also a participant_left reason.
+	ReasonLost = "connection_lost"
 )
 
 // Encode marshals a server message.

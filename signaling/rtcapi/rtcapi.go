@@ -11,10 +11,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strconv"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
+	"github.com/pion/transport/v5"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -26,10 +26,16 @@ const AudioLevelURI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 
 // Options configure New.
 type Options struct {
-	ICEUDPPort   int      // UDP port of the ICE mux; 0 picks a free port
-	ICETCPPort   int      // TCP port for ICE-TCP; 0 disables ICE-TCP
-	PublicIPs    []string // announced instead of local addresses (1:1 NAT)
-	LoopbackOnly bool     // tests and benchmarks: 127.0.0.1 only, mDNS off
+	ICEUDPPort int // UDP port of the ICE mux; 0 picks a free port
+	ICETCPPort int // TCP port for ICE-TCP; 0 disables ICE-TCP
+	// ICEAddr is the IP address the ICE sockets bind to. Empty or unspecified ("0.0.0.0",
+	// "::"): one UDP socket per local interface address on ICEUDPPort (loopback excluded;
+	// "0.0.0.0" only IPv4 ones), and ICE-TCP on every interface.
+	ICEAddr string
+	// PublicIPs are announced instead of the local addresses (1:1 NAT): only these, and
+	// only candidates of their address families.
+	PublicIPs    []string
+	LoopbackOnly bool // tests and benchmarks: 127.0.0.1 only, mDNS off
 	Logger       *slog.Logger
 	// Client makes an API for client peers: no mux, an ephemeral UDP port
 	// per peer connection. Two muxed ends could not tell apart the several
@@ -37,15 +43,19 @@ type Options struct {
 	Client bool
 	// NetworkTypes restricts a client API's candidates (default UDP4, UDP6).
 	NetworkTypes []webrtc.NetworkType
+	// Net replaces the operating system's network for a client API (tests: a network
+	// that can go silent).
+	Net transport.Net
 }
 
 // API is a configured Pion API with the sockets it owns.
 type API struct {
 	*webrtc.API
-	UDPAddr *net.UDPAddr
-	TCPAddr *net.TCPAddr // nil when ICE-TCP is off
-	udpMux  ice.UDPMux
-	tcpMux  ice.TCPMux
+	UDPAddr  *net.UDPAddr   // the first (usually the only) ICE UDP socket
+	UDPAddrs []*net.UDPAddr // every ICE UDP socket
+	TCPAddr  *net.TCPAddr   // nil when ICE-TCP is off
+	udpMux   ice.UDPMux
+	tcpMux   ice.TCPMux
 }
 
 // New builds the API and opens its ICE sockets. Close releases them.
@@ -119,9 +129,7 @@ func mediaEngine() (*webrtc.MediaEngine, error) {
 func (a *API) settingEngine(opts Options) (webrtc.SettingEngine, error) {
 	se := webrtc.SettingEngine{}
 	se.LoggerFactory = loggerFactory{opts.Logger}
-	host := ""
 	if opts.LoopbackOnly {
-		host = "127.0.0.1"
 		se.SetIncludeLoopbackCandidate(true)
 		se.SetInterfaceFilter(func(name string) bool { return name == "lo" })
 		se.SetIPFilter(func(ip net.IP) bool { return ip.Equal(net.IPv4(127, 0, 0, 1)) })
@@ -133,39 +141,10 @@ func (a *API) settingEngine(opts Options) (webrtc.SettingEngine, error) {
 			types = []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6}
 		}
 		se.SetNetworkTypes(types)
+		if opts.Net != nil {
+			se.SetNet(opts.Net)
+		}
 		return se, nil
 	}
-	udp, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.ParseIP(host), Port: opts.ICEUDPPort})
-	if err != nil {
-		return se, fmt.Errorf("listen ICE UDP: %w", err)
-	}
-	// One socket carries every peer: give it room for bursts (the kernel caps
-	// this at net.core.rmem_max / wmem_max).
-	_ = udp.SetReadBuffer(socketBuffer)
-	_ = udp.SetWriteBuffer(socketBuffer)
-	a.UDPAddr = udp.LocalAddr().(*net.UDPAddr)
-	a.udpMux = webrtc.NewICEUDPMux(se.LoggerFactory.NewLogger("udpmux"), udp)
-	se.SetICEUDPMux(a.udpMux)
-	types := []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6}
-	if opts.ICETCPPort != 0 {
-		ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(opts.ICETCPPort)))
-		if err != nil {
-			_ = a.udpMux.Close()
-			return se, fmt.Errorf("listen ICE TCP: %w", err)
-		}
-		a.TCPAddr = ln.Addr().(*net.TCPAddr)
-		a.tcpMux = webrtc.NewICETCPMux(se.LoggerFactory.NewLogger("tcpmux"), ln, 32)
-		se.SetICETCPMux(a.tcpMux)
-		types = append(types, webrtc.NetworkTypeTCP4, webrtc.NetworkTypeTCP6)
-	}
-	se.SetNetworkTypes(types)
-	if len(opts.PublicIPs) > 0 {
-		rule := webrtc.ICEAddressRewriteRule{External: opts.PublicIPs,
-			AsCandidateType: webrtc.ICECandidateTypeHost}
-		if err := se.SetICEAddressRewriteRules(rule); err != nil {
-			_ = a.Close()
-			return se, fmt.Errorf("public IPs: %w", err)
-		}
-	}
-	return se, nil
+	return se, a.openSockets(&se, opts)
 }

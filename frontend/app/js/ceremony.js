@@ -3,7 +3,7 @@
 // connection (the server offers), trickle ICE both ways, reconnection with back-off.
 // It knows nothing of the page: everything it learns goes to onEvent(type, message).
 
-const RECONNECT_REASONS = new Set(["shutdown", "connection_failed"]);
+const RECONNECT_REASONS = new Set(["shutdown", "connection_failed", "connection_lost"]);
 const MAX_RETRIES = 8;
 // Errors answering join: the server closes the socket and retrying cannot help.
 const JOIN_ERRORS = new Set(["unauthorized", "not_joined", "forbidden", "room_full", "join_timeout"]);

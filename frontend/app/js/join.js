@@ -277,7 +277,15 @@ const EVENTS = {
   participant_left(m) {
     const name = page.stage.name(m.participant_id);
     page.stage.remove(m.participant_id);
-    feed("feed.left." + (["revoked", "expired", "removed"].includes(m.reason) ? m.reason : "left"), { name });
+    feed("feed.left." + (["revoked", "expired", "removed", "connection_lost"].includes(m.reason) ? m.reason : "left"), { name });
+  },
+  presence(m) {
+    const reason = m.state === "unreachable" ? (m.reason === "media" ? "media" : "network") : "";
+    page.stage.setPresence(m.participant_id, reason);
+    const name = page.stage.name(m.participant_id);
+    if (reason === "media") feed("feed.unreachable_media", { name });
+    else if (reason) feed("feed.unreachable_network", { name });
+    else feed("feed.reachable", { name });
   },
   track_added(m) { page.stage.trackState(m.track.participant, m.track.source, true, m.track.muted); },
   track_removed(m) {

@@ -82,6 +82,7 @@ export class Stage {
     el.querySelector(".avatar").textContent = initials(p.name);
     el.querySelector(".host-actions").hidden = !this.host || self;
     for (const [source, m] of Object.entries(p.muted || {})) this.setMuted(p.id, source, m);
+    tile.unreachable = p.unreachable || "";
     const venue = p.venue_id || OTHER_VENUE;
     const grid = this.section(venue).querySelector(".tiles");
     if (el.parentElement !== grid) grid.append(el);
@@ -130,8 +131,23 @@ export class Stage {
     this.refresh(tile);
   }
 
+  // setPresence marks a participant the server cannot reach: reason "network" or "media",
+  // "" when it is present again (docs/signaling.md, presence).
+  setPresence(id, reason) {
+    const tile = this.tiles.get(id);
+    if (!tile) return;
+    tile.unreachable = reason || "";
+    tile.participant = { ...tile.participant, unreachable: tile.unreachable || undefined };
+    this.refresh(tile);
+  }
+
   refresh(tile) {
     const el = tile.el;
+    const flag = el.querySelector(".tile-unreachable");
+    flag.hidden = !tile.unreachable;
+    if (tile.unreachable) setText(flag, tile.unreachable === "media" ? "tile.unreachable_media" : "tile.unreachable_network");
+    el.toggleAttribute("data-unreachable", !!tile.unreachable);
+    if (tile.unreachable) el.dataset.unreachable = tile.unreachable;
     const micOff = !!tile.muted.microphone;
     const camOff = !!tile.muted.camera || !tile.published.camera;
     el.querySelector(".tile-mic-off").hidden = !micOff;
