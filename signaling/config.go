@@ -23,7 +23,8 @@ type Config struct {
 	LoopbackOnly bool               // tests: 127.0.0.1 candidates only, mDNS off
 	Registerer   prometheus.Registerer
 	// OriginPatterns lists the allowed Origin hosts of the WebSocket request
-	// (path.Match patterns). Same-origin requests are always allowed.
+	// (path.Match patterns). Same-origin requests and requests without an Origin
+	// (non-browser clients) are always allowed; see originAllowed.
 	OriginPatterns []string
 	// InsecureSkipOriginCheck accepts any Origin (tests, tools).
 	InsecureSkipOriginCheck bool

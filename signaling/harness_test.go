@@ -117,7 +117,7 @@ func (h *harness) url(agreement string) string {
 func (h *harness) invite(agreement, pid, role string) (string, signaling.Admission) {
 	n := h.next.Add(1)
 	a := signaling.Admission{AgreementID: agreement, ParticipantID: pid, TokenID: pid + "-tok",
-		Name: pid, Role: role, Subscribe: true, Publish: role != "observer", Host: role == "host",
+		Name: pid, Role: role, Subscribe: role != "venue-publish-only", Publish: role != "observer", Host: role == "host",
 		Sign: role == "signatory", ExpiresAt: time.Now().Add(time.Hour)}
 	tok := "token-" + pid + "-" + string(rune('a'+n%26))
 	h.adm.mu.Lock()
