@@ -38,6 +38,13 @@ type Config struct {
 	PresenceGrace time.Duration
 }
 
+// MaxServedRoomSize is the largest room a server should be configured for: in a room of 32
+// participants publishing audio and video, a subscriber's offer (62 media sections) and its
+// answer stay within the 65536-byte frame limit, with room for a few screen shares
+// (TestLargestFramesInAFullRoom measures both). At about 37 such participants the offer
+// passes 65536 bytes. docs/signaling.md, "Frame sizes".
+const MaxServedRoomSize = 32
+
 const (
 	defaultRoomSize    = 16
 	defaultJoinTimeout = 10 * time.Second

@@ -34,14 +34,20 @@ func trickle(ctx context.Context, src *client.Source) {
 	}
 }
 
-// TestLargestFramesInAFullRoom measures the largest frame the server sends in a room of 16
-// participants each publishing audio and video: the subscriber offer with the 30 media
-// sections of the 15 others, which every subscriber of such a room gets. To stay cheap the 15
-// others hold publish-only invitations (no subscriber connections of their own to renegotiate
-// 30 times each); the 16th subscribes. It also measures the largest frame a client sends (its
-// answer). Both must stay within the server's frame limit, documented for both directions.
+// TestLargestFramesInAFullRoom measures the largest frame the server sends in rooms of 16
+// and of MaxServedRoomSize participants each publishing audio and video: the subscriber offer
+// with the media sections of all the others, which every subscriber of such a room gets. To
+// stay cheap all but the last participant hold publish-only invitations (no subscriber
+// connections of their own to renegotiate once per track); the last subscribes. It also
+// measures the largest frame a client sends (its answer). Both must stay within the frame
+// limit, which the protocol documents for both directions.
 func TestLargestFramesInAFullRoom(t *testing.T) {
-	const n = 16
+	for _, n := range []int{16, signaling.MaxServedRoomSize} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) { testLargestFrames(t, n) })
+	}
+}
+
+func testLargestFrames(t *testing.T, n int) {
 	h := newHarness(t, signaling.Config{MaxRoomSize: n})
 	ctx := testCtx(t)
 	rctx, stop := context.WithCancel(context.Background())
@@ -60,8 +66,15 @@ func TestLargestFramesInAFullRoom(t *testing.T) {
 		go trickle(rctx, src)
 	}
 	want := 2 * (n - 1)
-	sub := h.mustJoin(ctx, "mou", "p15", "signatory")
-	waitFor(t, 45*time.Second, "the 16th participant negotiated every other track", func() bool {
+	sub := h.mustJoin(ctx, "mou", "last", "signatory")
+	waitFor(t, 45*time.Second, "the last participant negotiated every other track", func() bool {
+		select {
+		case m := <-sub.c.Events():
+			if m.Type == protocol.TypeError {
+				t.Logf("error: %s %s (%s)", m.Code, m.Message, m.Ref)
+			}
+		default:
+		}
 		pc := sub.c.SubscriberPC()
 		return pc.SignalingState() == webrtc.SignalingStateStable && receiving(pc) >= want
 	})

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/signroom/signroom/signaling"
 )
 
 // Config is the serve command's configuration. Every option is a flag with a SIGNROOM_*
@@ -222,7 +224,7 @@ func parseServeConfig(args []string, env func(string) string, stderr io.Writer) 
 	ef.String(&c.Media.ICEAddr, "ice-addr", "SIGNROOM_ICE_ADDR", "", "IP address the WebRTC media sockets (--ice-udp-port, --ice-tcp-port) bind to (default: the host of --addr; 0.0.0.0 or :: or an empty --addr host: one socket per interface address, loopback excluded)")
 	ef.String(&publicIPs, "public-ip", "SIGNROOM_PUBLIC_IP", "", "comma-separated addresses announced to browsers, for servers behind 1:1 NAT")
 	ef.String(&iceServers, "ice-servers", "SIGNROOM_ICE_SERVERS", "", "comma-separated stun:/turn: URLs handed to browsers")
-	ef.Int64(&c.Media.MaxRoomSize, "max-room-size", "SIGNROOM_MAX_ROOM_SIZE", 16, "most participants in one ceremony")
+	ef.Int64(&c.Media.MaxRoomSize, "max-room-size", "SIGNROOM_MAX_ROOM_SIZE", 16, "most participants in one ceremony (at most 32: larger rooms' signaling frames are not measured to fit)")
 	ef.String(&origins, "allowed-origins", "SIGNROOM_ALLOWED_ORIGINS", "", "comma-separated extra Origin hosts allowed to open the ceremony WebSocket")
 	var iceDeny string
 	ef.Bool(&c.Media.ICEDenyPrivate, "ice-deny-private", "SIGNROOM_ICE_DENY_PRIVATE", false, "refuse participants' ICE candidates in private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7)")
@@ -414,8 +416,9 @@ func (m *MediaConfig) validate() error {
 			return &configError{"--ice-servers", fmt.Sprintf("%q is not a stun:, turn: or turns: URL", u)}
 		}
 	}
-	if m.MaxRoomSize < 2 || m.MaxRoomSize > 200 {
-		return &configError{"--max-room-size", "must be between 2 and 200"}
+	if m.MaxRoomSize < 2 || m.MaxRoomSize > signaling.MaxServedRoomSize {
+		// Above it a subscriber's offer outgrows the signaling frame limit (docs/signaling.md).
+		return &configError{"--max-room-size", fmt.Sprintf("must be between 2 and %d", signaling.MaxServedRoomSize)}
 	}
 	return nil
 }

@@ -170,6 +170,7 @@ func TestBadConfigurationIsOneLineNamingTheOption(t *testing.T) {
 		{"same buckets", []string{"serve", "--blob", "s3", "--s3-endpoint", "h:9000", "--s3-access-key", "k", "--s3-archive-bucket", "signroom-working"}, map[string]string{"SIGNROOM_S3_SECRET_KEY": "s"}, "--s3-archive-bucket"},
 		{"log format", []string{"serve", "--log-format", "xml"}, nil, "--log-format"},
 		{"bad proxy", []string{"serve", "--trusted-proxies", "10.0.0.0/8,proxy.local"}, nil, "--trusted-proxies"},
+		{"room too large for the frame limit", []string{"serve", "--max-room-size", "33"}, nil, "--max-room-size"},
 		{"bad ice addr", []string{"serve", "--ice-addr", "media.example.org"}, nil, "--ice-addr"},
 	}
 	for _, tt := range tests {
