@@ -141,5 +141,7 @@ func (r *room) announcePresenceLocked(s *session, now time.Time) {
 	} else {
 		s.log.Info("participant reachable again")
 	}
-	r.broadcastLocked(m, s)
+	// The participant itself hears it too: while its socket still works (media down) it
+	// learns that its media does not reach the server.
+	r.broadcastLocked(m, nil)
 }

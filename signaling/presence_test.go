@@ -190,6 +190,10 @@ func TestClosedPeerConnectionsAreAnnounced(t *testing.T) {
 	if delay > 5*time.Second {
 		t.Errorf("announced after %v, want within 5s", delay)
 	}
+	self := presenceOf(t, quiet, "quiet", protocol.PresenceUnreachable, 2*time.Second)
+	if self.Reason != protocol.UnreachableMedia {
+		t.Errorf("presence sent to the participant itself: reason %q, want %q", self.Reason, protocol.UnreachableMedia)
+	}
 	select {
 	case <-quiet.c.Done():
 		t.Errorf("the server closed the socket of an unreachable participant before the grace period")
