@@ -108,6 +108,9 @@ type SigningState struct {
 	Signatures []Signature
 	Nonce      *Nonce // nil when the store knows no such nonce
 	Sealing    bool   // a seal is staged or done: no more signatures
+	// NonceStale reports that a signature was recorded after the nonce's chain head: a
+	// statement anchored there would not cover that signature, so it is refused.
+	NonceStale bool
 }
 
 // Signed reports whether participant id has a recorded signature.

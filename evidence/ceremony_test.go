@@ -28,10 +28,10 @@ type ceremony struct {
 	page      SignaturePage
 }
 
-var partyNames = []struct{ ko, latin string }{
-	{"강원도", "Gangwon Province"}, {"남경시", "Nanjing Municipal Government"},
-	{"남경시 전자상거래협회", "Nanjing E-commerce Association"}, {"가의현 그룹", "Jiayixian Group"},
-	{"㈜강원수출", "Gangwon Export Co., Ltd."}, {"강원도 화장품협회", "Gangwon Cosmetics Association"},
+var partyNames = []struct{ ko, zh, latin string }{
+	{"강원도", "江原道", "Gangwon Province"}, {"남경시", "南京市", "Nanjing Municipal Government"},
+	{"남경시 전자상거래협회", "南京市电子商务协会", "Nanjing E-commerce Association"}, {"가의현 그룹", "嘉义县集团", "Jiayixian Group"},
+	{"㈜강원수출", "江原出口株式会社", "Gangwon Export Co., Ltd."}, {"강원도 화장품협회", "江原道化妆品协会", "Gangwon Cosmetics Association"},
 }
 
 // newCeremony runs a whole ceremony: n signatories sign two documents of
@@ -53,8 +53,8 @@ func newCeremonyOf(tb testing.TB, sealer *Sealer, n, pages int, docs []DocumentP
 		Agreement: Agreement{ID: "ag-2020-0529", Languages: []string{"ko", "zh"},
 			Titles:         map[string]string{"ko": "강원도 상품 중국 전자상거래 판매 협약", "zh": "江原道产品中国跨境电商销售协议"},
 			RetentionUntil: ceremonyTime.AddDate(10, 0, 0)},
-		Venues: []Venue{{ID: "v-seoul", Name: "Sky Convention, 2F hall", TimeZone: "Asia/Seoul"},
-			{ID: "v-nanjing", Name: "Suning Novotel, Zhonghua Hall B", TimeZone: "Asia/Shanghai"}},
+		Venues: []Venue{{ID: "v-seoul", Names: map[string]string{"ko": "스카이컨벤션 2층 홀", "en": "Sky Convention, 2F hall"}, Place: "Chuncheon", TimeZone: "Asia/Seoul"},
+			{ID: "v-nanjing", Names: map[string]string{"zh": "苏宁诺富特酒店 中华厅B", "en": "Suning Novotel, Zhonghua Hall B"}, Place: "Nanjing", TimeZone: "Asia/Shanghai"}},
 	}
 	for _, d := range docs {
 		m.Documents = append(m.Documents, Document{ID: d.ID, Language: d.Language, Filename: d.Filename,
@@ -108,13 +108,14 @@ func (c *ceremony) sign(tb testing.TB, m *Manifest, page *SignaturePage, i int) 
 	jwk, _ := signatures.JWKFromPublicKey(&key.PublicKey)
 	pid, party := fmt.Sprintf("p-%d", i+1), fmt.Sprintf("party-%d", i+1)
 	venue := m.Venues[i%2]
-	m.Parties = append(m.Parties, Party{ID: party, Names: map[string]string{"ko": partyNames[i%6].ko, "en": partyNames[i%6].latin}})
+	names := partyNames[i%6]
+	m.Parties = append(m.Parties, Party{ID: party, Names: map[string]string{"ko": names.ko, "zh": names.zh, "en": names.latin}})
 	m.Participants = append(m.Participants, Participant{ID: pid, PartyID: party, VenueID: venue.ID, Name: fmt.Sprintf("Signer %d", i+1), Title: "Representative", Role: "signatory"})
 	c.event(tb, "key.registered", pid, map[string]any{"thumbprint": jwk.Thumbprint()})
 	still, drawing := testJPEG(tb), testPNG(tb)
 	signedAt := ceremonyTime.Add(time.Duration(10+i) * time.Minute)
 	st := signatures.Statement{Issuer: pid, Subject: pid, Audience: signatures.Audience, IssuedAt: signedAt.Unix(),
-		AgreementID: m.Agreement.ID, ParticipantID: pid, PartyID: party, PartyName: partyNames[i%6].ko,
+		AgreementID: m.Agreement.ID, ParticipantID: pid, PartyID: party, PartyNames: signatures.PartyNamesFor(m.Parties[i].Names, m.Agreement.Languages),
 		SignerName: fmt.Sprintf("Signer %d", i+1), SignerTitle: "Representative",
 		Text:  map[string]string{"ko": "위 협약서에 서명합니다.", "zh": "签署上述协议。"},
 		Nonce: fmt.Sprintf("nonce-%d", i), ChainHead: signatures.Head(c.events),
@@ -131,8 +132,8 @@ func (c *ceremony) sign(tb testing.TB, m *Manifest, page *SignaturePage, i int) 
 	m.Signatures = append(m.Signatures, Signature{ParticipantID: pid, JWS: jws, JWK: jwk, Thumbprint: jwk.Thumbprint(),
 		SignedAt: signedAt, Still: &stillRef, Drawing: &drawRef})
 	c.event(tb, "signature.recorded", pid, map[string]any{"thumbprint": jwk.Thumbprint()})
-	page.Signers = append(page.Signers, PageSigner{PartyName: partyNames[i%6].ko, PartyNameLatin: partyNames[i%6].latin,
-		Name: st.SignerName, Title: st.SignerTitle, Venue: venue.Name, TimeZone: venue.TimeZone, SignedAt: signedAt,
+	page.Signers = append(page.Signers, PageSigner{PartyNames: []string{names.ko, names.zh, names.latin},
+		Name: st.SignerName, Title: st.SignerTitle, Venue: venue.Names["en"] + ", " + venue.Place, TimeZone: venue.TimeZone, SignedAt: signedAt,
 		Thumbprint: jwk.Thumbprint(), Drawing: drawing, Still: still})
 }
 

@@ -28,7 +28,7 @@ func Example() {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	jwk, _ := signatures.JWKFromPublicKey(&key.PublicKey)
 	st := signatures.Statement{Issuer: "p-1", Subject: "p-1", Audience: signatures.Audience, IssuedAt: at.Unix(),
-		AgreementID: "ag-1", ParticipantID: "p-1", PartyID: "gw", PartyName: "강원도", SignerName: "Choi", SignerTitle: "Governor",
+		AgreementID: "ag-1", ParticipantID: "p-1", PartyID: "gw", PartyNames: map[string]string{"ko": "강원도"}, SignerName: "Choi", SignerTitle: "Governor",
 		Documents: []signatures.Document{{ID: doc.ID, Language: doc.Language, Filename: doc.Filename, SHA256: sha256Hex(doc.Data), Pages: 1}},
 		Text:      map[string]string{"ko": "서명합니다"}, Nonce: "n1", ChainHead: e1.Hash}
 	jws, _ := signatures.Sign(st, key)
@@ -37,13 +37,13 @@ func Example() {
 	_, err := signatures.Verify(jws, jwk)
 	fmt.Println("signature:", err)
 	e2, _ := signatures.NextEvent(&e1, "ag-1", "signature.recorded", "p-1", at.Add(time.Minute), map[string]string{"kid": jwk.Thumbprint()})
-	page := SignaturePage{AgreementID: "ag-1", SealedAt: at.Add(2 * time.Minute), Signers: []PageSigner{{PartyName: "강원도",
-		PartyNameLatin: "Gangwon Province", Name: "Choi", Title: "Governor", TimeZone: "Asia/Seoul", SignedAt: at, Thumbprint: jwk.Thumbprint()}}}
+	page := SignaturePage{AgreementID: "ag-1", SealedAt: at.Add(2 * time.Minute), Signers: []PageSigner{{PartyNames: []string{"강원도", "Gangwon Province"}, Name: "Choi", Title: "Governor", TimeZone: "Asia/Seoul", SignedAt: at, Thumbprint: jwk.Thumbprint()}}}
 	events := []signatures.Event{e1, e2}
 	audit, _ := AuditLogJSONL(events)
 	m := Manifest{
 		Agreement:    Agreement{ID: "ag-1", Titles: map[string]string{"ko": "협약"}, Languages: []string{"ko"}},
-		Participants: []Participant{{ID: "p-1", PartyID: "gw", Name: "Choi", Role: RoleSignatory}},
+		Parties:      []Party{{ID: "gw", Names: map[string]string{"ko": "강원도", "en": "Gangwon Province"}}},
+		Participants: []Participant{{ID: "p-1", PartyID: "gw", Name: "Choi", Title: "Governor", Role: RoleSignatory}},
 		Documents: []Document{{ID: doc.ID, Language: "ko", Filename: doc.Filename, SHA256: sha256Hex(doc.Data),
 			Size: int64(len(doc.Data)), Pages: 1, Path: DocumentPath(doc.ID, doc.Filename)}},
 		Signatures: []Signature{{ParticipantID: "p-1", JWS: jws, JWK: jwk, Thumbprint: jwk.Thumbprint(), SignedAt: at}},

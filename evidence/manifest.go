@@ -54,11 +54,13 @@ type Party struct {
 	Names map[string]string `json:"names"`
 }
 
-// Venue is a place a ceremony is held, with its IANA time zone.
+// Venue is a place a ceremony is held: its names per language (language -> name), where it
+// is (free text, optional) and its IANA time zone.
 type Venue struct {
-	ID       string `json:"id"`
-	Name     string `json:"name"`
-	TimeZone string `json:"time_zone"`
+	ID       string            `json:"id"`
+	Names    map[string]string `json:"names"`
+	Place    string            `json:"place,omitempty"`
+	TimeZone string            `json:"time_zone"`
 }
 
 // RoleSignatory is the participant role that must sign before sealing.

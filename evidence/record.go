@@ -31,7 +31,8 @@ type RecordSigner struct {
 	Role          string            `json:"role"`
 	PartyID       string            `json:"party_id"`
 	PartyNames    map[string]string `json:"party_names"`
-	Venue         string            `json:"venue"`
+	VenueNames    map[string]string `json:"venue_names"`
+	Place         string            `json:"place,omitempty"`
 	TimeZone      string            `json:"time_zone"`
 	SignedAt      time.Time         `json:"signed_at"`       // UTC
 	SignedAtLocal string            `json:"signed_at_local"` // in the venue's zone, e.g. "2020-05-29 15:10:00 KST"
@@ -93,7 +94,7 @@ func recordSigner(m Manifest, s Signature) RecordSigner {
 			rs.PartyNames = m.Parties[i].Names
 		}
 		if i := slices.IndexFunc(m.Venues, func(v Venue) bool { return v.ID == p.VenueID }); i >= 0 {
-			rs.Venue, rs.TimeZone = m.Venues[i].Name, m.Venues[i].TimeZone
+			rs.VenueNames, rs.Place, rs.TimeZone = m.Venues[i].Names, m.Venues[i].Place, m.Venues[i].TimeZone
 		}
 	}
 	if loc, err := time.LoadLocation(rs.TimeZone); err == nil && rs.TimeZone != "" {

@@ -173,6 +173,15 @@ func TestInsiderTampering(t *testing.T) {
 		{"signer signed the wrong document hash", func(t *testing.T, c *ceremony) {
 			resign(t, c, 1, func(st *signatures.Statement) { st.Documents[1].SHA256 = strings.Repeat("0", 64) })
 		}, []string{CheckBinding + ": p-2"}},
+		{"party's name rewritten (insider re-seals)", func(t *testing.T, c *ceremony) {
+			c.manifest.Parties[1].Names["zh"] = "上海市"
+		}, []string{CheckBinding + ": p-2"}},
+		{"signer's title rewritten (insider re-seals)", func(t *testing.T, c *ceremony) {
+			c.manifest.Participants[0].Title = "Vice Governor"
+		}, []string{CheckBinding + ": p-1"}},
+		{"a name in a language the agreement is not in may change", func(t *testing.T, c *ceremony) {
+			c.manifest.Parties[0].Names["en"] = "Gangwon State"
+		}, nil},
 		{"signer signed another agreement", func(t *testing.T, c *ceremony) {
 			resign(t, c, 0, func(st *signatures.Statement) { st.AgreementID = "ag-other" })
 		}, []string{CheckBinding + ": p-1"}},
@@ -195,6 +204,9 @@ func TestInsiderTampering(t *testing.T) {
 			c := newCeremony(t, testSealer, 2, 1)
 			tt.edit(t, c)
 			rep := verifyBytes(c.bundle(t))
+			if len(tt.wants) == 0 && !rep.OK() {
+				t.Errorf("want valid (the seal covers it, no signer signed it); failed: %+v", rep.Failed())
+			}
 			for _, w := range tt.wants {
 				if !failed(rep, w) {
 					t.Errorf("check %q did not fail; failed: %+v", w, rep.Failed())

@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -46,24 +47,30 @@ func forgeSigner(t *testing.T, c *ceremony, i int, edit func(*signatures.Stateme
 }
 
 func TestResealedRecordIsNotTrusted(t *testing.T) {
+	// Each forgery is re-sealed with the forger's key. Without trust it is "seal unverified"
+	// unless a check that needs no trust already catches it (open: the verdict then).
 	tests := []struct {
 		name string
 		edit func(*testing.T, *ceremony)
+		open string
 	}{
-		{"nothing changed", func(*testing.T, *ceremony) {}},
+		{"nothing changed", func(*testing.T, *ceremony) {}, ""},
 		{"signer dropped", func(t *testing.T, c *ceremony) {
 			c.manifest.Participants = c.manifest.Participants[:2]
 			c.manifest.Signatures = c.manifest.Signatures[:2]
 			c.page.Signers = c.page.Signers[:2]
 			c.files = slices.DeleteFunc(c.files, func(f File) bool { return strings.Contains(f.Path, "p-3") })
-		}},
+		}, ""},
 		{"party name rewritten", func(t *testing.T, c *ceremony) {
 			c.manifest.Parties[0].Names["ko"] = "가짜 당사자"
-			c.page.Signers[0].PartyName = "가짜 당사자"
-		}},
+			c.page.Signers[0].PartyNames[0] = "가짜 당사자"
+		}, VerdictInvalid}, // the signer's statement binds the party's names
+		{"signer title rewritten", func(t *testing.T, c *ceremony) {
+			c.manifest.Participants[1].Title = "Governor"
+		}, VerdictInvalid}, // and the signer's title
 		{"signer key replaced", func(t *testing.T, c *ceremony) {
 			forgeSigner(t, c, 1, func(*signatures.Statement) {})
-		}},
+		}, ""},
 		{"document replaced and re-signed with forged keys", func(t *testing.T, c *ceremony) {
 			other := testDocument("ko", 1)
 			c.docs[0].Data, c.files[0].Data = other, other
@@ -71,7 +78,7 @@ func TestResealedRecordIsNotTrusted(t *testing.T) {
 			for i := range c.manifest.Signatures {
 				forgeSigner(t, c, i, func(st *signatures.Statement) { st.Documents[0].SHA256 = sha256Hex(other) })
 			}
-		}},
+		}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,8 +87,12 @@ func TestResealedRecordIsNotTrusted(t *testing.T) {
 			reseal(t, c)
 			b := c.bundle(t)
 			open := VerifyBundle(context.Background(), bytes.NewReader(b), int64(len(b)), Options{})
-			if got := open.Verdict(); got != VerdictUnverified {
-				t.Errorf("without a trusted seal: verdict %q (%+v), want %q", got, open.Failed(), VerdictUnverified)
+			want := cmp.Or(tt.open, VerdictUnverified)
+			if got := open.Verdict(); got != want {
+				t.Errorf("without a trusted seal: verdict %q (%+v), want %q", got, open.Failed(), want)
+			}
+			if tt.open != "" && !failed(open, CheckBinding+": p-1") && !failed(open, CheckBinding+": p-2") {
+				t.Errorf("without a trusted seal: %+v, want a signature binding check to fail", open.Failed())
 			}
 			pinned := verifyBytes(b)
 			if pinned.OK() || !failed(pinned, CheckSealTrust) {

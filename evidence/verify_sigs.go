@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/signroom/signroom/signatures"
@@ -81,6 +82,11 @@ func bindStatement(m Manifest, s Signature, st signatures.Statement, chain map[s
 		return fmt.Errorf("statement party %q, participant's party %q", st.PartyID, p.PartyID)
 	case st.SignerName != p.Name:
 		return fmt.Errorf("statement signer %q, participant %q", st.SignerName, p.Name)
+	case st.SignerTitle != p.Title:
+		return fmt.Errorf("statement signer title %q, participant's title %q", st.SignerTitle, p.Title)
+	case !maps.Equal(st.PartyNames, signatures.PartyNamesFor(manifestPartyNames(m, p.PartyID), m.Agreement.Languages)):
+		return fmt.Errorf("statement party names %v, the manifest's party %q in the agreement's languages %v",
+			st.PartyNames, p.PartyID, signatures.PartyNamesFor(manifestPartyNames(m, p.PartyID), m.Agreement.Languages))
 	case !st.SignedAt().Equal(s.SignedAt):
 		return fmt.Errorf("statement iat %s, manifest signed_at %s", st.SignedAt(), s.SignedAt)
 	case s.SignedAt.After(m.SealedAt):
@@ -135,6 +141,14 @@ func findParticipant(m Manifest, id string) *Participant {
 		if m.Participants[i].ID == id {
 			return &m.Participants[i]
 		}
+	}
+	return nil
+}
+
+// manifestPartyNames returns the manifest's names of party id, nil if it has none.
+func manifestPartyNames(m Manifest, id string) map[string]string {
+	if i := slices.IndexFunc(m.Parties, func(p Party) bool { return p.ID == id }); i >= 0 {
+		return m.Parties[i].Names
 	}
 	return nil
 }

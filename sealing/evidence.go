@@ -5,7 +5,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -78,7 +80,7 @@ func (b *evidenceBuild) describe() {
 		b.m.Parties = append(b.m.Parties, evidence.Party{ID: p.ID, Names: nonNil(p.Name)})
 	}
 	for _, v := range a.Venues {
-		b.m.Venues = append(b.m.Venues, evidence.Venue{ID: v.ID, Name: v.Name.Pick("en", b.langs), TimeZone: v.TimeZone})
+		b.m.Venues = append(b.m.Venues, evidence.Venue{ID: v.ID, Names: nonNil(v.Name), Place: v.Place, TimeZone: v.TimeZone})
 	}
 	for _, p := range a.Participants {
 		b.m.Participants = append(b.m.Participants, evidence.Participant{ID: p.ID, PartyID: p.PartyID, VenueID: p.VenueID,
@@ -150,12 +152,13 @@ func (b *evidenceBuild) pageSigner(sg agreement.Signature, still, drawing []byte
 	}
 	for _, pt := range b.a.Parties {
 		if pt.ID == p.PartyID {
-			ps.PartyName, ps.PartyNameLatin = pt.Name.Pick(firstOr(b.langs), b.langs), pt.Name["en"]
+			ps.PartyNames = namesInOrder(pt.Name, b.langs)
 		}
 	}
 	for _, v := range b.a.Venues {
 		if v.ID == p.VenueID {
-			ps.Venue, ps.TimeZone = v.Name.Pick("en", b.langs), v.TimeZone
+			ps.Venue, ps.TimeZone = strings.Join(append(namesInOrder(v.Name, b.langs), v.Place), " / "), v.TimeZone
+			ps.Venue = strings.TrimSuffix(ps.Venue, " / ")
 		}
 	}
 	return ps
@@ -177,10 +180,14 @@ func nonNil(m agreement.Localized) map[string]string {
 	return m
 }
 
-// firstOr is the first of langs, or English.
-func firstOr(langs []string) string {
-	if len(langs) > 0 {
-		return langs[0]
+// namesInOrder lists the distinct non-empty names of l: the agreement's languages first, in
+// order, then English (printable without CJK fonts), then any others by language tag.
+func namesInOrder(l agreement.Localized, langs []string) []string {
+	var out []string
+	for _, lang := range append(append(slices.Clone(langs), "en"), slices.Sorted(maps.Keys(l))...) {
+		if n := l[lang]; n != "" && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
 	}
-	return "en"
+	return out
 }

@@ -123,6 +123,9 @@ func TestBadJSONInput(t *testing.T) {
 			{"unknown venue", `{"name":"A","venue_id":"nowhere","role":"observer"}`, 422, "venue_id names no venue"},
 			{"signatory without party", `{"name":"A","venue_id":"` + f.venue + `","role":"signatory"}`, 422, "party_id is required"},
 			{"order not number", `{"name":"A","venue_id":"` + f.venue + `","role":"signatory","order":"first"}`, 400, "order must be a whole number"},
+			{"order zero", `{"name":"A","party_id":"` + f.party + `","venue_id":"` + f.venue + `","role":"signatory","order":0}`, 422, "order must be at least 1"},
+			{"order negative", `{"name":"A","party_id":"` + f.party + `","venue_id":"` + f.venue + `","role":"signatory","order":-1}`, 422, "order must be at least 1"},
+			{"order on a witness", `{"name":"A","party_id":"` + f.party + `","venue_id":"` + f.venue + `","role":"witness","order":2}`, 422, "only for signatories"},
 		}},
 		{"PUT", base + "/participants/" + f.signer, e.tokens["owner"], `{"name":"A","venue_id":"` + f.venue + `","role":"observer"}`, []badCase{
 			{"unknown party", `{"name":"A","party_id":"nobody","venue_id":"` + f.venue + `","role":"signatory"}`, 422, "party_id names no party"},

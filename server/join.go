@@ -57,12 +57,12 @@ func (s *Server) signatureEvents(r *http.Request, a *agreement.Agreement) ([]sig
 	remaining := len(a.Signatories())
 	for _, sig := range sigs {
 		p, _ := a.Participant(sig.ParticipantID)
-		st, _ := expectedStatement(a, p) // the party name as the signer's statement gives it
+		st, _ := expectedStatement(a, p) // the party's names as the signer's statement gives them
 		if p.Role == agreement.RoleSignatory {
 			remaining--
 		}
 		out = append(out, signatureEvent{ParticipantID: p.ID, Role: string(p.Role), Name: p.Name, Title: p.Title,
-			PartyID: p.PartyID, PartyName: st.PartyName, SignedAt: sig.SignedAt, Thumbprint: sig.Thumbprint,
+			PartyID: p.PartyID, PartyNames: st.PartyNames, SignedAt: sig.SignedAt, Thumbprint: sig.Thumbprint,
 			Remaining: remaining})
 	}
 	return out, nil

@@ -25,7 +25,9 @@ type participantRequest struct {
 	PartyID string `json:"party_id" validate:"max=64"`
 	VenueID string `json:"venue_id" validate:"required,max=64"`
 	Role    string `json:"role" validate:"required,oneof=host signatory witness observer venue"`
-	Order   int    `json:"order" validate:"min=0,max=1000"`
+	// Order is a signatory's position in a sequential signing: from 1, unique, gaps allowed.
+	// Absent means none; 0 is refused (it is not a position).
+	Order *int `json:"order" validate:"omitempty,min=1,max=1000"`
 }
 
 func (s *Server) handleAddParty(w http.ResponseWriter, r *http.Request) {
@@ -148,7 +150,10 @@ func (s *Server) putParticipant(w http.ResponseWriter, r *http.Request, id strin
 	s.editDraft(w, r, statusFor(id), func(ed *agreement.Edit) (any, error) {
 		a := ed.Agreement
 		p := agreement.Participant{ID: id, Name: req.Name, Title: req.Title, PartyID: req.PartyID,
-			VenueID: req.VenueID, Role: agreement.Role(req.Role), Order: req.Order}
+			VenueID: req.VenueID, Role: agreement.Role(req.Role)}
+		if req.Order != nil {
+			p.Order = *req.Order
+		}
 		if err := checkParticipant(a, p); err != nil {
 			return nil, err
 		}

@@ -68,7 +68,7 @@ func (s *Server) handleSignature(w http.ResponseWriter, r *http.Request) {
 	s.log.Info("signature recorded", "agreement", a.ID, "participant", p.ID, "thumbprint", sig.Thumbprint, "remaining", remaining)
 	party, _ := partyOf(a, p)
 	s.broadcast(a.ID, signatureEvent{ParticipantID: p.ID, Role: string(p.Role), Name: p.Name, Title: p.Title, PartyID: party.ID,
-		PartyName: st.PartyName, SignedAt: sig.SignedAt, Thumbprint: sig.Thumbprint, Remaining: remaining})
+		PartyNames: st.PartyNames, SignedAt: sig.SignedAt, Thumbprint: sig.Thumbprint, Remaining: remaining})
 	resp := signatureResponse{ParticipantID: p.ID, Thumbprint: sig.Thumbprint, SignedAt: sig.SignedAt, AuditEvent: ev, Remaining: remaining}
 	if remaining == 0 && p.Role == agreement.RoleSignatory {
 		resp.Complete = true
@@ -246,6 +246,8 @@ func (s *Server) admit(ss agreement.SigningState, p agreement.Participant, st si
 		return refuse(http.StatusConflict, "nonce_expired", "the nonce expired at "+n.ExpiresAt.Format(time.RFC3339))
 	case st.ChainHead != n.ChainHead:
 		return refuse(http.StatusUnprocessableEntity, "chain_head_mismatch", "chain_head must be the one returned with the nonce")
+	case ss.NonceStale:
+		return refuse(http.StatusConflict, "nonce_stale", "another signature was recorded after this nonce was issued; ask for a new nonce and sign again")
 	case ss.Signed(p.ID):
 		return refuse(http.StatusConflict, "already_signed", "participant "+p.ID+" has already signed")
 	}

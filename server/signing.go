@@ -140,15 +140,15 @@ func (s *Server) broadcast(agreementID string, ev any) {
 
 // signatureEvent is pushed to every venue when a signature is recorded.
 type signatureEvent struct {
-	ParticipantID string    `json:"participant_id"`
-	Role          string    `json:"role"`
-	Name          string    `json:"name"`
-	Title         string    `json:"title,omitempty"`
-	PartyID       string    `json:"party_id"`
-	PartyName     string    `json:"party_name"`
-	SignedAt      time.Time `json:"signed_at"`
-	Thumbprint    string    `json:"thumbprint"`
-	Remaining     int       `json:"remaining"` // signatories still to sign
+	ParticipantID string            `json:"participant_id"`
+	Role          string            `json:"role"`
+	Name          string            `json:"name"`
+	Title         string            `json:"title,omitempty"`
+	PartyID       string            `json:"party_id"`
+	PartyNames    map[string]string `json:"party_names"` // language -> name, as in the signed statement
+	SignedAt      time.Time         `json:"signed_at"`
+	Thumbprint    string            `json:"thumbprint"`
+	Remaining     int               `json:"remaining"` // signatories still to sign
 }
 
 // EventName is the event's name on the ceremony wire.

@@ -1,17 +1,21 @@
 package server
 
 import (
+	"encoding/json"
 	"net/http"
 	"sync"
 	"testing"
 
+	"github.com/signroom/signroom/agreement"
 	"github.com/signroom/signroom/signatures"
 )
 
 // TestConcurrentSigners: in a parallel ceremony all signatories sign at once, each with a
 // nonce taken before any signature moved the audit head, and one of them also submits a
-// second signature at the same moment. Every signatory is recorded exactly once, the
-// agreement seals once and the bundle verifies (each signature names a head in the chain).
+// second signature at the same moment. Those whose nonce went stale (409 nonce_stale) sign
+// again with a fresh one, as the browser does. Every signatory is recorded exactly once,
+// each signature's chain head covers every signature recorded before it, the agreement
+// seals once and the bundle verifies.
 func TestConcurrentSigners(t *testing.T) {
 	e := newEnv(t)
 	f := buildCeremony(e, 3, "parallel")
@@ -34,7 +38,15 @@ func TestConcurrentSigners(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			statuses[i] = f.signWith(e, a.s, a.s.key, a.st, nil).status
+			st := a.st
+			for range 5 {
+				r := f.signWith(e, a.s, a.s.key, st, nil)
+				statuses[i] = r.status
+				if r.errCode() != "nonce_stale" {
+					return
+				}
+				st = f.nonce(e, a.s)
+			}
 		}()
 	}
 	wg.Wait()
@@ -51,10 +63,45 @@ func TestConcurrentSigners(t *testing.T) {
 	}
 	e.must(f.closeCeremony(e), http.StatusOK)
 	sigs, evs := recorded(e, f.id)
+	checkHeadsCoverEarlierSignatures(t, e, sigs, evs)
 	if len(sigs) != 3 || countEvents(evs, "agreement.sealed") != 1 {
 		t.Fatalf("%d signatures, %d agreement.sealed events; want 3 and 1", len(sigs), countEvents(evs, "agreement.sealed"))
 	}
 	bundle := e.must(e.do("GET", "/api/agreements/"+f.id+"/evidence", f.owner, nil), http.StatusOK).raw
 	verifyJWSGeneric(t, bundle, 3)
 	e.verifyBundle(bundle)
+}
+
+// checkHeadsCoverEarlierSignatures fails unless each recorded signature's chain_head is at or
+// after the signature.added event of every signature recorded before it.
+func checkHeadsCoverEarlierSignatures(t *testing.T, e *env, sigs []agreement.Signature, evs []signatures.Event) {
+	t.Helper()
+	pos := map[string]int{}
+	for i, ev := range evs {
+		pos[ev.Hash] = i
+	}
+	lastSig := -1
+	for i, ev := range evs {
+		if ev.Type != "signature.added" {
+			continue
+		}
+		var data struct {
+			Participant string `json:"participant"`
+			ChainHead   string `json:"chain_head"`
+		}
+		if err := json.Unmarshal(ev.Data, &data); err != nil {
+			t.Fatal(err)
+		}
+		head, ok := pos[data.ChainHead]
+		if data.ChainHead == signatures.GenesisPrev {
+			head, ok = -1, true
+		}
+		if !ok || head < lastSig {
+			t.Errorf("signature of %s anchors event %d (known %v), before the signature at event %d", data.Participant, head, ok, lastSig)
+		}
+		lastSig = i
+	}
+	if len(sigs) == 0 {
+		t.Error("no signatures")
+	}
 }

@@ -86,7 +86,7 @@ func expectedStatement(a *agreement.Agreement, p agreement.Participant) (signatu
 	}
 	langs := agreementLanguages(a)
 	st := signatures.Statement{Issuer: p.ID, Subject: p.ID, Audience: signatures.Audience,
-		AgreementID: a.ID, ParticipantID: p.ID, PartyID: party.ID, PartyName: pickLang(party.Name, firstOr(langs, "en"), langs),
+		AgreementID: a.ID, ParticipantID: p.ID, PartyID: party.ID, PartyNames: signatures.PartyNamesFor(party.Name, langs),
 		SignerName: p.Name, SignerTitle: p.Title, Text: statementText(a, p, party)}
 	for _, d := range a.Documents {
 		st.Documents = append(st.Documents, signatures.Document{ID: d.ID, Language: d.Language, Filename: d.Filename, SHA256: d.SHA256, Pages: d.Pages})
@@ -107,13 +107,16 @@ func compareStatement(got, want signatures.Statement) string {
 	pairs := []struct{ name, got, want string }{
 		{"agreement_id", got.AgreementID, want.AgreementID}, {"participant_id", got.ParticipantID, want.ParticipantID},
 		{"iss", got.Issuer, want.Issuer}, {"sub", got.Subject, want.Subject}, {"aud", got.Audience, want.Audience},
-		{"party_id", got.PartyID, want.PartyID}, {"party_name", got.PartyName, want.PartyName},
+		{"party_id", got.PartyID, want.PartyID},
 		{"signer_name", got.SignerName, want.SignerName}, {"signer_title", got.SignerTitle, want.SignerTitle},
 	}
 	for _, p := range pairs {
 		if p.got != p.want {
 			return fmt.Sprintf("%s is %q, expected %q", p.name, p.got, p.want)
 		}
+	}
+	if !maps.Equal(got.PartyNames, want.PartyNames) {
+		return fmt.Sprintf("party_names is %v, expected %v", got.PartyNames, want.PartyNames)
 	}
 	if msg := compareDocuments(got.Documents, want.Documents); msg != "" {
 		return msg

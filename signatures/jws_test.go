@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"maps"
 	"strings"
 	"testing"
 
@@ -163,6 +164,8 @@ func TestStatementValidate(t *testing.T) {
 		{"upper hex", func(s *Statement) { s.Documents[0].SHA256 = strings.Repeat("AB", 32) }},
 		{"empty text", func(s *Statement) { s.Text["ko"] = "" }},
 		{"bad still", func(s *Statement) { s.StillSHA256 = "00" }},
+		{"no party names", func(s *Statement) { s.PartyNames = nil }},
+		{"empty party name", func(s *Statement) { s.PartyNames["zh"] = "" }},
 	}
 	if err := sampleStatement().Validate(); err != nil {
 		t.Fatalf("sample Validate = %v", err)
@@ -175,5 +178,22 @@ func TestStatementValidate(t *testing.T) {
 				t.Errorf("Validate = %v, want ErrClaims", err)
 			}
 		})
+	}
+}
+
+func TestPartyNamesFor(t *testing.T) {
+	names := map[string]string{"ko": "난징시", "zh": "南京市", "en": "Nanjing", "ja": ""}
+	tests := []struct {
+		langs []string
+		want  map[string]string
+	}{
+		{[]string{"ko", "zh"}, map[string]string{"ko": "난징시", "zh": "南京市"}},
+		{[]string{"zh", "ja"}, map[string]string{"zh": "南京市"}},
+		{[]string{"fr"}, map[string]string{"ko": "난징시", "zh": "南京市", "en": "Nanjing"}},
+	}
+	for _, tt := range tests {
+		if got := PartyNamesFor(names, tt.langs); !maps.Equal(got, tt.want) {
+			t.Errorf("PartyNamesFor(%v) = %v, want %v", tt.langs, got, tt.want)
+		}
 	}
 }

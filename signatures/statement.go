@@ -37,7 +37,7 @@ type Statement struct {
 	AgreementID   string            `json:"agreement_id"`
 	ParticipantID string            `json:"participant_id"`
 	PartyID       string            `json:"party_id"`
-	PartyName     string            `json:"party_name"`
+	PartyNames    map[string]string `json:"party_names"` // language -> the party's name; see PartyNamesFor
 	SignerName    string            `json:"signer_name"`
 	SignerTitle   string            `json:"signer_title"`
 	Documents     []Document        `json:"documents"`
@@ -80,6 +80,7 @@ func (s Statement) Validate() error {
 		{s.IssuedAt > 0, "iat required"},
 		{s.AgreementID != "", "agreement_id required"},
 		{s.PartyID != "", "party_id required"},
+		{len(s.PartyNames) > 0, "party_names required"},
 		{s.SignerName != "", "signer_name required"},
 		{s.Nonce != "", "nonce required"},
 		{IsHexSHA256(s.ChainHead), "chain_head must be 64 lowercase hex digits"},
@@ -96,6 +97,11 @@ func (s Statement) Validate() error {
 	for lang, text := range s.Text {
 		if lang == "" || text == "" {
 			return fmt.Errorf("%w: empty statement language or text", ErrClaims)
+		}
+	}
+	for lang, name := range s.PartyNames {
+		if lang == "" || name == "" {
+			return fmt.Errorf("%w: empty party_names language or name", ErrClaims)
 		}
 	}
 	return validateDocuments(s.Documents)
@@ -158,4 +164,25 @@ func decodeStrict(b []byte, v any) error {
 		return fmt.Errorf("%w: %v", ErrClaims, err)
 	}
 	return nil
+}
+
+// PartyNamesFor is what a statement's party_names must be for a party with names (language
+// -> name) in an agreement in langs: the party's non-empty name in each of the agreement's
+// languages; when it has none of those, every non-empty name it has. The server builds the
+// statement with it and a verifier checks the statement against the manifest with it.
+func PartyNamesFor(names map[string]string, langs []string) map[string]string {
+	out := map[string]string{}
+	for _, l := range langs {
+		if n := names[l]; n != "" {
+			out[l] = n
+		}
+	}
+	if len(out) == 0 {
+		for l, n := range names {
+			if l != "" && n != "" {
+				out[l] = n
+			}
+		}
+	}
+	return out
 }

@@ -29,7 +29,7 @@ func sampleStatement() Statement {
 		AgreementID:   "ag-1",
 		ParticipantID: "p-1",
 		PartyID:       "party-gangwon",
-		PartyName:     "강원도",
+		PartyNames:    map[string]string{"ko": "강원도", "zh": "江原道"},
 		SignerName:    "Choi Moon-soon",
 		SignerTitle:   "Governor",
 		Documents: []Document{

@@ -195,7 +195,7 @@ func parseServeConfig(args []string, env func(string) string, stderr io.Writer) 
 	ef := &envFlags{fs: fs, env: env}
 	ef.String(&c.Addr, "addr", "SIGNROOM_ADDR", "127.0.0.1:8080", "address to listen on")
 	ef.String(&c.DebugAddr, "debug-addr", "SIGNROOM_DEBUG_ADDR", "", "address of a separate listener serving Go's pprof profiles (keep it on loopback); empty: off")
-	ef.String(&c.PublicURL, "public-url", "SIGNROOM_PUBLIC_URL", "", "URL users reach the service at (default http://ADDR)")
+	ef.String(&c.PublicURL, "public-url", "SIGNROOM_PUBLIC_URL", "", "URL users reach the service at (default http:// and --addr's port on --addr's host, localhost for an empty, 0.0.0.0, :: or 127.0.0.1 host; with port 0, the port actually bound)")
 	ef.String(&c.DataDir, "data-dir", "SIGNROOM_DATA_DIR", "data", "directory for the database, keys and the local blob store")
 	ef.String(&c.Database, "database", "SIGNROOM_DATABASE", "", "SQLite database file (default DATA-DIR/signroom.db)")
 	ef.String(&c.LogFormat, "log-format", "SIGNROOM_LOG_FORMAT", "text", "log format: text or json")

@@ -45,8 +45,8 @@ func Seal(tb testing.TB, sealer *evidence.Sealer, opt Options) Record {
 	b := &builder{tb: tb, m: evidence.Manifest{Format: evidence.FormatVersion, SealedAt: At.Add(time.Hour),
 		Agreement: evidence.Agreement{ID: "ag-2020-0529", Languages: []string{"ko", "zh"}, RetentionUntil: At.AddDate(10, 0, 0),
 			Titles: map[string]string{"ko": "강원도 상품 중국 전자상거래 판매 협약", "zh": "江原道产品中国跨境电商销售协议"}},
-		Venues: []evidence.Venue{{ID: "v-1", Name: "Sky Convention, 2F hall", TimeZone: "Asia/Seoul"},
-			{ID: "v-2", Name: "Suning Novotel, Zhonghua Hall B", TimeZone: "Asia/Shanghai"}},
+		Venues: []evidence.Venue{{ID: "v-1", Names: map[string]string{"ko": "스카이컨벤션 2층 홀", "en": "Sky Convention, 2F hall"}, TimeZone: "Asia/Seoul"},
+			{ID: "v-2", Names: map[string]string{"zh": "苏宁诺富特酒店 中华厅B", "en": "Suning Novotel, Zhonghua Hall B"}, TimeZone: "Asia/Shanghai"}},
 		SealedPDF: evidence.PDFRef{Path: evidence.PathSealedPDF}}}
 	b.documents()
 	b.event("agreement.scheduled", "user:organizer", map[string]any{"documents": 2})
@@ -110,7 +110,7 @@ func (b *builder) sign(i int) {
 	b.event("signer_key.registered", pid, map[string]any{"thumbprint": jwk.Thumbprint()})
 	signedAt := At.Add(time.Duration(10+i) * time.Minute)
 	st := signatures.Statement{Issuer: pid, Subject: pid, Audience: signatures.Audience, IssuedAt: signedAt.Unix(),
-		AgreementID: b.m.Agreement.ID, ParticipantID: pid, PartyID: party, PartyName: names[0],
+		AgreementID: b.m.Agreement.ID, ParticipantID: pid, PartyID: party, PartyNames: map[string]string{"ko": names[0], "zh": names[1]},
 		SignerName: fmt.Sprintf("Signer %d", i+1), SignerTitle: "Representative",
 		Text: map[string]string{"ko": "위 협약서에 서명합니다.", "zh": "签署上述协议。"}, Nonce: fmt.Sprintf("nonce-%d", i), ChainHead: signatures.Head(b.events)}
 	for _, d := range b.m.Documents {
@@ -122,8 +122,8 @@ func (b *builder) sign(i int) {
 	}
 	b.m.Signatures = append(b.m.Signatures, evidence.Signature{ParticipantID: pid, JWS: jws, JWK: jwk, Thumbprint: jwk.Thumbprint(), SignedAt: signedAt})
 	b.event("signature.added", pid, map[string]any{"thumbprint": jwk.Thumbprint()})
-	b.page.Signers = append(b.page.Signers, evidence.PageSigner{PartyName: names[0], Name: st.SignerName, Title: st.SignerTitle,
-		Venue: venue.Name, TimeZone: venue.TimeZone, SignedAt: signedAt, Thumbprint: jwk.Thumbprint()})
+	b.page.Signers = append(b.page.Signers, evidence.PageSigner{PartyNames: names[:], Name: st.SignerName, Title: st.SignerTitle,
+		Venue: venue.Names["en"], TimeZone: venue.TimeZone, SignedAt: signedAt, Thumbprint: jwk.Thumbprint()})
 }
 
 func (b *builder) seal(sealer *evidence.Sealer) Record {

@@ -157,6 +157,16 @@ func (d *DB) signingState(ctx context.Context, tx *sql.Tx, agreementID, nonceHas
 	if st.Nonce, err = loadNonce(ctx, tx, nonceHash); err != nil {
 		return st, err
 	}
+	if st.Nonce != nil {
+		// The head's position in the chain (-1 for the empty chain or a head not in it), against the
+		// newest signature event's.
+		err := tx.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM audit_events WHERE agreement_id = ?1 AND type = 'signature.added'
+			AND seq > COALESCE((SELECT seq FROM audit_events WHERE agreement_id = ?1 AND hash = ?2), -1))`,
+			agreementID, st.Nonce.ChainHead).Scan(&st.NonceStale)
+		if err != nil {
+			return st, fmt.Errorf("nonce of %s: %w", agreementID, err)
+		}
+	}
 	var n int
 	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM seals WHERE agreement_id = ?", agreementID).Scan(&n); err != nil {
 		return st, fmt.Errorf("seal of %s: %w", agreementID, err)

@@ -8,7 +8,7 @@ import { keyName, loadKey, saveKey, createKey, signStatement, sha256Hex, b64 } f
 const $ = (id) => document.getElementById(id);
 
 // ERRORS are the server's error codes with their own catalog text (sign.error.CODE).
-export const ERRORS = ["wrong_state", "out_of_order", "not_connected", "no_key", "nonce_expired", "nonce_used",
+export const ERRORS = ["wrong_state", "out_of_order", "not_connected", "no_key", "nonce_expired", "nonce_used", "nonce_stale",
   "nonce_unknown", "already_signed", "invalid_signature", "statement_mismatch", "bad_iat", "sealing",
   "too_large", "forbidden", "network", "chain_head_mismatch", "key_mismatch"];
 
@@ -163,13 +163,22 @@ export class SigningPanel {
   async submit() {
     const drawing = this.pad.drawn ? await canvasBytes(this.pad.canvas, "image/png") : null;
     const still = $("sign-still").checked ? await captureStill(this.video()) : null;
-    const n = await request("/api/join/nonce", { token: this.token, method: "POST" });
-    const st = { ...n.statement, iat: Math.floor(Date.now() / 1000) };
-    const body = {};
-    if (still) { st.still_sha256 = await sha256Hex(still); body.still = b64(still); }
-    if (drawing) { st.drawing_sha256 = await sha256Hex(drawing); body.drawing = b64(drawing); }
-    body.jws = await signStatement(st, this.key.keyPair.privateKey, this.key.thumbprint);
-    return request("/api/join/signature", { token: this.token, method: "POST", body });
+    // Another signature recorded between our nonce and our post makes the nonce stale (the
+    // statement must anchor a chain head covering it): the same statement is signed again
+    // with a fresh nonce, a few times at most.
+    for (let attempt = 1; ; attempt++) {
+      const n = await request("/api/join/nonce", { token: this.token, method: "POST" });
+      const st = { ...n.statement, iat: Math.floor(Date.now() / 1000) };
+      const body = {};
+      if (still) { st.still_sha256 = await sha256Hex(still); body.still = b64(still); }
+      if (drawing) { st.drawing_sha256 = await sha256Hex(drawing); body.drawing = b64(drawing); }
+      body.jws = await signStatement(st, this.key.keyPair.privateKey, this.key.thumbprint);
+      try {
+        return await request("/api/join/signature", { token: this.token, method: "POST", body });
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.code !== "nonce_stale" || attempt >= 3) throw err;
+      }
+    }
   }
 
   showError(err) {
@@ -281,7 +290,7 @@ export class SignatureList {
     const party = document.createElement("span");
     party.className = "sig-party";
     const p = this.info.agreement.parties.find((x) => x.id === ev.party_id);
-    party.textContent = p ? localized(p.name) : ev.party_name;
+    party.textContent = localized(p ? p.name : ev.party_names);
     const utc = document.createElement("time");
     utc.dateTime = ev.signed_at;
     setText(utc, "sign.time_utc", { time: formatTime(ev.signed_at, { dateStyle: "medium", timeStyle: "medium", timeZone: "UTC" }) });

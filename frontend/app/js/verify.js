@@ -186,7 +186,7 @@ function renderRecord(rec) {
     ["verify.fact_sealed_at", utc(rec.sealed_at)],
   ]);
   rows($("signers"), (rec.signers || []).map((s) => [localized(s.party_names), s.name + (s.title ? ", " + s.title : ""),
-    s.venue + (s.time_zone ? " (" + s.time_zone + ")" : ""), utc(s.signed_at), s.signed_at_local, s.thumbprint]), [5]);
+    [localized(s.venue_names), s.place].filter(Boolean).join(", ") + (s.time_zone ? " (" + s.time_zone + ")" : ""), utc(s.signed_at), s.signed_at_local, s.thumbprint]), [5]);
   rows($("documents"), (rec.documents || []).map((d) => [d.filename + " (" + d.id + ")", d.language, String(d.pages), d.sha256]), [3]);
   $("recordings-block").hidden = !(rec.recordings || []).length;
   rows($("recordings"), (rec.recordings || []).map((r) => [r.participant_id, r.filename, r.sha256,
