@@ -28,6 +28,7 @@ func TestBilingualEvidence(t *testing.T) {
 	for _, s := range f.signers {
 		e.must(f.sign(e, s, nil), http.StatusCreated)
 	}
+	e.must(f.closeCeremony(e), http.StatusOK)
 	bundle := e.must(e.do("GET", "/api/agreements/"+f.id+"/evidence", f.owner, nil), http.StatusOK).raw
 	rep := e.verify(bundle)
 	if !rep.OK() {
