@@ -73,7 +73,9 @@ func (v *Verifier) VerifyStaff(ctx context.Context, token string) (StaffClaims, 
 }
 
 // VerifyJoin verifies an invitation token and returns its claims, with
-// Participant set from "sub". Errors are as for VerifyStaff.
+// Participant set from "sub". Errors are as for VerifyStaff, except that a
+// revoked token (ErrTokenRevoked), whose signature and claims did verify,
+// comes with its claims, so the caller can tell the holder why it was revoked.
 func (v *Verifier) VerifyJoin(ctx context.Context, token string) (JoinClaims, error) {
 	var c JoinClaims
 	if err := v.verify(token, TypeJoin, AudienceJoin, &c, &c.RegisteredClaims); err != nil {
@@ -84,6 +86,9 @@ func (v *Verifier) VerifyJoin(ctx context.Context, token string) (JoinClaims, er
 	}
 	c.Participant = c.Subject
 	if err := v.checkRevoked(ctx, c.ID); err != nil {
+		if errors.Is(err, ErrTokenRevoked) {
+			return c, err
+		}
 		return JoinClaims{}, err
 	}
 	return c, nil

@@ -107,8 +107,15 @@ func (s *Server) authenticate(r *http.Request, join bool) (*caller, error) {
 // whose invitation was never recorded is refused even if its signature verifies.
 func (s *Server) authenticateJoin(ctx context.Context, tok string) (*caller, error) {
 	claims, err := s.cfg.Verifier.VerifyJoin(ctx, tok)
+	if errors.Is(err, auth.ErrTokenRevoked) {
+		inv, ierr := s.cfg.Store.Invitation(ctx, claims.ID)
+		if ierr != nil {
+			return nil, joinTokenError(err)
+		}
+		return nil, s.invitationRefused(ctx, inv, true, err)
+	}
 	if err != nil {
-		return nil, tokenError(err)
+		return nil, joinTokenError(err)
 	}
 	inv, err := s.cfg.Store.Invitation(ctx, claims.ID)
 	found := !errors.Is(err, agreement.ErrNotFound)
@@ -116,9 +123,50 @@ func (s *Server) authenticateJoin(ctx context.Context, tok string) (*caller, err
 		return nil, err
 	}
 	if err := agreement.InvitationAccepts(inv, found, claims.Agreement, claims.Participant); err != nil {
-		return nil, unauthorized(strings.TrimSuffix(err.Error(), ": "+agreement.ErrUnauthorized.Error()))
+		return nil, s.invitationRefused(ctx, inv, found, err)
 	}
 	return &caller{join: &claims}, nil
+}
+
+// joinTokenError is tokenError for invitation links, with the two cases a person can act on
+// named: an expired link (ask the organizer for a new one) and a damaged one (copy it whole).
+func joinTokenError(err error) error {
+	switch {
+	case errors.Is(err, auth.ErrTokenExpired):
+		return &apiError{Status: http.StatusUnauthorized, Code: "invitation_expired", Message: "the invitation has expired; ask the organizer for a new one"}
+	case errors.Is(err, auth.ErrTokenMalformed), errors.Is(err, auth.ErrTokenSignature), errors.Is(err, auth.ErrTokenClaimMissing):
+		return &apiError{Status: http.StatusUnauthorized, Code: "invitation_damaged", Message: "the invitation link is incomplete or altered; open the whole link from the invitation"}
+	}
+	return tokenError(err)
+}
+
+// invitationRefused says why a verified invitation token is no longer accepted: the
+// ceremony was sealed or cancelled, a newer invitation replaced it, or the organizer revoked
+// it; each has its own code so the page can say what to do.
+func (s *Server) invitationRefused(ctx context.Context, inv agreement.Invitation, found bool, cause error) error {
+	if !found || inv.RevokedAt.IsZero() {
+		if errors.Is(cause, auth.ErrTokenInvalid) {
+			return tokenError(cause)
+		}
+		return unauthorized(strings.TrimSuffix(cause.Error(), ": "+agreement.ErrUnauthorized.Error()))
+	}
+	refuse := func(code, msg string) error { return &apiError{Status: http.StatusUnauthorized, Code: code, Message: msg} }
+	if a, err := s.cfg.Store.Agreement(ctx, inv.AgreementID); err == nil {
+		switch a.State {
+		case agreement.StateSealed:
+			return refuse("invitation_sealed", "the ceremony has ended and its record is sealed; the organizer can send you a copy")
+		case agreement.StateCancelled:
+			return refuse("invitation_cancelled", "the ceremony was cancelled")
+		}
+	}
+	if invs, err := s.cfg.Store.Invitations(ctx, inv.AgreementID); err == nil {
+		for _, other := range invs {
+			if other.ParticipantID == inv.ParticipantID && other.JTI != inv.JTI && other.RevokedAt.IsZero() {
+				return refuse("invitation_reissued", "a newer invitation replaced this one; use the newest link you were sent")
+			}
+		}
+	}
+	return refuse("invitation_revoked", "the organizer revoked this invitation")
 }
 
 // tokenError turns a verification failure into a 401 with auth.Reason; a failing

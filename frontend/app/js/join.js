@@ -20,6 +20,17 @@ function tokenFromFragment() {
   return new URLSearchParams(location.hash.slice(1)).get("token") || "";
 }
 
+// INVITATION_ERRORS are the refusals of an invitation link that have their own text
+// (join.error.CODE): what happened and what to do.
+const INVITATION_ERRORS = ["invitation_expired", "invitation_damaged", "invitation_sealed", "invitation_cancelled",
+  "invitation_reissued", "invitation_revoked"];
+
+function joinErrorKey(err) {
+  if (!(err instanceof ApiError)) return "join.error.network";
+  if (INVITATION_ERRORS.includes(err.code)) return "join.error." + err.code;
+  return err.status === 401 ? "join.invalid_token" : "error.generic";
+}
+
 function fail(key) {
   setText($("page-error"), key);
   $("page-error").hidden = false;
@@ -33,7 +44,7 @@ async function main() {
   try {
     page.info = await request("/api/join", { token: page.token });
   } catch (err) {
-    return fail(err instanceof ApiError && err.status === 401 ? "join.invalid_token" : "error.generic");
+    return fail(joinErrorKey(err));
   }
   renderLobby();
   $("lobby").hidden = false;
