@@ -150,7 +150,9 @@ func (s *Server) invitationRefused(ctx context.Context, inv agreement.Invitation
 		}
 		return unauthorized(strings.TrimSuffix(cause.Error(), ": "+agreement.ErrUnauthorized.Error()))
 	}
-	refuse := func(code, msg string) error { return &apiError{Status: http.StatusUnauthorized, Code: code, Message: msg} }
+	refuse := func(code, msg string) error {
+		return &apiError{Status: http.StatusUnauthorized, Code: code, Message: msg}
+	}
 	if a, err := s.cfg.Store.Agreement(ctx, inv.AgreementID); err == nil {
 		switch a.State {
 		case agreement.StateSealed:
