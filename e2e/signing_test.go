@@ -106,6 +106,12 @@ func drawSignature(t *testing.T, b *browser) {
 func clickSign(t *testing.T, b *browser) {
 	t.Helper()
 	b.run(t, "click Sign", chromedp.Click(chromedp.CSS("#sign-button")))
+	b.waitFor(t, "confirmation shown", `document.querySelector("#sign-confirm").open`, 5*time.Second)
+	if got := eval[int](t, b, `document.querySelectorAll("#sign-confirm-documents li").length`); got != 2 {
+		t.Errorf("%s: confirmation lists %d documents, want 2", b.name, got)
+	}
+	b.screenshot(t, "sign-confirm-"+b.name)
+	b.run(t, "confirm", chromedp.Click(chromedp.CSS("#sign-confirm-ok")))
 	b.waitFor(t, "signed or refused", `document.body.dataset.signed === "true" || !document.querySelector("#sign-error").hidden`, 20*time.Second)
 	if code := eval[string](t, b, `document.querySelector("#sign-error").hidden ? "" : document.querySelector("#sign-error").dataset.code`); code != "" {
 		t.Fatalf("%s: signature refused: %s", b.name, code)
@@ -224,9 +230,32 @@ func TestSigningInChromium(t *testing.T) {
 		}
 		host.waitFor(t, "Open signing hidden", `document.querySelector("#host-signing").hidden`, 5*time.Second)
 		kim.waitFor(t, "Kim's turn", `!document.querySelector("#sign-button").disabled`, 10*time.Second)
+		// At 1280x720 the turn is announced in view, whatever the scroll position.
+		eval[bool](t, kim, `(window.scrollTo(0, 0), true)`)
+		if !eval[bool](t, kim, `(r => !document.querySelector("#turn-prompt").hidden && r.top >= 0 && r.bottom <= innerHeight)(document.querySelector("#turn-prompt").getBoundingClientRect())`) {
+			t.Error("Kim's turn prompt is not visible in the viewport")
+		}
+		kim.screenshot(t, "turn-prompt-ko")
+		if !eval[bool](t, wang, `document.querySelector("#turn-prompt").hidden`) {
+			t.Error("Wang sees a turn prompt while waiting for Kim")
+		}
 		if got := eval[string](t, kim, `document.querySelector("#sign-turn").textContent`); got != ko["sign.turn.yours"] {
 			t.Errorf("Kim's turn line = %q, want %q", got, ko["sign.turn.yours"])
 		}
+		// A language switch mid-signing keeps the state: Kim's page was loaded before signing
+		// opened, and the switch used to take it back to "not open yet" with Sign disabled.
+		en := catalog(t, "en")
+		switchLanguage(t, kim, "en")
+		if got := eval[string](t, kim, `document.querySelector("#sign-turn").textContent`); got != en["sign.turn.yours"] {
+			t.Errorf("Kim's turn line in English = %q, want %q", got, en["sign.turn.yours"])
+		}
+		if eval[bool](t, kim, `document.querySelector("#sign-button").disabled`) {
+			t.Error("Sign is disabled after switching language mid-signing")
+		}
+		if got := eval[string](t, kim, `document.querySelector("#state-banner").dataset.state`); got != "signing" {
+			t.Errorf("state banner after the switch = %q, want signing", got)
+		}
+		switchLanguage(t, kim, "ko")
 		want := strings.ReplaceAll(zh["sign.turn.waiting"], "{name}", "Kim")
 		if got := eval[string](t, wang, `document.querySelector("#sign-turn").textContent`); got != want {
 			t.Errorf("Wang's turn line = %q, want %q", got, want)
@@ -238,6 +267,8 @@ func TestSigningInChromium(t *testing.T) {
 		// shown from the catalog.
 		eval[bool](t, wang, `(document.querySelector("#sign-button").disabled = false, true)`)
 		wang.run(t, "click Sign out of turn", chromedp.Click(chromedp.CSS("#sign-button")))
+		wang.waitFor(t, "confirmation shown", `document.querySelector("#sign-confirm").open`, 5*time.Second)
+		wang.run(t, "confirm", chromedp.Click(chromedp.CSS("#sign-confirm-ok")))
 		wang.waitFor(t, "refusal shown", `!document.querySelector("#sign-error").hidden`, 10*time.Second)
 		if got := eval[string](t, wang, `document.querySelector("#sign-error").textContent`); got != zh["sign.error.out_of_order"] {
 			t.Errorf("Wang's refusal = %q, want %q", got, zh["sign.error.out_of_order"])
@@ -429,4 +460,15 @@ func countAudit(t *testing.T, c *apitest.Client, id, typ string) int {
 		}
 	}
 	return n
+}
+
+// switchLanguage picks lang in the page's language menu and waits for the page to be in it.
+func switchLanguage(t *testing.T, b *browser, lang string) {
+	t.Helper()
+	eval[bool](t, b, `(s => { s.value = `+jsString(lang)+`; return s.dispatchEvent(new Event("change")); })(document.querySelector("#lang-select"))`)
+	want := map[string]string{"zh": "zh-Hans"}[lang]
+	if want == "" {
+		want = lang
+	}
+	b.waitFor(t, "page in "+lang, `document.documentElement.lang === `+jsString(want), 10*time.Second)
 }

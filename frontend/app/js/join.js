@@ -77,7 +77,9 @@ function renderLobby() {
     return li;
   }));
   if (a.scheduled_at) $("agreement-description").textContent ||= formatTime(a.scheduled_at);
-  showState(a.state);
+  // The state as it is now (events since the page loaded move it), not as it was at load:
+  // a language switch re-renders the lobby and must not take signing back to "not open".
+  showState(page.state || a.state);
 }
 
 function relabel() {

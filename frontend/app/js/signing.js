@@ -31,7 +31,10 @@ export class SigningPanel {
 
   async init() {
     $("signing").hidden = false;
-    $("sign-button").addEventListener("click", () => this.sign());
+    $("sign-button").addEventListener("click", () => this.confirm());
+    $("sign-confirm-ok").addEventListener("click", () => { $("sign-confirm").close(); this.sign(); });
+    $("sign-confirm-cancel").addEventListener("click", () => $("sign-confirm").close());
+    $("turn-go").addEventListener("click", () => this.bringIntoView());
     $("sign-clear").addEventListener("click", () => this.pad.clear());
     this.render();
     await this.setUpKey();
@@ -115,6 +118,13 @@ export class SigningPanel {
     setText(el, key, vars);
     el.dataset.turn = key.slice("sign.turn.".length);
     $("sign-button").disabled = this.busy || !this.keyOK || key !== "sign.turn.yours";
+    // The turn arriving is announced where the signer is looking, and the panel brought up once.
+    const mine = key === "sign.turn.yours" && this.keyOK && !this.busy;
+    $("turn-prompt").hidden = !mine;
+    if (mine && !this.prompted) {
+      this.prompted = true;
+      this.bringIntoView();
+    }
     $("sign-thumbprint").textContent = this.key ? this.key.thumbprint : "";
     this.renderReview();
   }
@@ -157,6 +167,37 @@ export class SigningPanel {
       this.busy = false;
       this.render();
     }
+  }
+
+  bringIntoView() {
+    $("signing").scrollIntoView({ behavior: "smooth", block: "start" });
+  }
+
+  // confirm shows what will be signed — who signs for whom, each document's fingerprint, the
+  // statement, and the drawing and still — before anything is signed.
+  confirm() {
+    const me = this.me;
+    const party = this.info.agreement.parties.find((p) => p.id === me.party_id);
+    setText($("sign-confirm-who"), "sign.confirm.who", { name: me.name, title: me.title ? `(${me.title})` : "", party: party ? localized(party.name) : "" });
+    $("sign-confirm-documents").replaceChildren(...this.info.agreement.documents.map((d) => {
+      const li = document.createElement("li");
+      const lang = document.createElement("span");
+      lang.className = "doc-lang";
+      setText(lang, "doclang." + d.language);
+      const name = document.createElement("span");
+      name.textContent = d.filename || d.id;
+      const hash = document.createElement("code");
+      hash.className = "fingerprint";
+      hash.textContent = d.sha256.replace(/(.{8})/g, "$1 ").trim();
+      li.append(lang, name, hash);
+      return li;
+    }));
+    $("sign-confirm-statement").textContent = $("sign-statement").textContent;
+    setText($("sign-confirm-extras"), $("sign-still").checked
+      ? (this.pad.drawn ? "sign.confirm.with_drawing_still" : "sign.confirm.with_still")
+      : (this.pad.drawn ? "sign.confirm.with_drawing" : "sign.confirm.plain"));
+    $("sign-confirm").showModal();
+    $("sign-confirm-ok").focus();
   }
 
   // submit makes the statement, the JWS and the attachments, and posts them.
