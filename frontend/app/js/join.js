@@ -5,7 +5,7 @@ import { load, pickLanguage, setupSwitcher, setText, t, localized, formatTime } 
 import { request, ApiError } from "./api.js";
 import { Ceremony } from "./ceremony.js";
 import { Stage } from "./stage.js";
-import { SigningPanel, SignatureList, openSigning, closeCeremony } from "./signing.js";
+import { SigningPanel, SignatureList, openSigning, closeCeremony, documentItem } from "./signing.js";
 
 const $ = (id) => document.getElementById(id);
 const LIVE = new Set(["live", "signing"]);
@@ -63,19 +63,7 @@ function renderLobby() {
   const venue = a.venues.find((v) => v.id === p.venue_id);
   $("me-venue").textContent = venue ? localized(venue.name) + (venue.place ? " · " + venue.place : "") : "";
   $("parties").textContent = a.parties.map((x) => localized(x.name)).join(", ");
-  $("documents").replaceChildren(...a.documents.map((d) => {
-    const li = document.createElement("li");
-    const lang = document.createElement("span");
-    lang.className = "doc-lang";
-    setText(lang, "doclang." + d.language);
-    const name = document.createElement("span");
-    name.textContent = d.filename || d.id;
-    const hash = document.createElement("code");
-    hash.className = "fingerprint";
-    hash.textContent = d.sha256.replace(/(.{8})/g, "$1 ").trim();
-    li.append(lang, name, hash);
-    return li;
-  }));
+  $("documents").replaceChildren(...a.documents.map((d) => documentItem(d, true)));
   if (a.scheduled_at) $("agreement-description").textContent ||= formatTime(a.scheduled_at);
   // The state as it is now (events since the page loaded move it), not as it was at load:
   // a language switch re-renders the lobby and must not take signing back to "not open".

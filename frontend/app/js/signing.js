@@ -12,6 +12,26 @@ export const ERRORS = ["wrong_state", "out_of_order", "not_connected", "no_key",
   "nonce_unknown", "already_signed", "invalid_signature", "statement_mismatch", "bad_iat", "sealing",
   "too_large", "forbidden", "network", "chain_head_mismatch", "key_mismatch"];
 
+// documentItem is a document's list item: its language, its file name when withName, and
+// its SHA-256 in groups of eight.
+export function documentItem(d, withName) {
+  const li = document.createElement("li");
+  const lang = document.createElement("span");
+  lang.className = "doc-lang";
+  setText(lang, "doclang." + d.language);
+  li.append(lang);
+  if (withName) {
+    const name = document.createElement("span");
+    name.textContent = d.filename || d.id;
+    li.append(name);
+  }
+  const hash = document.createElement("code");
+  hash.className = "fingerprint";
+  hash.textContent = d.sha256.replace(/(.{8})/g, "$1 ").trim();
+  li.append(hash);
+  return li;
+}
+
 export class SigningPanel {
   // info: GET /api/join; video() returns the local <video> for the camera still.
   constructor(info, token, video) {
@@ -131,17 +151,7 @@ export class SigningPanel {
 
   // renderReview shows the fingerprints and the statement in the UI language if it has one.
   renderReview() {
-    $("sign-documents").replaceChildren(...this.info.agreement.documents.map((d) => {
-      const li = document.createElement("li");
-      const lang = document.createElement("span");
-      lang.className = "doc-lang";
-      setText(lang, "doclang." + d.language);
-      const hash = document.createElement("code");
-      hash.className = "fingerprint";
-      hash.textContent = d.sha256.replace(/(.{8})/g, "$1 ").trim();
-      li.append(lang, hash);
-      return li;
-    }));
+    $("sign-documents").replaceChildren(...this.info.agreement.documents.map((d) => documentItem(d, false)));
     const text = this.statement ? this.statement.statement : {};
     const lang = text[language()] ? language() : Object.keys(text).sort()[0];
     const q = $("sign-statement");
@@ -179,19 +189,7 @@ export class SigningPanel {
     const me = this.me;
     const party = this.info.agreement.parties.find((p) => p.id === me.party_id);
     setText($("sign-confirm-who"), "sign.confirm.who", { name: me.name, title: me.title ? `(${me.title})` : "", party: party ? localized(party.name) : "" });
-    $("sign-confirm-documents").replaceChildren(...this.info.agreement.documents.map((d) => {
-      const li = document.createElement("li");
-      const lang = document.createElement("span");
-      lang.className = "doc-lang";
-      setText(lang, "doclang." + d.language);
-      const name = document.createElement("span");
-      name.textContent = d.filename || d.id;
-      const hash = document.createElement("code");
-      hash.className = "fingerprint";
-      hash.textContent = d.sha256.replace(/(.{8})/g, "$1 ").trim();
-      li.append(lang, name, hash);
-      return li;
-    }));
+    $("sign-confirm-documents").replaceChildren(...this.info.agreement.documents.map((d) => documentItem(d, true)));
     $("sign-confirm-statement").textContent = $("sign-statement").textContent;
     setText($("sign-confirm-extras"), $("sign-still").checked
       ? (this.pad.drawn ? "sign.confirm.with_drawing_still" : "sign.confirm.with_still")
