@@ -46,6 +46,7 @@ func waitRemoteVideo(t *testing.T, b *browser, id string) float64 {
 func TestCeremonyInChromium(t *testing.T) {
 	chromiumPath(t)
 	s := startService(t)
+	s.failOnWarnings(t)
 	org := s.organizer(t, "organizer", "a long enough password")
 	m := setUpCeremony(t, org)
 	ko, en := catalog(t, "ko"), catalog(t, "en")

@@ -1,6 +1,9 @@
 package e2e
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/signroom/signroom/internal/apitest"
@@ -17,7 +20,41 @@ type service struct {
 func startService(t *testing.T) *service {
 	t.Helper()
 	p := apitest.Start(t, []string{"SIGNROOM_LOG_LEVEL=info"}, "--public-ip", "127.0.0.1")
+	t.Cleanup(func() {
+		if dir := os.Getenv("SIGNROOM_E2E_LOGS"); dir != "" {
+			os.MkdirAll(dir, 0o755)
+			os.WriteFile(filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "_")+".log"), []byte(p.Logs.String()), 0o644)
+		}
+	})
 	return &service{Process: p, base: p.Base}
+}
+
+// failOnWarnings makes t fail, when it ends, on every WARN line of the server's log that is
+// not on the list of actionable warnings: an operator reading the log of a whole ceremony
+// sees only warnings they can act on.
+func (s *service) failOnWarnings(t *testing.T) {
+	t.Cleanup(func() {
+		for _, line := range strings.Split(s.Logs.String(), "\n") {
+			if strings.Contains(line, "level=WARN") && !actionableWarning(line) {
+				t.Errorf("server warning not on the list of actionable warnings (README, \"Logs\"): %s", line)
+			}
+		}
+	})
+}
+
+// actionableWarnings are the WARN messages an operator can act on that a browser test may
+// cause; README's "Logs" section lists them. Any other warning in a test fails it.
+var actionableWarnings = []string{
+	"data directory was open to other users", // the tests' temporary directories are 0755
+}
+
+func actionableWarning(line string) bool {
+	for _, w := range actionableWarnings {
+		if strings.Contains(line, `msg="`+w) {
+			return true
+		}
+	}
+	return false
 }
 
 // organizer creates the organizer account with the CLI and logs in through the API.

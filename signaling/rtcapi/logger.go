@@ -8,8 +8,11 @@ import (
 	"github.com/pion/logging"
 )
 
-// loggerFactory adapts slog to Pion's logging interface. Pion's trace, debug
-// and info output goes to slog's debug level: it is chatty.
+// loggerFactory adapts slog to Pion's logging interface. Pion's trace, debug, info and
+// warning output goes to slog's debug level, its errors to info: they are about one peer's
+// packets and connection (a peer that closed, a ping before candidates, an RTCP packet for
+// a track not yet negotiated), nothing an operator can act on. The SFU reports what matters
+// (a participant unreachable, a failed connection) itself; see README, "Logs".
 type loggerFactory struct{ log *slog.Logger }
 
 func (f loggerFactory) NewLogger(scope string) logging.LeveledLogger {
@@ -31,7 +34,7 @@ func (l pionLogger) Debug(msg string)                  { l.logf(slog.LevelDebug,
 func (l pionLogger) Debugf(format string, args ...any) { l.logf(slog.LevelDebug, format, args...) }
 func (l pionLogger) Info(msg string)                   { l.logf(slog.LevelDebug, "%s", msg) }
 func (l pionLogger) Infof(format string, args ...any)  { l.logf(slog.LevelDebug, format, args...) }
-func (l pionLogger) Warn(msg string)                   { l.logf(slog.LevelWarn, "%s", msg) }
-func (l pionLogger) Warnf(format string, args ...any)  { l.logf(slog.LevelWarn, format, args...) }
-func (l pionLogger) Error(msg string)                  { l.logf(slog.LevelError, "%s", msg) }
-func (l pionLogger) Errorf(format string, args ...any) { l.logf(slog.LevelError, format, args...) }
+func (l pionLogger) Warn(msg string)                   { l.logf(slog.LevelDebug, "%s", msg) }
+func (l pionLogger) Warnf(format string, args ...any)  { l.logf(slog.LevelDebug, format, args...) }
+func (l pionLogger) Error(msg string)                  { l.logf(slog.LevelInfo, "%s", msg) }
+func (l pionLogger) Errorf(format string, args ...any) { l.logf(slog.LevelInfo, format, args...) }
