@@ -53,7 +53,8 @@ func newBrowser(t *testing.T, name string) *browser {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("use-fake-ui-for-media-stream", true),
-		chromedp.Flag("use-fake-device-for-media-stream", true),
+		// Two fake cameras (the device pickers switch between them) and the fake microphones.
+		chromedp.Flag("use-fake-device-for-media-stream", "device-count=2"),
 		chromedp.Flag("mute-audio", true),
 		chromedp.Flag("hide-scrollbars", true),
 		chromedp.UserDataDir(t.TempDir()),

@@ -157,6 +157,15 @@ export class Ceremony {
     this.pub = this.sub = null;
   }
 
+  // replaceTrack sends track in place of the live track of its kind ("audio", "video")
+  // without renegotiating; it returns the track now sent, or null when nothing is sent.
+  async replaceTrack(kind, track) {
+    const sender = this.pub?.getSenders().find((s) => s.track && s.track.kind === kind);
+    if (!sender) return null;
+    await sender.replaceTrack(track);
+    return sender.track;
+  }
+
   // setMuted sends the participant's own mute state of a source.
   setMuted(source, muted) { this.send({ type: "mute", source, muted }); }
 

@@ -5,6 +5,7 @@ import { load, pickLanguage, setupSwitcher, setText, t, localized, formatTime } 
 import { request, ApiError } from "./api.js";
 import { Ceremony } from "./ceremony.js";
 import { Stage } from "./stage.js";
+import { Devices } from "./devices.js";
 import { SigningPanel, SignatureList, openSigning, closeCeremony, documentItem } from "./signing.js";
 
 const $ = (id) => document.getElementById(id);
@@ -82,16 +83,27 @@ async function startPreview() {
   const status = $("preview-status");
   if (!page.info.grants.publish) {
     setText(status, "join.preview_observer");
+    $("devices").hidden = true;
     return;
   }
-  try {
-    page.stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 1280, height: 720 } });
-    $("preview").srcObject = page.stream;
-    status.hidden = true;
-  } catch (err) {
-    console.warn("getUserMedia", err);
-    setText(status, "join.preview_failed");
-  }
+  page.devices = new Devices({ onStream: previewOpened, onSwitch: sendSwitched });
+  await page.devices.open();
+}
+
+// previewOpened shows the opened camera (or why there is none) in the lobby.
+function previewOpened(stream, status) {
+  if (page.ceremony) return; // the room keeps what it joined with; switching works in place
+  page.stream = stream;
+  $("preview").srcObject = stream;
+  $("preview-status").hidden = status === "ok";
+  if (status !== "ok") setText($("preview-status"), "devices.status." + status);
+}
+
+// sendSwitched puts a newly chosen device's track on the live call.
+async function sendSwitched(kind, track) {
+  if (!page.ceremony) return;
+  const sent = await page.ceremony.replaceTrack(kind, track);
+  if (sent) document.body.dataset[kind === "audio" ? "sendingMicrophone" : "sendingCamera"] = sent.getSettings().deviceId || "";
 }
 
 // waitUntilLive enables Join once the ceremony is live, checking again every ten seconds.
@@ -121,6 +133,8 @@ function join() {
   document.body.dataset.joinClickedAt = performance.now().toFixed(1);
   $("lobby").hidden = true;
   $("ceremony").hidden = false;
+  if (page.devices) $("room-devices").append($("devices"));
+  else $("room-devices").hidden = true;
   page.mic = page.stream ? page.stream.getAudioTracks().length > 0 : false;
   page.cam = page.stream ? page.stream.getVideoTracks().length > 0 : false;
   page.stage = new Stage($("venues"), $("tile-template"), page.info.agreement.venues, {

@@ -3,6 +3,9 @@
 import { apply, setText, localized, t } from "./i18n.js";
 
 const OTHER_VENUE = "";
+// SETTLE_MS: how long a participant who may publish has to publish before its tile says
+// "no camera" / "no microphone".
+const SETTLE_MS = 4000;
 
 export class Stage {
   // venues: the agreement's venues from GET /api/join; actions: {mute(pid), remove(pid)}.
@@ -67,7 +70,9 @@ export class Stage {
     if (!tile) {
       const el = this.template.content.firstElementChild.cloneNode(true);
       apply(el); // template content is not part of the document the catalog translated
-      tile = { el, video: el.querySelector("video"), muted: {}, published: {} };
+      tile = { el, video: el.querySelector("video"), muted: {}, published: {}, settled: self };
+      // Others' tracks follow their join by a moment: mark "no camera" only after it.
+      if (!self) setTimeout(() => { tile.settled = true; this.refresh(tile); }, SETTLE_MS);
       el.dataset.participantId = p.id;
       el.querySelector(".host-mute").addEventListener("click", () => this.actions.mute(p.id));
       el.querySelector(".host-remove").addEventListener("click", (e) => this.armRemove(e.currentTarget, p.id));
@@ -111,7 +116,10 @@ export class Stage {
       if (!local) watchFirstFrame(video);
     }
     video.play().catch(() => { video.muted = true; video.play().catch(() => {}); });
-    if (local) tile.published.camera = stream.getVideoTracks().length > 0;
+    if (local) {
+      tile.published.camera = stream.getVideoTracks().length > 0;
+      tile.published.microphone = stream.getAudioTracks().length > 0;
+    }
     this.refresh(tile);
   }
 
@@ -152,6 +160,9 @@ export class Stage {
     const camOff = !!tile.muted.camera || !tile.published.camera;
     el.querySelector(".tile-mic-off").hidden = !micOff;
     el.querySelector(".tile-cam-off").hidden = !tile.muted.camera;
+    const publisher = tile.settled && tile.participant?.grants?.publish !== false;
+    el.querySelector(".tile-no-camera").hidden = !(publisher && !tile.published.camera);
+    el.querySelector(".tile-no-mic").hidden = !(publisher && !tile.published.microphone);
     el.toggleAttribute("data-mic-muted", micOff);
     el.toggleAttribute("data-cam-off", camOff);
   }
