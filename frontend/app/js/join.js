@@ -185,7 +185,8 @@ function startSigning() {
   page.signatures = new SignatureList(page.info);
   page.signatures.render();
   if (page.info.grants.sign) {
-    page.panel = new SigningPanel(page.info, page.token, () => document.querySelector(".tile.self video"));
+    page.panel = new SigningPanel(page.info, page.token, () => document.querySelector(".tile.self video"),
+      () => { if (page.stream?.getVideoTracks().length) setOwnMute("camera", false); });
     page.panel.init().then(() => { document.body.dataset.signingReady = "true"; });
   }
   // Signatures recorded before this page loaded; later ones arrive as signature.added events.

@@ -10,7 +10,7 @@ const $ = (id) => document.getElementById(id);
 // ERRORS are the server's error codes with their own catalog text (sign.error.CODE).
 export const ERRORS = ["wrong_state", "out_of_order", "not_connected", "no_key", "nonce_expired", "nonce_used", "nonce_stale",
   "nonce_unknown", "already_signed", "invalid_signature", "statement_mismatch", "bad_iat", "sealing",
-  "too_large", "forbidden", "network", "chain_head_mismatch", "key_mismatch"];
+  "too_large", "forbidden", "network", "chain_head_mismatch", "key_mismatch", "still_blank"];
 
 // documentItem is a document's list item: its language, its file name when withName, and
 // its SHA-256 in groups of eight.
@@ -33,11 +33,14 @@ export function documentItem(d, withName) {
 }
 
 export class SigningPanel {
-  // info: GET /api/join; video() returns the local <video> for the camera still.
-  constructor(info, token, video) {
+  // info: GET /api/join; video() returns the local <video> for the camera still;
+  // cameraOn() turns the own camera on (the still warning offers it).
+  constructor(info, token, video, cameraOn) {
     this.info = info;
     this.token = token;
     this.video = video;
+    this.cameraOn = cameraOn;
+    this.stillProblem = "";
     this.me = info.participant;
     this.state = info.agreement.state;
     this.historyComplete = this.state !== "signing"; // saw signing open, so every signature since
@@ -56,6 +59,11 @@ export class SigningPanel {
     $("sign-confirm-cancel").addEventListener("click", () => $("sign-confirm").close());
     $("turn-go").addEventListener("click", () => this.bringIntoView());
     $("sign-clear").addEventListener("click", () => this.pad.clear());
+    $("sign-still").addEventListener("change", () => this.checkStill());
+    $("sign-still-skip").addEventListener("click", () => { $("sign-still").checked = false; this.checkStill(); });
+    $("sign-still-camera").addEventListener("click", () => { if (this.cameraOn) this.cameraOn(); setTimeout(() => this.checkStill(), 500); });
+    this.checkStill();
+    setInterval(() => this.checkStill(), STILL_CHECK_MS);
     this.render();
     await this.setUpKey();
     try {
@@ -132,12 +140,27 @@ export class SigningPanel {
     return ["sign.turn.yours"];
   }
 
+  // checkStill looks at the camera picture while a still is to be attached: a black or
+  // missing picture is said in the panel and holds Sign until the camera is on or the
+  // still is left out.
+  checkStill() {
+    const problem = $("sign-still").checked && !this.done ? stillProblem(this.video()) : "";
+    if (problem === this.stillProblem) return;
+    this.stillProblem = problem;
+    this.render();
+  }
+
   render() {
     const [key, vars] = this.turn();
     const el = $("sign-turn");
     setText(el, key, vars);
     el.dataset.turn = key.slice("sign.turn.".length);
-    $("sign-button").disabled = this.busy || !this.keyOK || key !== "sign.turn.yours";
+    $("sign-button").disabled = this.busy || !this.keyOK || key !== "sign.turn.yours" || !!this.stillProblem;
+    const warn = $("sign-still-warning");
+    warn.hidden = !this.stillProblem;
+    warn.dataset.reason = this.stillProblem;
+    if (this.stillProblem) setText($("sign-still-warning-text"), "sign.still." + this.stillProblem);
+    $("sign-still-camera").hidden = !(this.stillProblem === "camera_off" && this.cameraOn);
     // The turn arriving is announced where the signer is looking, and the panel brought up once.
     const mine = key === "sign.turn.yours" && this.keyOK && !this.busy;
     $("turn-prompt").hidden = !mine;
@@ -202,6 +225,7 @@ export class SigningPanel {
   async submit() {
     const drawing = this.pad.drawn ? await canvasBytes(this.pad.canvas, "image/png") : null;
     const still = $("sign-still").checked ? await captureStill(this.video()) : null;
+    if ($("sign-still").checked && !still) throw new ApiError(0, "still_blank", "no usable camera picture");
     // Another signature recorded between our nonce and our post makes the nonce stale (the
     // statement must anchor a chain head covering it): the same statement is signed again
     // with a fresh nonce, a few times at most.
@@ -282,15 +306,51 @@ function canvasBytes(canvas, type, quality) {
 }
 
 // captureStill draws the current frame of the local video to a canvas (at most 640 px
-// wide) and returns it as JPEG, or null without a camera picture.
+// wide) and returns it as JPEG, or null without a camera picture or with a blank one.
 async function captureStill(video) {
-  if (!video || !video.videoWidth) return null;
+  if (stillProblem(video)) return null;
   const w = Math.min(640, video.videoWidth), h = Math.round(video.videoHeight * w / video.videoWidth);
   const c = document.createElement("canvas");
   c.width = w;
   c.height = h;
-  c.getContext("2d").drawImage(video, 0, 0, w, h);
+  const ctx = c.getContext("2d", { willReadFrequently: true });
+  ctx.drawImage(video, 0, 0, w, h);
+  if (blank(ctx.getImageData(0, 0, w, h).data)) return null;
   return canvasBytes(c, "image/jpeg", 0.85);
+}
+
+// A frame is blank when its mean luminance (0..255) is under BLACK_MEAN (black: camera off,
+// lens covered) or its standard deviation under FLAT_SD (one flat colour: a dead device).
+// A dim room measures well above both.
+const BLACK_MEAN = 12, FLAT_SD = 3;
+const STILL_CHECK_MS = 1000;
+
+// stillProblem says why the local video would give no usable still: "" if it would,
+// "no_camera" without a picture, "camera_off" when the camera is turned off, "blank" for a
+// black or flat frame (sampled at 64×36).
+export function stillProblem(video) {
+  if (!video || !video.videoWidth) return "no_camera";
+  const track = video.srcObject?.getVideoTracks?.()[0];
+  if (!track || track.readyState === "ended") return "no_camera";
+  if (!track.enabled) return "camera_off";
+  const c = document.createElement("canvas");
+  c.width = 64;
+  c.height = 36;
+  const ctx = c.getContext("2d", { willReadFrequently: true });
+  ctx.drawImage(video, 0, 0, c.width, c.height);
+  return blank(ctx.getImageData(0, 0, c.width, c.height).data) ? "blank" : "";
+}
+
+function blank(px) {
+  let sum = 0, sq = 0;
+  const n = px.length / 4;
+  for (let i = 0; i < px.length; i += 4) {
+    const y = 0.2126 * px[i] + 0.7152 * px[i + 1] + 0.0722 * px[i + 2];
+    sum += y;
+    sq += y * y;
+  }
+  const mean = sum / n;
+  return mean < BLACK_MEAN || Math.sqrt(Math.max(0, sq / n - mean * mean)) < FLAT_SD;
 }
 
 // SignatureList shows the signatures as they arrive, and the sealed banner.
