@@ -20,7 +20,7 @@ func join(t *testing.T, b *browser, url, shot string) {
 	t.Helper()
 	b.run(t, "open invitation", chromedp.Navigate(url))
 	b.waitFor(t, "lobby ready", `document.body.dataset.ready === "true"`, 15*time.Second)
-	b.waitFor(t, "camera preview", `document.querySelector("#preview").videoWidth > 0 && !document.querySelector("#join-button").disabled`, 15*time.Second)
+	b.waitFor(t, "camera preview", `document.querySelector("#preview").videoWidth > 0 && !document.querySelector("#join-button").disabled`, 60*time.Second) // three Chromiums start their fake cameras on two cores
 	if shot != "" {
 		b.screenshot(t, shot)
 	}
