@@ -16,6 +16,7 @@ type MOU struct {
 	Seoul, Nanjing      string            // venue ids
 	Gangwon, NanjingGov string            // party ids
 	Host, Kim, Wang     string            // participant ids
+	Observer            string            // an observer at Nanjing (SetUpMOUWithObserver), else ""
 	Tokens              map[string]string // invitation token by participant id
 	URLs                map[string]string // invitation link by participant id
 	TitleEn, TitleKo    string
@@ -36,6 +37,17 @@ type idOnly struct {
 // with its link. The ceremony is not started.
 func SetUpMOU(t testing.TB, c *Client, order string) *MOU {
 	t.Helper()
+	return setUpMOU(t, c, order, false)
+}
+
+// SetUpMOUWithObserver is SetUpMOU with an observer (no media) at the Nanjing venue.
+func SetUpMOUWithObserver(t testing.TB, c *Client, order string) *MOU {
+	t.Helper()
+	return setUpMOU(t, c, order, true)
+}
+
+func setUpMOU(t testing.TB, c *Client, order string, observer bool) *MOU {
+	t.Helper()
 	m := &MOU{Tokens: map[string]string{}, URLs: map[string]string{},
 		TitleEn: "Gangwon–Nanjing cross-border e-commerce MOU", TitleKo: "강원도-남경시 전자상거래 협력 MOU",
 		VenueKo: "쑤닝 노보텔 중화청B", VenueZh: "苏宁诺富特中华厅B"}
@@ -54,6 +66,9 @@ func SetUpMOU(t testing.TB, c *Client, order string) *MOU {
 	m.Host = add(c, base+"/participants", map[string]any{"name": "MC Park", "role": "host", "venue_id": m.Seoul})
 	m.Kim = add(c, base+"/participants", map[string]any{"name": "Kim", "title": "Governor", "party_id": m.Gangwon, "venue_id": m.Seoul, "role": "signatory", "order": 1})
 	m.Wang = add(c, base+"/participants", map[string]any{"name": "Wang", "title": "Mayor", "party_id": m.NanjingGov, "venue_id": m.Nanjing, "role": "signatory", "order": 2})
+	if observer {
+		m.Observer = add(c, base+"/participants", map[string]any{"name": "Observer Liu", "title": "Consul", "venue_id": m.Nanjing, "role": "observer"})
+	}
 	for _, lang := range []string{"ko", "zh"} {
 		c.Do("POST", base+"/documents?language="+lang, bytes.NewReader(pdftest.Minimal(1, "MOU "+lang)), "application/pdf", http.StatusCreated, nil)
 	}
@@ -85,7 +100,11 @@ func (m *MOU) schedule(t testing.TB, c *Client) {
 		}
 		m.Tokens[inv.ParticipantID], m.URLs[inv.ParticipantID] = inv.Token, inv.URL
 	}
-	if len(m.Tokens) != 3 {
-		t.Fatalf("schedule issued %d invitations, want 3", len(m.Tokens))
+	want := 3
+	if m.Observer != "" {
+		want++
+	}
+	if len(m.Tokens) != want {
+		t.Fatalf("schedule issued %d invitations, want %d", len(m.Tokens), want)
 	}
 }

@@ -137,10 +137,10 @@ function join() {
   else $("room-devices").hidden = true;
   page.mic = page.stream ? page.stream.getAudioTracks().length > 0 : false;
   page.cam = page.stream ? page.stream.getVideoTracks().length > 0 : false;
-  page.stage = new Stage($("venues"), $("tile-template"), page.info.agreement.venues, {
+  page.stage = new Stage($("venues"), $("tile-template"), page.info.agreement, {
     mute: (pid) => page.ceremony.muteParticipant(pid, "microphone"),
     remove: (pid) => page.ceremony.removeParticipant(pid),
-  });
+  }, $("observers"));
   page.ceremony = new Ceremony({ agreementId: page.info.agreement.id, token: page.token, stream: page.stream,
     onEvent: (type, m) => (EVENTS[type] || (() => {}))(m) });
   $("mic-button").addEventListener("click", () => setOwnMute("microphone", page.mic));
@@ -148,6 +148,10 @@ function join() {
   $("leave-button").addEventListener("click", () => page.ceremony.leave());
   $("mic-button").disabled = !page.mic;
   $("cam-button").disabled = !page.cam;
+  // An observer sends nothing: no microphone or camera controls to show.
+  $("mic-button").hidden = $("cam-button").hidden = !page.info.grants.publish;
+  // Focus moves from the gone Join button to the first call control that can be used.
+  [$("mic-button"), $("cam-button"), $("leave-button")].find((b) => !b.disabled).focus();
   startSigning();
   page.ceremony.start();
   setInterval(sampleQuality, 2000);

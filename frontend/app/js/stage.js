@@ -8,12 +8,17 @@ const OTHER_VENUE = "";
 const SETTLE_MS = 4000;
 
 export class Stage {
-  // venues: the agreement's venues from GET /api/join; actions: {mute(pid), remove(pid)}.
-  constructor(root, template, venues, actions) {
+  // agreement: from GET /api/join (venues, participants' titles and parties); actions:
+  // {mute(pid), remove(pid)}. observers: the element listing participants without media.
+  constructor(root, template, agreement, actions, observers) {
     this.root = root;
     this.template = template;
-    this.venues = venues || [];
+    this.venues = agreement.venues || [];
+    this.people = agreement.participants || [];
+    this.parties = agreement.parties || [];
     this.actions = actions;
+    this.observersEl = observers;
+    this.observers = new Map(); // participant id -> {participant, li}
     this.tiles = new Map(); // participant id -> tile
     this.sections = new Map(); // venue id -> section element
     this.host = false;
@@ -23,6 +28,8 @@ export class Stage {
   reset(welcome, localStream) {
     this.root.replaceChildren();
     this.tiles.clear();
+    this.observers.clear();
+    this.listObservers();
     this.sections.clear();
     this.selfId = welcome.self.id;
     this.selfVenue = welcome.self.venue_id || OTHER_VENUE;
@@ -65,7 +72,9 @@ export class Stage {
   }
 
   // upsert adds a participant's tile or updates it (a reconnect replaces, never duplicates).
+  // Participants who send no media (observers) are listed, not tiled.
   upsert(p, self) {
+    if (p.grants && p.grants.publish === false) return this.observe(p, self);
     let tile = this.tiles.get(p.id);
     if (!tile) {
       const el = this.template.content.firstElementChild.cloneNode(true);
@@ -83,7 +92,12 @@ export class Stage {
     el.classList.toggle("self", self);
     if (self) { tile.video.muted = true; el.dataset.self = "true"; }
     el.querySelector(".tile-name").textContent = p.name + (self ? " " + t("tile.you") : "");
+    el.querySelector(".tile-title").textContent = this.standing(p.id);
     setText(el.querySelector(".tile-role"), "role." + p.role);
+    // Screen readers hear whom the host's buttons act on.
+    el.querySelector(".host-mute").setAttribute("aria-label", t("host.mute_named", { name: p.name }));
+    const rm = el.querySelector(".host-remove");
+    rm.setAttribute("aria-label", t(rm.dataset.armed ? "host.remove_confirm_named" : "host.remove_named", { name: p.name }));
     el.querySelector(".avatar").textContent = initials(p.name);
     el.querySelector(".host-actions").hidden = !this.host || self;
     for (const [source, m] of Object.entries(p.muted || {})) this.setMuted(p.id, source, m);
@@ -95,7 +109,34 @@ export class Stage {
     return tile;
   }
 
+  // standing is a participant's title and party, as the agreement names them.
+  standing(id) {
+    const who = this.people.find((x) => x.id === id);
+    if (!who) return "";
+    const party = this.parties.find((x) => x.id === who.party_id);
+    return [who.title, party ? localized(party.name) : ""].filter(Boolean).join(" · ");
+  }
+
+  observe(p, self) {
+    const o = this.observers.get(p.id) || { li: document.createElement("li") };
+    o.participant = p;
+    o.li.dataset.participantId = p.id;
+    const standing = this.standing(p.id);
+    o.li.textContent = p.name + (self ? " " + t("tile.you") : "") + (standing ? " — " + standing : "");
+    this.observers.set(p.id, o);
+    this.listObservers();
+  }
+
+  listObservers() {
+    if (!this.observersEl) return;
+    const ul = this.observersEl.querySelector("ul");
+    ul.replaceChildren(...[...this.observers.values()].map((o) => o.li));
+    setText(this.observersEl.querySelector("h3"), "ceremony.observers", { n: this.observers.size });
+    this.observersEl.hidden = this.observers.size === 0;
+  }
+
   remove(id) {
+    if (this.observers.delete(id)) this.listObservers();
     const tile = this.tiles.get(id);
     if (!tile) return;
     tile.el.remove();
@@ -172,7 +213,7 @@ export class Stage {
     for (const [id, tile] of this.tiles) tile.el.classList.toggle("speaking", set.has(id));
   }
 
-  name(id) { return this.tiles.get(id)?.participant.name || id; }
+  name(id) { return (this.tiles.get(id) || this.observers.get(id))?.participant.name || id; }
 
   // armRemove asks for a second click within four seconds before removing someone.
   armRemove(button, id) {
@@ -180,15 +221,22 @@ export class Stage {
       this.actions.remove(id);
       return;
     }
+    const name = this.name(id);
     button.dataset.armed = "true";
     setText(button, "host.remove_confirm");
-    setTimeout(() => { delete button.dataset.armed; setText(button, "host.remove"); }, 4000);
+    button.setAttribute("aria-label", t("host.remove_confirm_named", { name }));
+    setTimeout(() => {
+      delete button.dataset.armed;
+      setText(button, "host.remove");
+      button.setAttribute("aria-label", t("host.remove_named", { name }));
+    }, 4000);
   }
 
   // relabel re-renders what is not a catalog string (venue names) after a language switch.
   relabel() {
     for (const sec of this.sections.values()) this.labelVenue(sec);
     for (const [id, tile] of this.tiles) this.upsert(tile.participant, id === this.selfId);
+    for (const [id, o] of this.observers) this.observe(o.participant, id === this.selfId);
   }
 }
 
