@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/signroom/signroom/internal/pdftest"
 )
@@ -37,26 +38,42 @@ type idOnly struct {
 // with its link. The ceremony is not started.
 func SetUpMOU(t testing.TB, c *Client, order string) *MOU {
 	t.Helper()
-	return setUpMOU(t, c, order, false)
+	return setUpMOU(t, c, order, MOUOptions{})
+}
+
+// MOUOptions vary the demo MOU.
+type MOUOptions struct {
+	Observer    bool      // add an observer (no media) at the Nanjing venue
+	ScheduledAt time.Time // the planned start, if not zero
+}
+
+// SetUpMOUWith is SetUpMOU with options.
+func SetUpMOUWith(t testing.TB, c *Client, order string, o MOUOptions) *MOU {
+	t.Helper()
+	return setUpMOU(t, c, order, o)
 }
 
 // SetUpMOUWithObserver is SetUpMOU with an observer (no media) at the Nanjing venue.
 func SetUpMOUWithObserver(t testing.TB, c *Client, order string) *MOU {
 	t.Helper()
-	return setUpMOU(t, c, order, true)
+	return setUpMOU(t, c, order, MOUOptions{Observer: true})
 }
 
-func setUpMOU(t testing.TB, c *Client, order string, observer bool) *MOU {
+func setUpMOU(t testing.TB, c *Client, order string, o MOUOptions) *MOU {
 	t.Helper()
 	m := &MOU{Tokens: map[string]string{}, URLs: map[string]string{},
 		TitleEn: "Gangwon–Nanjing cross-border e-commerce MOU", TitleKo: "강원도-남경시 전자상거래 협력 MOU",
 		VenueKo: "쑤닝 노보텔 중화청B", VenueZh: "苏宁诺富特中华厅B"}
 	var ag idOnly
-	c.Post("/api/agreements", map[string]any{
+	body := map[string]any{
 		"title":         map[string]string{"ko": m.TitleKo, "zh": "江原道-南京市跨境电商合作备忘录", "en": m.TitleEn},
 		"description":   map[string]string{"ko": "강원 상품의 중국 역직구 판매 협력", "zh": "江原道产品跨境电商对华销售合作", "en": "Selling Gangwon products in China through cross-border e-commerce"},
 		"signing_order": order,
-	}, http.StatusCreated, &ag)
+	}
+	if !o.ScheduledAt.IsZero() {
+		body["scheduled_at"] = o.ScheduledAt.UTC().Format(time.RFC3339)
+	}
+	c.Post("/api/agreements", body, http.StatusCreated, &ag)
 	m.ID = ag.ID
 	base := "/api/agreements/" + m.ID
 	m.Seoul = add(c, base+"/venues", map[string]any{"name": map[string]string{"ko": "스카이 컨벤션 2층 컨벤션홀", "en": "Sky Convention, 2nd-floor hall"}, "place": "Chuncheon", "time_zone": "Asia/Seoul"})
@@ -66,7 +83,7 @@ func setUpMOU(t testing.TB, c *Client, order string, observer bool) *MOU {
 	m.Host = add(c, base+"/participants", map[string]any{"name": "MC Park", "role": "host", "venue_id": m.Seoul})
 	m.Kim = add(c, base+"/participants", map[string]any{"name": "Kim", "title": "Governor", "party_id": m.Gangwon, "venue_id": m.Seoul, "role": "signatory", "order": 1})
 	m.Wang = add(c, base+"/participants", map[string]any{"name": "Wang", "title": "Mayor", "party_id": m.NanjingGov, "venue_id": m.Nanjing, "role": "signatory", "order": 2})
-	if observer {
+	if o.Observer {
 		m.Observer = add(c, base+"/participants", map[string]any{"name": "Observer Liu", "title": "Consul", "venue_id": m.Nanjing, "role": "observer"})
 	}
 	for _, lang := range []string{"ko", "zh"} {

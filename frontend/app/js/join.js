@@ -6,6 +6,7 @@ import { request, ApiError } from "./api.js";
 import { Ceremony } from "./ceremony.js";
 import { Stage } from "./stage.js";
 import { Devices } from "./devices.js";
+import { Clocks, scheduledItems } from "./clocks.js";
 import { SigningPanel, SignatureList, openSigning, closeCeremony, documentItem } from "./signing.js";
 
 const $ = (id) => document.getElementById(id);
@@ -65,7 +66,13 @@ function renderLobby() {
   $("me-venue").textContent = venue ? localized(venue.name) + (venue.place ? " · " + venue.place : "") : "";
   $("parties").textContent = a.parties.map((x) => localized(x.name)).join(", ");
   $("documents").replaceChildren(...a.documents.map((d) => documentItem(d, true)));
-  if (a.scheduled_at) $("agreement-description").textContent ||= formatTime(a.scheduled_at);
+  // The scheduled start in each venue's time zone, and the venues' clocks in the header.
+  const sched = a.scheduled_at ? scheduledItems(a.scheduled_at, a.venues) : [];
+  if (a.scheduled_at && !sched.length) sched.push(Object.assign(document.createElement("li"), { textContent: formatTime(a.scheduled_at) }));
+  $("scheduled").querySelector("ul").replaceChildren(...sched);
+  $("scheduled").hidden = $("scheduled-label").hidden = !sched.length;
+  if (page.clocks) page.clocks.render();
+  else page.clocks = new Clocks($("clocks"), a.venues);
   // The state as it is now (events since the page loaded move it), not as it was at load:
   // a language switch re-renders the lobby and must not take signing back to "not open".
   showState(page.state || a.state);
