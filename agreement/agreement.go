@@ -57,13 +57,15 @@ type Agreement struct {
 	State         State
 	SigningOrder  SigningOrder
 	RetentionDays int
-	ScheduledAt   time.Time // planned start of the ceremony, zero if unset
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	Parties       []Party
-	Venues        []Venue
-	Participants  []Participant
-	Documents     []Document
+	// RecordingOff: the organizer turned recording off (before the ceremony went live).
+	RecordingOff bool
+	ScheduledAt  time.Time // planned start of the ceremony, zero if unset
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	Parties      []Party
+	Venues       []Venue
+	Participants []Participant
+	Documents    []Document
 }
 
 // Party is a signing party: a government, a company, an association.

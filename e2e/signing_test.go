@@ -144,6 +144,18 @@ func TestSigningInChromium(t *testing.T) {
 	waitSigningReady(t, wang)
 	var kimKey storedKey
 
+	t.Run("everyone is told the ceremony is recorded", func(t *testing.T) {
+		if got := eval[string](t, wang, `document.querySelector("#recording-notice").textContent`); got != zh["join.recorded"] {
+			t.Errorf("Wang's lobby says %q, want %q", got, zh["join.recorded"])
+		}
+		for _, b := range []*browser{host, kim, wang} {
+			b.waitFor(t, "recording indicator", `!document.querySelector("#rec-indicator").hidden`, 20*time.Second)
+		}
+		if got := eval[string](t, kim, `document.querySelector("#rec-indicator").textContent`); got != ko["ceremony.recording"] {
+			t.Errorf("Kim's indicator says %q, want %q", got, ko["ceremony.recording"])
+		}
+	})
+
 	t.Run("keys stay in the browser", func(t *testing.T) {
 		kimKey = readStoredKey(t, kim, m.ID, m.Kim)
 		if kimKey.Thumbprint == "" || kimKey.Extractable || kimKey.Exported || kimKey.Curve != "P-256" {
@@ -385,6 +397,22 @@ func TestSigningInChromium(t *testing.T) {
 		}
 		if len(man.Signatures) != 2 {
 			t.Errorf("bundle has %d signatures, want 2", len(man.Signatures))
+		}
+		// Every browser's camera and microphone were recorded and sealed by hash, on one
+		// timeline with the signatures.
+		byParticipant := map[string]bool{}
+		for _, r := range man.Recordings {
+			if len(r.Kinds) == 2 && r.Size > 0 && len(r.SHA256) == 64 && r.ObjectKey != "" {
+				byParticipant[r.ParticipantID] = true
+			}
+		}
+		for _, pid := range []string{m.Host, m.Kim, m.Wang} {
+			if !byParticipant[pid] {
+				t.Errorf("no sealed audio+video recording of %s in %+v", pid, man.Recordings)
+			}
+		}
+		if !hasPassed(rep, evidence.CheckTimeline) || man.Timeline == nil || len(man.Timeline.Signatures) != 2 {
+			t.Errorf("recording timeline: %+v; check passed %v", man.Timeline, hasPassed(rep, evidence.CheckTimeline))
 		}
 	})
 	t.Logf("signing e2e took %v", time.Since(start).Round(time.Millisecond))

@@ -35,6 +35,7 @@ type Manifest struct {
 	Documents    []Document    `json:"documents"`
 	Signatures   []Signature   `json:"signatures"`
 	Recordings   []Recording   `json:"recordings,omitempty"`
+	Timeline     *Timeline     `json:"timeline,omitempty"`
 	Audit        Audit         `json:"audit"`
 	SealedPDF    PDFRef        `json:"sealed_pdf"`
 	SealedAt     time.Time     `json:"sealed_at"`
@@ -115,16 +116,26 @@ type Signature struct {
 	Drawing       *FileRef       `json:"drawing,omitempty"`
 }
 
-// Recording is one participant's recording. Path is empty when the bundle
-// carries only the hash, not the file.
+// Recording is one recorded segment: a WebM file with one participant's camera and
+// microphone (Kinds "audio", "video") or screen share from one connection. Path is empty
+// when the bundle carries only the hash, not the file; ObjectKey is then where the archive
+// keeps it. StartedAt is the wall-clock time of the file's time zero (Clock "rtcp-sr": the
+// sender's clock from its RTCP sender reports; "arrival": when the media reached the
+// server), StartOffsetMS its place on the Timeline.
 type Recording struct {
-	ParticipantID string `json:"participant_id"`
-	Filename      string `json:"filename"`
-	SHA256        string `json:"sha256"`
-	Size          int64  `json:"size"`
-	StartOffsetMS int64  `json:"start_offset_ms"`
-	ObjectKey     string `json:"object_key,omitempty"`
-	Path          string `json:"path,omitempty"`
+	ID            string    `json:"id,omitempty"`
+	ParticipantID string    `json:"participant_id"`
+	Source        string    `json:"source,omitempty"`
+	Kinds         []string  `json:"kinds,omitempty"`
+	Filename      string    `json:"filename"`
+	SHA256        string    `json:"sha256"`
+	Size          int64     `json:"size"`
+	StartedAt     time.Time `json:"started_at,omitzero"`
+	Clock         string    `json:"clock,omitempty"`
+	DurationMS    int64     `json:"duration_ms,omitempty"`
+	StartOffsetMS int64     `json:"start_offset_ms"`
+	ObjectKey     string    `json:"object_key,omitempty"`
+	Path          string    `json:"path,omitempty"`
 }
 
 // Audit points at the audit log (JSON Lines of signatures.Event) and

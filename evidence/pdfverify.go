@@ -39,7 +39,8 @@ func VerifyPDFWith(ctx context.Context, pdf []byte, opt Options) Report {
 		rep.fail(CheckEmbedded, "the PDF carries no evidence files: verify the evidence bundle instead")
 		return rep
 	}
-	v := &bundleVerifier{ctx: ctx, src: embeddedFiles(sp.files), lim: opt.limits(), pdfMode: true, rep: &rep, actual: map[string]fileSum{}}
+	v := &bundleVerifier{ctx: ctx, src: embeddedFiles(sp.files), lim: opt.limits(), pdfMode: true, rep: &rep, actual: map[string]fileSum{},
+		openRecording: opt.OpenRecording}
 	for p, data := range sp.files {
 		v.actual[p] = fileSum{sha256Hex(data), int64(len(data))}
 	}
@@ -60,6 +61,7 @@ func VerifyPDFWith(ctx context.Context, pdf []byte, opt Options) Report {
 	chain := v.audit(m)
 	v.signatures(m, chain)
 	v.recordings(m)
+	v.timeline(m)
 	return rep
 }
 

@@ -56,4 +56,12 @@
 // MinBackoff to MaxBackoff; Ping reports the backlog (for /readyz) and the metrics
 // signroom_recording_upload_backlog and signroom_recording_failures_total{step="upload"}
 // show it.
+//
+// # Closing a ceremony
+//
+// Finish stops recording one agreement — its open tracks end and tracks that start later
+// are not recorded — and returns once all its segments are uploaded (or its context ends:
+// the segments stay in the spool and keep uploading). Sealing (package sealing) calls it
+// before it archives the segments. Active reports whether an agreement is being recorded
+// now, and Config.Notify is told when that changes (the room's recording indicator).
 package recording

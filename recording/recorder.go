@@ -96,6 +96,7 @@ type Recorder struct {
 	groups   map[string]*group
 	segments map[*segment]bool // open, for the flusher
 	active   map[string]int    // open segments per agreement
+	stopped  map[string]bool   // agreements Finish stopped: their tracks are not recorded
 	closed   bool
 
 	fin *finalizer
@@ -121,7 +122,7 @@ func New(cfg Config) (*Recorder, error) {
 		return nil, fmt.Errorf("recording metrics: %w", err)
 	}
 	r := &Recorder{cfg: cfg, log: cfg.Logger, spool: sp, metrics: m, now: cfg.Now,
-		groups: map[string]*group{}, segments: map[*segment]bool{}, active: map[string]int{}}
+		groups: map[string]*group{}, segments: map[*segment]bool{}, active: map[string]int{}, stopped: map[string]bool{}}
 	r.bufs.New = func() any { b := make([]byte, 0, maxPayload); return &b }
 	r.up = newUploader(r)
 	r.fin = newFinalizer(r)
@@ -167,6 +168,10 @@ func (r *Recorder) StartTrack(t signaling.SinkTrack) (signaling.RTPWriter, error
 	if r.closed {
 		r.mu.Unlock()
 		return nil, ErrClosed
+	}
+	if r.stopped[t.AgreementID] {
+		r.mu.Unlock()
+		return nil, nil
 	}
 	g := r.groupLocked(t, video)
 	g.open[kindIndex(video)]++
@@ -349,6 +354,45 @@ func (r *Recorder) Pending(agreementID string) int {
 	return n + r.fin.pending(agreementID) + r.up.pending(agreementID)
 }
 
+// Finish stops recording the agreement — its open tracks end, tracks that start later are
+// not recorded — and waits until none of its segments is pending here (all finalized and
+// uploaded, or discarded), or until ctx ends: then it returns an error wrapping ctx's, and
+// the segments stay in the spool and go on uploading.
+func (r *Recorder) Finish(ctx context.Context, agreementID string) error {
+	r.mu.Lock()
+	r.stopped[agreementID] = true
+	var groups []*group
+	for _, g := range r.groups {
+		if g.agreementID == agreementID {
+			groups = append(groups, g)
+		}
+	}
+	r.mu.Unlock()
+	for _, w := range writersOf(groups) {
+		_ = w.Close()
+	}
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for {
+		n := r.Pending(agreementID)
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%d recording segments of %s not uploaded yet: %w", n, agreementID, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// Active reports whether a segment of the agreement is being written now.
+func (r *Recorder) Active(agreementID string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.active[agreementID] > 0
+}
+
 // Ping reports an error while uploads are failing (for /readyz): recordings are safe in the
 // spool, but the store does not take them.
 func (r *Recorder) Ping(context.Context) error { return r.up.health() }
@@ -368,17 +412,23 @@ func (r *Recorder) Close(ctx context.Context) error {
 		groups = append(groups, g)
 	}
 	r.mu.Unlock()
-	var writers []*trackWriter
-	for _, g := range groups {
-		g.mu.Lock()
-		writers = append(writers, g.tracks...)
-		g.mu.Unlock()
-	}
-	for _, w := range writers {
+	for _, w := range writersOf(groups) {
 		_ = w.Close()
 	}
 	err := r.fin.drain(ctx)
 	r.stop()
 	r.wg.Wait()
 	return err
+}
+
+// writersOf returns the track writers of groups (taking each group's lock, so call it
+// without the recorder's).
+func writersOf(groups []*group) []*trackWriter {
+	var writers []*trackWriter
+	for _, g := range groups {
+		g.mu.Lock()
+		writers = append(writers, g.tracks...)
+		g.mu.Unlock()
+	}
+	return writers
 }

@@ -9,12 +9,20 @@ import (
 	"github.com/signroom/signroom/agreement"
 )
 
+// ErrRecordingsPending: the ceremony is closed but its recordings were not all uploaded
+// within Config.RecordingWait (the working store does not answer); AutoClose seals it once
+// they are.
+var ErrRecordingsPending = errors.New("the ceremony is closed; its recordings are still being uploaded and the record is sealed once they are")
+
 // Reasons a ceremony closes, in the "ceremony.closed" audit event.
 const (
 	ReasonHost      = "host"      // the host (MC) closed it from the ceremony
 	ReasonOrganizer = "organizer" // the organizer closed it through the API
 	ReasonEmpty     = "empty"     // nobody was in the room for Auto.EmptyFor
 	ReasonTimeout   = "timeout"   // Auto.AfterLast passed since the last signature
+	// reasonRetry: AutoClose finishing a close that did not seal (never recorded: the
+	// close event was recorded by the first attempt).
+	reasonRetry = "retry"
 )
 
 // Recordings is what closing needs from the recorder: Finish stops recording the
@@ -41,8 +49,11 @@ func (s *Service) Close(ctx context.Context, id, actor, reason string) (*agreeme
 		s.cfg.Closing(id, reason)
 	}
 	if s.cfg.Recordings != nil {
-		if err := s.cfg.Recordings.Finish(ctx, id); err != nil {
-			return nil, fmt.Errorf("close agreement %s: recordings: %w", id, err)
+		wait, cancel := context.WithTimeout(ctx, s.cfg.RecordingWait)
+		err := s.cfg.Recordings.Finish(wait, id)
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("close agreement %s: %w: %w", id, ErrRecordingsPending, err)
 		}
 	}
 	return s.Seal(ctx, id)
@@ -67,14 +78,8 @@ func (s *Service) recordClose(ctx context.Context, id, actor, reason string) (bo
 	if n := Remaining(a, sigs); n > 0 {
 		return false, missing(n)
 	}
-	events, err := s.cfg.Store.AuditEvents(ctx, id)
-	if err != nil {
+	if closed, err := s.closeRecorded(ctx, id); err != nil || closed {
 		return false, err
-	}
-	for _, e := range events {
-		if e.Type == EventClosed {
-			return false, nil
-		}
 	}
 	_, err = s.cfg.Store.AppendAudit(ctx, id, agreement.AuditEntry{Type: EventClosed, Actor: actor,
 		Data: map[string]any{"reason": reason, "signatures": len(sigs)}})
@@ -165,6 +170,9 @@ func (s *Service) closeReason(ctx context.Context, cfg Auto, a *agreement.Agreem
 		delete(emptySince, a.ID)
 		return "", err
 	}
+	if closed, err := s.closeRecorded(ctx, a.ID); err != nil || closed {
+		return reasonRetry, err
+	}
 	now := s.cfg.Now()
 	if last := lastSigned(sigs); cfg.AfterLast > 0 && now.Sub(last) >= cfg.AfterLast {
 		return ReasonTimeout, nil
@@ -182,6 +190,20 @@ func (s *Service) closeReason(ctx context.Context, cfg Auto, a *agreement.Agreem
 		return ReasonEmpty, nil
 	}
 	return "", nil
+}
+
+// closeRecorded reports whether the agreement's audit trail has its "ceremony.closed".
+func (s *Service) closeRecorded(ctx context.Context, id string) (bool, error) {
+	events, err := s.cfg.Store.AuditEvents(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	for _, e := range events {
+		if e.Type == EventClosed {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func lastSigned(sigs []agreement.Signature) time.Time {

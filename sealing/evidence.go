@@ -23,6 +23,7 @@ type evidenceInput struct {
 	events      []signatures.Event
 	sealedAt    time.Time
 	retainUntil time.Time
+	recordings  []agreement.Recording // archived segments
 }
 
 // evidenceBuild collects the manifest, the bundle's files and the signature page.
@@ -52,6 +53,8 @@ func (s *Service) buildEvidence(ctx context.Context, in evidenceInput) (map[stri
 	}
 	b.m.Audit = evidence.Audit{FileRef: evidence.NewFileRef(evidence.PathAuditLog, audit), Events: len(in.events), Head: signatures.Head(in.events)}
 	b.m.SealedPDF = evidence.PDFRef{Path: evidence.PathSealedPDF}
+	b.m.Recordings = manifestRecordings(in.recordings)
+	evidence.PlaceOnTimeline(&b.m)
 	sm, err := evidence.SignManifest(b.m, s.cfg.Sealer)
 	if err != nil {
 		return nil, err

@@ -59,6 +59,9 @@ func (s *Service) stage(ctx context.Context, a *agreement.Agreement) (agreement.
 	}
 	in := evidenceInput{a: a, sigs: sigs, events: events, sealedAt: s.sealTime(sigs)}
 	in.retainUntil = in.sealedAt.AddDate(0, 0, retentionDays(a))
+	if in.recordings, err = s.archiveRecordings(ctx, a.ID, in.retainUntil); err != nil {
+		return agreement.Seal{}, err
+	}
 	files, err := s.buildEvidence(ctx, in)
 	if err != nil {
 		return agreement.Seal{}, fmt.Errorf("seal agreement %s: %w", a.ID, err)

@@ -42,6 +42,10 @@ type Store interface {
 	Seal(ctx context.Context, agreementID string) (agreement.Seal, error)
 	// RecordSealArtifacts replaces a staged seal's artifacts (with their archive versions).
 	RecordSealArtifacts(ctx context.Context, agreementID string, arts []agreement.Artifact) error
+	// Recordings lists the agreement's recorded segments in the order they started;
+	// SaveRecording updates one.
+	Recordings(ctx context.Context, agreementID string) ([]agreement.Recording, error)
+	SaveRecording(ctx context.Context, r agreement.Recording) error
 	// FinishSeal marks the staged seal done and applies fn, atomically.
 	FinishSeal(ctx context.Context, agreementID string, fn func(*agreement.Edit) error) (*agreement.Agreement, error)
 }
@@ -61,14 +65,19 @@ type Config struct {
 	Archive blob.Store       // the archive bucket; nil: sealing is unavailable
 	Sealer  *evidence.Sealer // the service's seal key; nil: sealing is unavailable
 	Logger  *slog.Logger
-	// Recordings, when set, is finished before a closed ceremony is sealed.
-	Recordings Recordings
+	// Recordings, when set, is finished before a closed ceremony is sealed; Close waits
+	// at most RecordingWait for it (0: DefaultRecordingWait).
+	Recordings    Recordings
+	RecordingWait time.Duration
 	// Closing, when set, is called once when a ceremony closes, before its recordings are
 	// finished (to tell the room); Announce after it is sealed.
 	Closing  func(agreementID, reason string)
 	Announce func(Sealed)
 	Now      func() time.Time // default time.Now
 }
+
+// DefaultRecordingWait is how long Close waits for the recordings by default.
+const DefaultRecordingWait = 30 * time.Second
 
 // Service seals agreements.
 type Service struct {
@@ -84,6 +93,9 @@ func New(cfg Config) *Service {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.RecordingWait <= 0 {
+		cfg.RecordingWait = DefaultRecordingWait
 	}
 	return &Service{cfg: cfg, log: cfg.Logger}
 }
@@ -119,6 +131,7 @@ func (s *Service) Seal(ctx context.Context, id string) (*agreement.Agreement, er
 	sealed, err := s.finish(ctx, a.ID, rec)
 	if err == nil {
 		s.removeStaging(ctx, rec)
+		s.removeWorkingRecordings(ctx, a.ID)
 	}
 	return sealed, err
 }

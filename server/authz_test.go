@@ -64,6 +64,7 @@ var wantAllowed = map[string][]string{
 	"POST /api/agreements/{id}/participants/{participantID}/key/reset": ownerOnly,
 	"POST /api/agreements/{id}/seal":                                   ownerOnly,
 	"POST /api/agreements/{id}/close":                                  ownerOnly,
+	"PUT /api/agreements/{id}/recording":                               ownerOnly,
 	"GET /api/agreements/{id}/evidence":                                readerRoles,
 	"GET /api/agreements/{id}/sealed.pdf":                              readerRoles,
 	"POST /api/verify":                                                 {"legal"},

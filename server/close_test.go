@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -104,13 +105,7 @@ func TestAutoClose(t *testing.T) {
 					e.hub.connect(f.id, p.ID, false)
 				}
 			}
-			deadline := time.Now().Add(20 * time.Second)
-			for stateOf(e, f) != "sealed" {
-				if time.Now().After(deadline) {
-					t.Fatal("not closed and sealed within 20 s")
-				}
-				time.Sleep(50 * time.Millisecond)
-			}
+			waitSealed(t, e, f)
 			_, evs := recorded(e, f.id)
 			for _, ev := range evs {
 				if ev.Type == "ceremony.closed" && !strings.Contains(string(ev.Data), `"reason":"`+c.reason+`"`) {
@@ -124,8 +119,78 @@ func TestAutoClose(t *testing.T) {
 	}
 }
 
+// waitSealed waits up to 20 s for the agreement to be sealed.
+func waitSealed(t *testing.T, e *env, f *ceremonyFixture) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for stateOf(e, f) != "sealed" {
+		if time.Now().After(deadline) {
+			t.Fatal("not closed and sealed within 20 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 func stateOf(e *env, f *ceremonyFixture) string {
 	a := e.must(e.do("GET", "/api/agreements/"+f.id, f.owner, nil), http.StatusOK)
 	s, _ := a.body["state"].(string)
 	return s
+}
+
+// slowRecordings is a recorder whose uploads finish only when told (the store was down).
+type slowRecordings struct {
+	ready    chan struct{}
+	finished atomic.Int32
+}
+
+func (s *slowRecordings) Finish(ctx context.Context, agreementID string) error {
+	select {
+	case <-s.ready:
+		s.finished.Add(1)
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// TestCloseWaitsForRecordings: while the recordings cannot be uploaded the host's close
+// answers 503 recordings_pending and leaves the agreement in signing, closed once (one
+// ceremony.closed); when the uploads get through the automatic close seals it without a
+// second close event.
+func TestCloseWaitsForRecordings(t *testing.T) {
+	stores := localStores(t)
+	recs := &slowRecordings{ready: make(chan struct{})}
+	e := newEnv(t, withStores(stores.Working, stores.Archive), func(c *Config) {
+		c.Recordings, c.RecordingWait = recs, 200*time.Millisecond
+	})
+	f := buildCeremony(e, 1, "parallel")
+	e.must(f.register(e, f.signers[0]), http.StatusCreated)
+	f.openSigning(e)
+	e.must(f.sign(e, f.signers[0], nil), http.StatusCreated)
+	if r := e.do("POST", "/api/join/close", f.tokens[hostOf(e, f)], nil); r.status != http.StatusServiceUnavailable || r.errCode() != "recordings_pending" {
+		t.Fatalf("close while uploads fail: %d %s, want 503 recordings_pending", r.status, r.raw)
+	}
+	if st := stateOf(e, f); st != "signing" {
+		t.Fatalf("state %s, want signing until the recordings are in", st)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.api.Sealing().AutoClose(ctx, sealing.Auto{Presence: e.hub, EmptyFor: time.Hour, Interval: 50 * time.Millisecond})
+	}()
+	defer func() { cancel(); <-done }()
+	time.Sleep(500 * time.Millisecond) // retried, still pending
+	if st := stateOf(e, f); st != "signing" {
+		t.Fatalf("state %s while the recordings are pending, want signing", st)
+	}
+	close(recs.ready)
+	waitSealed(t, e, f)
+	_, evs := recorded(e, f.id)
+	if n := countEvents(evs, "ceremony.closed"); n != 1 {
+		t.Errorf("%d ceremony.closed events, want 1", n)
+	}
+	if recs.finished.Load() == 0 {
+		t.Error("sealed without finishing the recordings")
+	}
 }

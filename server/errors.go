@@ -41,6 +41,8 @@ func errorFor(err error) *apiError {
 		return &apiError{Status: http.StatusConflict, Code: "wrong_state", State: string(se.State), Message: err.Error()}
 	case errors.Is(err, sealing.ErrUnavailable):
 		return &apiError{Status: http.StatusServiceUnavailable, Code: "sealing_unavailable", Message: err.Error()}
+	case errors.Is(err, sealing.ErrRecordingsPending):
+		return &apiError{Status: http.StatusServiceUnavailable, Code: "recordings_pending", Message: sealing.ErrRecordingsPending.Error()}
 	case errors.Is(err, sealing.ErrSignaturesMissing):
 		return &apiError{Status: http.StatusConflict, Code: "signatures_missing", Message: err.Error()}
 	case errors.As(err, &te):

@@ -15,6 +15,9 @@ type joinView struct {
 	// Signatures already recorded, in the shape of the signature.added event, so a page that
 	// joins or reloads mid-ceremony shows them and knows whose turn it is.
 	Signatures []signatureEvent `json:"signatures"`
+	// RecordingActive: the recorder is writing this ceremony now (the room's indicator;
+	// recording.state events change it).
+	RecordingActive bool `json:"recording_active"`
 }
 
 // joinAgreement loads the agreement of the caller's invitation.
@@ -43,7 +46,7 @@ func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) {
 	v.Owner = "" // staff account ids are not the participants' business
 	writeJSON(w, http.StatusOK, joinView{Agreement: v, Participant: participantViewOf(p), Grants: map[string]bool{
 		"publish": c.Grants.Publish, "subscribe": c.Grants.Subscribe, "sign": c.Grants.Sign, "host": c.Grants.Host},
-		Signatures: sigs})
+		Signatures: sigs, RecordingActive: s.cfg.RecordingActive != nil && s.cfg.RecordingActive(a.ID)})
 }
 
 // signatureEvents lists the agreement's recorded signatures as signature.added events, with

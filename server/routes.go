@@ -79,6 +79,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/agreements/{id}/participants/{participantID}/key/reset", managers, s.handleResetKey},
 		{"POST", "/api/agreements/{id}/seal", managers, s.handleClose},
 		{"POST", "/api/agreements/{id}/close", managers, s.handleClose},
+		{"PUT", "/api/agreements/{id}/recording", managers, s.handleSetRecording},
 		{"GET", "/api/agreements/{id}/evidence", readers, s.handleEvidenceBundle},
 		{"GET", "/api/agreements/{id}/sealed.pdf", readers, s.handleSealedPDF},
 		{"POST", "/api/verify", verifiers, s.handleVerify},

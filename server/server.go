@@ -103,6 +103,10 @@ type SigningStore interface {
 	// RecordSealArtifacts replaces a staged seal's artifacts (with their archive versions);
 	// agreement.ErrConflict when the seal is not staged.
 	RecordSealArtifacts(ctx context.Context, agreementID string, arts []agreement.Artifact) error
+	// Recordings lists the agreement's recorded segments in the order they started;
+	// SaveRecording updates one (the recorder's catalog).
+	Recordings(ctx context.Context, agreementID string) ([]agreement.Recording, error)
+	SaveRecording(ctx context.Context, r agreement.Recording) error
 	// FinishSeal marks the staged seal done and applies fn like UpdateAgreement, atomically.
 	FinishSeal(ctx context.Context, agreementID string, fn func(*agreement.Edit) error) (*agreement.Agreement, error)
 }
@@ -167,8 +171,14 @@ type Config struct {
 	Ceremony Ceremony           // nil: no live hub, and so no signing
 	Archive  blob.Store         // the archive bucket: sealed evidence under COMPLIANCE retention
 	Sealer   *evidence.Sealer   // the service's seal key and certificate
-	// Recordings, when set, are finished before a closed ceremony is sealed.
-	Recordings sealing.Recordings
+	// Recordings, when set, are finished before a closed ceremony is sealed; a close waits
+	// at most RecordingWait for them (0: sealing.DefaultRecordingWait), then answers 503
+	// recordings_pending and the automatic close seals once they are in.
+	Recordings    sealing.Recordings
+	RecordingWait time.Duration
+	// RecordingActive reports whether an agreement's ceremony is being recorded now (GET
+	// /api/join); nil: never.
+	RecordingActive func(agreementID string) bool
 	// Operator names who runs this installation, in the published seal certificate list.
 	Operator string
 
@@ -218,7 +228,7 @@ func New(cfg Config) *Server {
 		integrity: newIntegrityCounter(cfg.Registry), verifies: newGate(cfg.MaxVerifications, gateWait, "verifications"),
 		uploads: newGate(MaxUploads, gateWait, "uploads")}
 	s.sealing = sealing.New(sealing.Config{Store: cfg.Store, Working: cfg.Blobs, Archive: cfg.Archive, Sealer: cfg.Sealer,
-		Logger: cfg.Logger, Recordings: cfg.Recordings, Closing: s.announceClosing, Announce: s.announceSealed, Now: cfg.Now})
+		Logger: cfg.Logger, Recordings: cfg.Recordings, RecordingWait: cfg.RecordingWait, Closing: s.announceClosing, Announce: s.announceSealed, Now: cfg.Now})
 	s.dummyHash = s.makeDummyHash()
 	s.registerRoutes()
 	return s

@@ -57,6 +57,7 @@ type agreementView struct {
 	Description   map[string]string `json:"description"`
 	SigningOrder  string            `json:"signing_order"`
 	RetentionDays int               `json:"retention_days"`
+	Recording     bool              `json:"recording"` // the ceremony is recorded (not turned off)
 	ScheduledAt   *time.Time        `json:"scheduled_at,omitempty"`
 	Parties       []partyView       `json:"parties"`
 	Venues        []venueView       `json:"venues"`
@@ -71,7 +72,7 @@ func summaryOf(a *agreement.Agreement) agreementSummary {
 
 func agreementViewOf(a *agreement.Agreement) agreementView {
 	v := agreementView{agreementSummary: summaryOf(a), Description: nonNilMap(a.Description),
-		SigningOrder: string(a.SigningOrder), RetentionDays: a.RetentionDays,
+		SigningOrder: string(a.SigningOrder), RetentionDays: a.RetentionDays, Recording: !a.RecordingOff,
 		Parties: []partyView{}, Venues: []venueView{}, Participants: []participantView{}, Documents: []documentView{}}
 	if !a.ScheduledAt.IsZero() {
 		t := a.ScheduledAt

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,12 +10,15 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/signroom/signroom/recording"
 	"github.com/signroom/signroom/signaling"
+	"github.com/signroom/signroom/storage/blob"
 )
 
 // tokenAdmitter admits tokens of the form agreement|participant|role; the
@@ -41,21 +45,54 @@ func parseToken(token string) (signaling.Admission, bool) {
 	return a, true
 }
 
-// serveChild runs a server (signroom or baseline) until SIGTERM/SIGINT and
+// newRecorder is the recorder of the "record" mode: Signroom's recorder with its spool and a
+// local working store in a temporary directory (removed at exit).
+func newRecorder(log *slog.Logger) (*recording.Recorder, string, error) {
+	dir, err := os.MkdirTemp("", "signroom-load-rec-")
+	if err != nil {
+		return nil, "", err
+	}
+	secret := make([]byte, 32)
+	_, _ = rand.Read(secret)
+	store, err := blob.NewLocal(filepath.Join(dir, "blobs"), secret, "http://localhost", nil)
+	if err != nil {
+		return nil, dir, err
+	}
+	rec, err := recording.New(recording.Config{Dir: filepath.Join(dir, "spool"), Store: store.Buckets().Working, Logger: log})
+	return rec, dir, err
+}
+
+// serveChild runs a server (signroom, record: signroom recording every track, or baseline) until SIGTERM/SIGINT and
 // prints "LISTEN <base URL>" on stdout once it accepts connections.
 func serveChild(mode, cpuProfile string) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	mux := http.NewServeMux()
 	var closeFn func() error
 	switch mode {
-	case "signroom":
-		hub, err := signaling.NewHub(signaling.Config{LoopbackOnly: true, Logger: log,
-			MaxRoomSize: 1000, InsecureSkipOriginCheck: true}, tokenAdmitter{})
+	case "signroom", "record":
+		cfg := signaling.Config{LoopbackOnly: true, Logger: log, MaxRoomSize: 1000, InsecureSkipOriginCheck: true}
+		var rec *recording.Recorder
+		var recDir string
+		if mode == "record" {
+			var err error
+			if rec, recDir, err = newRecorder(log); err != nil {
+				return err
+			}
+			defer os.RemoveAll(recDir)
+			cfg.Sink = rec
+		}
+		hub, err := signaling.NewHub(cfg, tokenAdmitter{})
 		if err != nil {
 			return err
 		}
 		mux.Handle("GET /api/agreements/{id}/ceremony/ws", hub.Handler())
-		closeFn = hub.Close
+		closeFn = func() error {
+			err := hub.Close()
+			if rec != nil {
+				err = errors.Join(err, rec.Close(context.Background()))
+			}
+			return err
+		}
 	case "baseline":
 		b, err := newBaseline(log)
 		if err != nil {

@@ -49,7 +49,7 @@ func (o options) profileFor(mode string, rooms int) string {
 }
 
 func main() {
-	serve := flag.String("serve", "", "internal: run the server under test (signroom or baseline)")
+	serve := flag.String("serve", "", "internal: run the server under test (signroom, record or baseline)")
 	cpuProfile := flag.String("cpuprofile", "", "internal: CPU profile file of the served process")
 	rooms := flag.String("rooms", "1,2,4", "comma-separated room counts to run, in increasing order")
 	pubs := flag.Int("publishers", 2, "publishers per room (audio + video each)")
@@ -57,7 +57,7 @@ func main() {
 	bitrate := flag.Int("bitrate", 500_000, "video bitrate per publisher, bits/s")
 	duration := flag.Duration("duration", 10*time.Second, "measurement window per run")
 	warmup := flag.Duration("warmup", 3*time.Second, "time between all tracks flowing and measuring")
-	modes := flag.String("modes", "signroom,baseline", "servers to measure")
+	modes := flag.String("modes", "signroom,baseline", "servers to measure: signroom, baseline, record (signroom recording every track)")
 	maxLoss := flag.Float64("max-loss", 0.01, "stop the sweep after a room count whose Signroom loss exceeds this")
 	repeat := flag.Int("repeat", 1, "runs per server and room count; the median is reported")
 	profileDir := flag.String("profile-dir", "", "write each server's CPU profile to this directory")
@@ -136,6 +136,9 @@ func sweep(ctx context.Context, o options) error {
 				r.loss*100, ms(r.p50), ms(r.p99), r.cpu/o.duration.Seconds()*100,
 				r.clientCPU/o.duration.Seconds()*100, r.cpuPerPacket, ratio)
 		}
+		if rc := median(runs["record"]); sr != nil && rc != nil {
+			printRecordingCost(o, n, sr, rc)
+		}
 		if sr != nil && sr.loss > o.maxLoss {
 			fmt.Fprintf(os.Stderr, "Signroom loss %.2f%% passed %.2f%% at %d rooms; stopping\n", sr.loss*100, o.maxLoss*100, n)
 			break
@@ -155,3 +158,13 @@ func median(rs []result) *result {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// printRecordingCost compares, from one sweep, the server CPU recording adds per recorded
+// track with the CPU forwarding one track to the room's subscribers costs (signroom mode).
+func printRecordingCost(o options, rooms int, sr, rc *result) {
+	tracks := float64(rooms * o.publishers * 2)
+	fwd := sr.cpu / o.duration.Seconds() / tracks * 1000 // ms of CPU per second per track
+	extra := (rc.cpu - sr.cpu) / o.duration.Seconds() / tracks * 1000
+	fmt.Printf("\n%d rooms: forwarding one track to %d subscribers costs %.2f ms CPU/s; recording it adds %.2f ms CPU/s (%.1f%% of forwarding)\n\n",
+		rooms, o.subscribers, fwd, extra, extra/fwd*100)
+}

@@ -66,6 +66,17 @@ func joinCeremony(ctx context.Context, t *testing.T, api *rtcapi.API, base, agre
 	return p, nil
 }
 
+// loopbackClients is a Pion API for test clients on loopback, closed when the test ends.
+func loopbackClients(t *testing.T) *rtcapi.API {
+	t.Helper()
+	rtc, err := rtcapi.New(rtcapi.Options{LoopbackOnly: true, Client: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rtc.Close() })
+	return rtc
+}
+
 func (p *member) publish(ctx context.Context, t *testing.T, stream string) {
 	t.Helper()
 	src, err := client.NewSource(stream)

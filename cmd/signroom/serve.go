@@ -25,6 +25,7 @@ import (
 	"github.com/signroom/signroom/auth"
 	"github.com/signroom/signroom/evidence"
 	"github.com/signroom/signroom/frontend"
+	"github.com/signroom/signroom/recording"
 	"github.com/signroom/signroom/sealing"
 	"github.com/signroom/signroom/server"
 	"github.com/signroom/signroom/signaling"
@@ -46,6 +47,7 @@ type Main struct {
 	Hub       *signaling.Hub
 	Sealer    *evidence.Sealer
 	Sealing   *sealing.Service
+	Recorder  *recording.Recorder
 	blobHTTP  http.Handler
 	HTTP      *http.Server
 	listener  net.Listener
@@ -134,6 +136,9 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := m.openSealer(ctx); err != nil {
 		return err
 	}
+	if err := m.openRecorder(); err != nil {
+		return err
+	}
 	if err := m.openHub(); err != nil {
 		return err
 	}
@@ -179,6 +184,7 @@ func (m *Main) serverConfig() server.Config {
 		{Name: "database", Checker: m.DB},
 		{Name: "blob_working", Checker: m.Blobs.Working},
 		{Name: "blob_archive", Checker: m.Blobs.Archive},
+		{Name: "recordings", Checker: m.Recorder},
 	}
 	fe := frontend.Handler()
 	mounts := map[string]http.Handler{
@@ -193,6 +199,7 @@ func (m *Main) serverConfig() server.Config {
 		Logger: m.Logger, Registry: m.Registry, Checks: checks, Mounts: mounts, PublicURL: m.Config.PublicURL,
 		TrustedProxies: m.Config.TrustedProxies, MetricsToken: m.Config.MetricsToken,
 		Store: m.DB, Blobs: m.Blobs.Working, Archive: m.Blobs.Archive, Sealer: m.Sealer, Operator: m.operator(),
+		Recordings: m.Recorder, RecordingActive: m.Recorder.Active,
 		Keys: m.Keys, Issuer: m.Issuer, Verifier: m.Verifier,
 		Ceremony:       ceremonyEvents{hub: m.Hub},
 		MaxUploadBytes: m.Config.MaxUploadBytes, StaffTokenTTL: m.Config.StaffTokenTTL,
@@ -290,6 +297,7 @@ func (m *Main) openHub() error {
 		ICEServers: ice, MaxRoomSize: int(mc.MaxRoomSize), Logger: m.Logger.With("component", "sfu"),
 		Registerer: m.Registry, OriginPatterns: mc.AllowedOrigins, LoopbackOnly: m.loopbackMedia,
 		Candidates: signaling.CandidatePolicy{DenyPrivate: mc.ICEDenyPrivate, AllowMDNS: mc.ICEAllowMDNS, Deny: mc.ICEDeny},
+		Sink:       newRecordingSink(m.Recorder, m.DB),
 	}, admitter{verifier: m.Verifier, store: m.DB})
 	if err != nil {
 		return fmt.Errorf("start media server: %w", err)

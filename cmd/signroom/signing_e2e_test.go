@@ -10,15 +10,16 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/signroom/signroom/agreement"
 	"github.com/signroom/signroom/evidence"
 	"github.com/signroom/signroom/internal/apitest"
 	"github.com/signroom/signroom/signaling/protocol"
-	"github.com/signroom/signroom/signaling/rtcapi"
 	"github.com/signroom/signroom/signatures"
 	"github.com/signroom/signroom/storage/blob"
 	"github.com/signroom/signroom/storage/blob/blobtest"
@@ -75,11 +76,7 @@ func signAndSeal(t *testing.T, m *Main, base string) (*apitest.Client, string) {
 	org := organizer(t, base, m.Config.DataDir)
 	mou := apitest.SetUpMOU(t, org, "sequential")
 	org.Post("/api/agreements/"+mou.ID+"/start", nil, http.StatusOK, nil)
-	rtc, err := rtcapi.New(rtcapi.Options{LoopbackOnly: true, Client: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { rtc.Close() })
+	rtc := loopbackClients(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	var members []*member
@@ -88,6 +85,7 @@ func signAndSeal(t *testing.T, m *Main, base string) (*apitest.Client, string) {
 		if err != nil {
 			t.Fatalf("join %s: %v", pid, err)
 		}
+		p.publish(ctx, t, pid)
 		members = append(members, p)
 	}
 	org.Post("/api/agreements/"+mou.ID+"/open-signing", nil, http.StatusOK, nil)
@@ -96,12 +94,14 @@ func signAndSeal(t *testing.T, m *Main, base string) (*apitest.Client, string) {
 	if last["complete"] != true {
 		t.Fatalf("last signature response = %v, want complete", last)
 	}
+	time.Sleep(2 * time.Second) // closing words
 	org.Post("/api/agreements/"+mou.ID+"/close", nil, http.StatusOK, nil)
 	for _, p := range members {
 		if reason := waitBye(t, p.c, 10*time.Second); reason != protocol.ReasonSealed {
 			t.Errorf("bye after sealing = %q, want %q", reason, protocol.ReasonSealed)
 		}
 	}
+	recs := checkSealedRecordings(ctx, t, m, mou.ID, []string{mou.Kim, mou.Wang})
 
 	objs, err := m.Blobs.Archive.List(ctx, "agreements/"+mou.ID+"/evidence/")
 	if err != nil {
@@ -128,6 +128,7 @@ func signAndSeal(t *testing.T, m *Main, base string) (*apitest.Client, string) {
 	pdf := filepath.Join(t.TempDir(), "sealed.pdf")
 	download(t, org, "/api/agreements/"+mou.ID+"/sealed.pdf", pdf)
 	checkTrustFlags(t, m, base, bundle, pdf)
+	checkVerifyRecordings(ctx, t, m, bundle, recs)
 	b, _ := os.ReadFile(bundle)
 	b[len(b)/2] ^= 0x01
 	os.WriteFile(bundle, b, 0o600)
@@ -181,5 +182,67 @@ func download(t *testing.T, c *apitest.Client, path, file string) {
 	}
 	if err := os.WriteFile(file, buf.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// checkSealedRecordings: each publisher's segment moved to the archive under retention with
+// the hash the catalog and the signed manifest give it, and the manifest places both
+// signatures on the recordings' timeline.
+func checkSealedRecordings(ctx context.Context, t *testing.T, m *Main, id string, publishers []string) []agreement.Recording {
+	t.Helper()
+	recs, err := m.DB.Recordings(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	man := archivedManifest(ctx, t, m.Blobs.Archive, id)
+	if len(recs) != len(publishers) || len(man.Recordings) != len(recs) {
+		t.Fatalf("%d catalogued segments, %d in the manifest; want %d", len(recs), len(man.Recordings), len(publishers))
+	}
+	for i, r := range recs {
+		info, err := m.Blobs.Archive.Stat(ctx, r.ArchiveKey)
+		if err != nil || r.State != "archived" || info.RetainUntil.Before(time.Now().AddDate(9, 11, 0)) {
+			t.Errorf("segment %s: state %s, archive %+v, %v; want archived under 10-year retention", r.ID, r.State, info, err)
+		}
+		if mr := man.Recordings[i]; mr.SHA256 != r.SHA256 || mr.Size != r.Size || mr.ObjectKey != r.ArchiveKey || !mr.StartedAt.Equal(r.StartedAt) || len(mr.Kinds) != 2 {
+			t.Errorf("manifest recording %+v, catalog %+v", mr, r)
+		}
+		if _, err := m.Blobs.Working.Stat(ctx, r.ObjectKey); !errors.Is(err, blob.ErrNotFound) {
+			t.Errorf("working copy of %s still there (%v); it moved to the archive", r.ID, err)
+		}
+	}
+	if man.Timeline == nil || len(man.Timeline.Signatures) != 2 {
+		t.Fatalf("manifest timeline %+v, want both signatures on it", man.Timeline)
+	}
+	return recs
+}
+
+// checkVerifyRecordings: signroom verify --recordings checks the files exported from the
+// archive against the bundle's hashes, and names the one that was altered.
+func checkVerifyRecordings(ctx context.Context, t *testing.T, m *Main, bundle string, recs []agreement.Recording) {
+	t.Helper()
+	dir := t.TempDir()
+	for _, r := range recs {
+		rc, _, err := m.Blobs.Archive.Open(ctx, r.ArchiveKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, path.Base(r.ArchiveKey)), data, 0o600)
+	}
+	fp := evidence.CertFingerprint(m.Sealer.Cert)
+	args := []string{"verify", "--seal-fingerprint", fp, "--recordings", dir, bundle}
+	if code, out, errs := runCmd(t, t.TempDir(), "", args...); code != 0 || strings.Count(out, "the given file matches") != len(recs) {
+		t.Fatalf("verify --recordings = exit %d\n%s%s", code, out, errs)
+	}
+	name := filepath.Join(dir, path.Base(recs[0].ArchiveKey))
+	data, _ := os.ReadFile(name)
+	data[len(data)/2] ^= 0x01
+	os.WriteFile(name, data, 0o600)
+	if code, out, _ := runCmd(t, t.TempDir(), "", args...); code != 1 || !strings.Contains(out, "FAIL  recording: "+recs[0].ParticipantID) {
+		t.Fatalf("verify --recordings with an altered file = exit %d\n%s", code, out)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/signroom/signroom/evidence"
@@ -51,6 +52,7 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Var(&certs, "seal-cert", "trusted seal certificate(s): a PEM file or a published seal certificate list (repeatable)")
 	fs.Var(&fps, "seal-fingerprint", "SHA-256 fingerprint (hex) of a trusted seal certificate (repeatable)")
 	trustURL := fs.String("trust-url", "", "fetch the trusted seal certificates published by this Signroom service (https)")
+	recDir := fs.String("recordings", "", "directory holding the record's recording files (named as in the manifest): each is checked against its SHA-256 and size")
 	fs.Usage = func() { fmt.Fprint(stderr, verifyUsage); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
@@ -63,7 +65,11 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return &configError{"verify", err.Error()}
 	}
-	rep, err := verifyPath(ctx, fs.Arg(0), evidence.Options{Trust: trust})
+	opt := evidence.Options{Trust: trust}
+	if *recDir != "" {
+		opt.OpenRecording = recordingsIn(*recDir)
+	}
+	rep, err := verifyPath(ctx, fs.Arg(0), opt)
 	if err != nil {
 		return err
 	}
@@ -163,5 +169,13 @@ func printReport(w io.Writer, name string, rep evidence.Report) {
 			"verify again with --seal-cert, --seal-fingerprint or --trust-url\n")
 	default:
 		fmt.Fprintf(w, "INVALID: %d of %d checks failed\n", failed, len(rep.Checks))
+	}
+}
+
+// recordingsIn opens a record's recordings from dir by their manifest file names (reduced to
+// safe names, so a manifest cannot point outside dir).
+func recordingsIn(dir string) func(evidence.Recording) (io.ReadCloser, error) {
+	return func(r evidence.Recording) (io.ReadCloser, error) {
+		return os.Open(filepath.Join(dir, evidence.SafeName(r.Filename)))
 	}
 }

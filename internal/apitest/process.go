@@ -42,11 +42,17 @@ type Process struct {
 // environment, waits for /healthz and kills the process when the test ends.
 func Start(t testing.TB, env []string, args ...string) *Process {
 	t.Helper()
+	return StartIn(t, t.TempDir(), env, args...)
+}
+
+// StartIn is Start with a given data directory (a restart after a crash).
+func StartIn(t testing.TB, dataDir string, env []string, args ...string) *Process {
+	t.Helper()
 	bin, err := BuildBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &Process{DataDir: t.TempDir(), Env: env, Logs: &SyncBuffer{}}
+	p := &Process{DataDir: dataDir, Env: env, Logs: &SyncBuffer{}}
 	p.Cmd = exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", p.DataDir}, args...)...)
 	p.Cmd.Env = append(os.Environ(), env...)
 	p.Cmd.Stderr = p.Logs

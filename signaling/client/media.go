@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -129,8 +130,10 @@ func (s *Source) sendFrame(now time.Time, key bool, frameBytes int, buf []byte) 
 		b[0] = 0x00
 		if i == 0 {
 			b[0], b[1], off = 0x10, 0x01, 2
-			if key {
+			if key { // a VP8 key frame header (RFC 6386 §9.1), so recorders start on it
 				b[1] = 0x00
+				copy(b[2:], vp8KeyHeader)
+				off = 2 + len(vp8KeyHeader)
 			}
 		}
 		binary.BigEndian.PutUint64(b[off:], uint64(time.Now().UnixNano()))
@@ -142,6 +145,11 @@ func (s *Source) sendFrame(now time.Time, key bool, frameBytes int, buf []byte) 
 	}
 }
 
+// vp8KeyHeader follows the first byte of a synthetic key frame's frame tag: the rest of the
+// tag, the start code and a 640×360 size. The frame's data is not VP8; recorders only look
+// at this header.
+var vp8KeyHeader = []byte{0x00, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0x68, 0x01}
+
 // SendTime extracts the send time from a synthetic payload.
 func SendTime(video bool, payload []byte) (time.Time, bool) {
 	off := 0
@@ -152,6 +160,9 @@ func SendTime(video bool, payload []byte) (time.Time, bool) {
 		off = 1
 		if payload[0]&0x10 != 0 {
 			off = 2
+			if payload[1]&0x01 == 0 && bytes.HasPrefix(payload[2:], vp8KeyHeader) {
+				off += len(vp8KeyHeader)
+			}
 		}
 	}
 	if len(payload) < off+8 {

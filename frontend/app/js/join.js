@@ -16,7 +16,8 @@ const ENDED = new Set(["sealed", "revoked", "expired", "removed", "replaced", "l
   "connection_lost", "unreachable"]);
 
 const page = { token: "", info: null, stream: null, ceremony: null, stage: null, mic: false, cam: false,
-  panel: null, signatures: null, state: "", complete: false, closed: false };
+  panel: null, signatures: null, state: "", complete: false, closed: false, recording: false,
+  recordingEvents: 0 };
 
 function tokenFromFragment() {
   return new URLSearchParams(location.hash.slice(1)).get("token") || "";
@@ -73,6 +74,7 @@ function renderLobby() {
   $("scheduled").hidden = $("scheduled-label").hidden = !sched.length;
   if (page.clocks) page.clocks.render();
   else page.clocks = new Clocks($("clocks"), a.venues);
+  setText($("recording-notice"), a.recording ? "join.recorded" : "join.not_recorded");
   // The state as it is now (events since the page loaded move it), not as it was at load:
   // a language switch re-renders the lobby and must not take signing back to "not open".
   showState(page.state || a.state);
@@ -160,16 +162,34 @@ function join() {
   // Focus moves from the gone Join button to the first call control that can be used.
   [$("mic-button"), $("cam-button"), $("leave-button")].find((b) => !b.disabled).focus();
   startSigning();
+  showRecording(page.info.recording_active);
   page.ceremony.start();
   setInterval(sampleQuality, 2000);
 }
 
+// showRecording shows or hides the room's recording indicator.
+function showRecording(active) {
+  page.recording = !!active;
+  $("rec-indicator").hidden = !page.recording;
+}
+
+// refreshRecording asks for the recording state once in the room (it may have changed since
+// the lobby loaded); a recording.state event that arrives meanwhile wins.
+async function refreshRecording() {
+  const seen = page.recordingEvents;
+  try {
+    const info = await request("/api/join", { token: page.token });
+    if (page.recordingEvents === seen) showRecording(info.recording_active);
+  } catch { /* the indicator keeps its state */ }
+}
+
 // showComplete shows "all signatures in" once the last signatory signed, and the host's
-// Close control until the ceremony is closed.
+// Close control, disabled once the ceremony is closed (sealing follows by itself).
 function showComplete() {
   const complete = page.complete && page.state === "signing";
   $("complete-banner").hidden = !complete;
-  $("host-close").hidden = !(page.info.grants.host && complete && !page.closed);
+  $("host-close").hidden = !(page.info.grants.host && complete);
+  if (page.closed) $("close-ceremony").disabled = true;
 }
 
 // noteSignature marks the signatures complete when the last signatory's arrives.
@@ -184,9 +204,9 @@ async function closeClicked() {
     await closeCeremony(page.token);
   } catch (err) {
     console.warn("close", err);
-    setText($("close-error"), "host.close_failed");
+    setText($("close-error"), err instanceof ApiError && err.code === "recordings_pending" ? "host.close_pending" : "host.close_failed");
     $("close-error").hidden = false;
-    $("close-ceremony").disabled = false;
+    $("close-ceremony").disabled = page.closed;
   }
 }
 
@@ -293,6 +313,7 @@ function end(reason) {
 const EVENTS = {
   welcome(m) {
     page.stage.reset(m, page.stream);
+    refreshRecording();
     if (!page.mic) showOwnMute("microphone", true);
     feed("feed.you_joined");
   },
@@ -349,6 +370,12 @@ const EVENTS = {
       feed("feed.signed", { name: m.data.name });
       noteSignature(m.data);
       showComplete();
+      return;
+    }
+    if (m.event === "recording.state" && m.data) {
+      page.recordingEvents++;
+      showRecording(m.data.active);
+      feed(m.data.active ? "feed.recording_on" : "feed.recording_off");
       return;
     }
     if (m.event === "signatures.complete") {
