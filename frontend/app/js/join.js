@@ -7,6 +7,7 @@ import { Ceremony } from "./ceremony.js";
 import { Stage } from "./stage.js";
 import { Devices } from "./devices.js";
 import { Clocks, scheduledItems } from "./clocks.js";
+import { OutageBanner, QualityLevel, levelOf } from "./connection.js";
 import { SigningPanel, SignatureList, openSigning, closeCeremony, documentItem } from "./signing.js";
 
 const $ = (id) => document.getElementById(id);
@@ -161,6 +162,8 @@ function join() {
   $("mic-button").hidden = $("cam-button").hidden = !page.info.grants.publish;
   // Focus moves from the gone Join button to the first call control that can be used.
   [$("mic-button"), $("cam-button"), $("leave-button")].find((b) => !b.disabled).focus();
+  page.outage = new OutageBanner($("connection-banner"));
+  page.quality = new QualityLevel();
   startSigning();
   showRecording(page.info.recording_active);
   page.ceremony.start();
@@ -286,7 +289,7 @@ async function sampleQuality() {
     return;
   }
   const rtt = q.rtt ?? 0, loss = q.loss ?? 0;
-  const level = rtt < 150 && loss < 2 ? "good" : rtt < 400 && loss < 8 ? "fair" : "poor";
+  const level = page.quality.push(levelOf(rtt, loss));
   el.dataset.level = level;
   setText($("quality-text"), "quality.summary", { level: t("quality." + level), rtt: Math.round(rtt), loss: loss.toFixed(1) });
 }
@@ -315,9 +318,11 @@ const EVENTS = {
     page.stage.reset(m, page.stream);
     refreshRecording();
     if (!page.mic) showOwnMute("microphone", true);
-    feed("feed.you_joined");
+    // A reconnection is told by the outage banner, not by another "you joined".
+    if (!page.welcomed) feed("feed.you_joined");
+    page.welcomed = true;
   },
-  connection(m) { document.body.dataset.connection = m.state; if (m.state === "reconnecting") feed("feed.reconnecting"); },
+  connection(m) { document.body.dataset.connection = m.state; page.outage.update(m.state); },
   participant_joined(m) {
     page.stage.upsert(m.participant, false);
     if (!m.replaced) feed("feed.joined", { name: m.participant.name });
@@ -398,7 +403,7 @@ const EVENTS = {
     feed("feed.event", { name: m.event });
   },
   error(m) { feed("feed.error", { code: m.code }); },
-  bye(m) { if (m.reason !== "left") feed("feed.bye", { reason: m.reason }); },
+  bye(m) { if (!["left", "shutdown", "connection_failed", "connection_lost"].includes(m.reason)) feed("feed.bye", { reason: m.reason }); },
   closed(m) { end(m.reason); },
 };
 
