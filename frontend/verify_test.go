@@ -20,7 +20,8 @@ func TestVerifyPageNamesEveryCheck(t *testing.T) {
 	checks := []string{evidence.CheckFormat, evidence.CheckBagStructure, evidence.CheckBagInfo, evidence.CheckFixity,
 		evidence.CheckCompleteness, evidence.CheckTagManifest, evidence.CheckManifestSeal, evidence.CheckManifest,
 		evidence.CheckSealTrust, evidence.CheckReferenced, evidence.CheckDocument, evidence.CheckSignature, evidence.CheckBinding,
-		"signatories complete", evidence.CheckAudit, evidence.CheckSealedPDF, evidence.CheckEmbedded, evidence.CheckPDFSeal, evidence.CheckRecording}
+		"signatories complete", evidence.CheckAudit, evidence.CheckSealedPDF, evidence.CheckEmbedded, evidence.CheckPDFSeal, evidence.CheckRecording,
+		evidence.CheckTimeline}
 	var keys []string
 	for _, c := range checks {
 		slug := strings.ReplaceAll(c, " ", "_")
