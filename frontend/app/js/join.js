@@ -123,7 +123,18 @@ async function waitUntilLive() {
   $("not-live").hidden = live;
   if (live || page.ceremony) return;
   setTimeout(async () => {
-    try { page.info = await request("/api/join", { token: page.token }); renderLobby(); } catch { /* keep waiting */ }
+    try {
+      page.info = await request("/api/join", { token: page.token });
+      renderLobby();
+    } catch (err) {
+      // The invitation itself was refused (revoked, reissued, cancelled...): say so and stop
+      // waiting; a network hiccup or a busy server keeps waiting.
+      if (err instanceof ApiError && err.status === 401) {
+        $("lobby").hidden = $("state-banner").hidden = true;
+        if (page.devices?.stream) page.devices.stream.getTracks().forEach((tr) => tr.stop());
+        return fail(joinErrorKey(err));
+      }
+    }
     waitUntilLive();
   }, 10000);
 }
