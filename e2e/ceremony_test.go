@@ -168,6 +168,12 @@ func TestCeremonyInChromium(t *testing.T) {
 			t.Errorf("removed message = %q, want %q", got, en["ended.removed.text"])
 		}
 		host.waitFor(t, "Kim's tile gone", remoteTile(m.Kim)+` === null`, 10*time.Second)
+		// Coming back with the same link says so again, not "cannot join" or "full".
+		rejoin(t, kim)
+		kim.waitFor(t, "rejoin refused as removed", `document.querySelector("#ended").dataset.reason === "removed"`, 15*time.Second)
+		if got := eval[string](t, kim, `document.querySelector("#ended-text").textContent`); got != en["ended.removed.text"] {
+			t.Errorf("rejoin after removal says %q, want %q", got, en["ended.removed.text"])
+		}
 	})
 
 	t.Run("revoked invitation", func(t *testing.T) {

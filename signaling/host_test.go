@@ -51,6 +51,8 @@ func TestHostMutesAndRemoves(t *testing.T) {
 	}
 	if _, err := h.join(ctx, "mou", talkerTok); err == nil {
 		t.Errorf("removed invitation joined again")
+	} else if !strings.Contains(err.Error(), ": "+protocol.CodeRemoved+" ") {
+		t.Errorf("rejoin after removal refused with %v, want code %s", err, protocol.CodeRemoved)
 	}
 }
 

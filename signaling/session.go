@@ -196,8 +196,10 @@ func (s *session) join() error {
 			continue
 		case errors.Is(err, ErrRoomFull):
 			s.sendError(protocol.CodeRoomFull, "the room is full", protocol.TypeJoin)
+		case errors.Is(err, ErrRemoved):
+			s.sendError(protocol.CodeRemoved, "the host removed this invitation from the ceremony", protocol.TypeJoin)
 		default:
-			s.sendError(protocol.CodeForbidden, "removed from this ceremony", protocol.TypeJoin)
+			s.sendError(protocol.CodeForbidden, "this invitation may not join the ceremony", protocol.TypeJoin)
 		}
 		s.room = nil
 		return err

@@ -81,6 +81,7 @@ const (
 	CodeUnauthorized  = "unauthorized"
 	CodeForbidden     = "forbidden"
 	CodeRoomFull      = "room_full"
+	CodeRemoved       = "removed"
 	CodeBadSDP        = "bad_sdp"
 	CodeOutOfOrder    = "out_of_order"
 	CodeBadCandidate  = "bad_candidate"

@@ -6,7 +6,7 @@
 const RECONNECT_REASONS = new Set(["shutdown", "connection_failed", "connection_lost"]);
 const MAX_RETRIES = 8;
 // Errors answering join: the server closes the socket and retrying cannot help.
-const JOIN_ERRORS = new Set(["unauthorized", "not_joined", "forbidden", "room_full", "join_timeout"]);
+const JOIN_ERRORS = new Set(["unauthorized", "not_joined", "forbidden", "room_full", "join_timeout", "removed"]);
 
 export class Ceremony {
   // stream: the local camera and microphone (may be null); onEvent(type, msg) receives every
@@ -133,7 +133,9 @@ export class Ceremony {
   }
 
   onBye(m) {
-    this.bye = m.reason;
+    // A refused join is followed by bye "refused": the error before it says why (removed,
+    // room_full...), so it is kept.
+    if (!(m.reason === "refused" && !this.welcomed && this.bye)) this.bye = m.reason;
     if (!RECONNECT_REASONS.has(m.reason)) this.closed = true;
     this.onEvent("bye", m);
   }
