@@ -2,81 +2,22 @@ package server
 
 import (
 	"context"
-	"io"
-	"net"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/signroom/signroom/internal/apitest"
 	"github.com/signroom/signroom/storage/blob"
 	"github.com/signroom/signroom/storage/blob/blobtest"
 )
-
-// proxy forwards loopback TCP connections to target until it is cut.
-type proxy struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	conns  []net.Conn
-	cut    bool
-}
-
-func newProxy(t *testing.T, target string) *proxy {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &proxy{ln: ln, target: target}
-	go p.serve()
-	t.Cleanup(p.stop)
-	return p
-}
-
-func (p *proxy) serve() {
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		p.mu.Lock()
-		if p.cut {
-			p.mu.Unlock()
-			c.Close()
-			continue
-		}
-		up, err := net.Dial("tcp", p.target)
-		if err != nil {
-			p.mu.Unlock()
-			c.Close()
-			continue
-		}
-		p.conns = append(p.conns, c, up)
-		p.mu.Unlock()
-		go func() { io.Copy(up, c); up.Close() }()
-		go func() { io.Copy(c, up); c.Close() }()
-	}
-}
-
-// outage refuses new connections and drops the open ones: the store is down.
-func (p *proxy) outage() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.cut = true
-	for _, c := range p.conns {
-		c.Close()
-	}
-}
-
-func (p *proxy) stop() { p.outage(); p.ln.Close() }
 
 // TestStorageOutage is issue 8 item 12 through the real server and a real MinIO that goes
 // away (a proxy in front of it is cut): a download answers 503 with the JSON error before
 // any header of the file is sent, a missing object 404, and an upload fails fast with 503.
 func TestStorageOutage(t *testing.T) {
 	mc := blobtest.MinIO(t)
-	p := newProxy(t, mc.Endpoint)
-	mc.Endpoint = p.ln.Addr().String()
+	p := apitest.NewProxy(t, mc.Endpoint)
+	mc.Endpoint = p.Addr()
 	b, err := blob.NewMinIO(context.Background(), mc, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +35,7 @@ func TestStorageOutage(t *testing.T) {
 		t.Errorf("download of a missing object: %d %s, want 404 object_missing", r.status, r.raw)
 	}
 
-	p.outage()
+	p.Outage()
 	if r := e.do("GET", doc, e.tokens["owner"], nil); r.status != http.StatusServiceUnavailable || r.errCode() != "storage_unavailable" {
 		t.Errorf("download while the store is down: %d %s, want 503 storage_unavailable", r.status, r.raw)
 	}
