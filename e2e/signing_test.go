@@ -366,6 +366,22 @@ func TestSigningInChromium(t *testing.T) {
 		}
 		kim.screenshot(t, "sealed-ko")
 		wang.screenshot(t, "sealed-zh")
+		// Each participant gets their copy of the sealed PDF: from the ending, and from their
+		// link afterwards, which shows the sealed agreement instead of an error.
+		wang.run(t, "download the copy", chromedp.Click(chromedp.CSS("#download-copy")))
+		wang.waitFor(t, "copy downloaded", `document.body.dataset.copyDownloaded === "true"`, 20*time.Second)
+		wang.run(t, "open the link again", chromedp.Reload())
+		wang.waitFor(t, "sealed agreement shown", `document.body.dataset.ready === "true" && !document.querySelector("#ended").hidden && document.querySelector("#download-copy") !== null`, 20*time.Second)
+		if got := eval[string](t, wang, `document.querySelector("#ended-title").textContent`); got != zh["ended.sealed.title"] {
+			t.Errorf("Wang's link after the seal: title %q, want %q", got, zh["ended.sealed.title"])
+		}
+		if n := eval[int](t, wang, `document.querySelectorAll("#ended-extra #signatures li").length`); n != 2 {
+			t.Errorf("Wang's link after the seal lists %d signatures, want 2", n)
+		}
+		wang.screenshot(t, "sealed-link-zh")
+		if n := countAudit(t, org, m.ID, "evidence.downloaded"); n != 1 {
+			t.Errorf("%d evidence.downloaded audit events after Wang's copy, want 1", n)
+		}
 	})
 
 	t.Run("the bundle verifies", func(t *testing.T) {

@@ -16,8 +16,9 @@
 //     (agreements/{id}/evidence/{name}) under COMPLIANCE retention. An object already there
 //     (from an interrupted attempt) is accepted only if its SHA-256 equals the staged one.
 //  3. finish: mark the seal done, move the agreement to sealed, record "agreement.sealed"
-//     (naming the artifacts and the audit head the manifest anchors) and revoke the
-//     invitations, in one transaction; then the Announce hook tells the live ceremony.
+//     (naming the artifacts and the audit head the manifest anchors), in one transaction;
+//     then the Announce hook tells the live ceremony. Invitations are not revoked: until
+//     they expire they show the sealed agreement and give the participant's copy.
 //
 // One Service seals one agreement at a time. Errors: ErrUnavailable when no archive or
 // seal key is configured, ErrSignaturesMissing when a signatory has not signed, a

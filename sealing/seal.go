@@ -169,10 +169,9 @@ func (s *Service) finish(ctx context.Context, id string, rec agreement.Seal) (*a
 			return err
 		}
 		ed.Record("agreement.sealed", "system", data)
-		for _, inv := range ed.LiveInvitations("", s.cfg.Now()) {
-			ed.Revoke(inv.JTI)
-			ed.Record("invitation.revoked", "system", map[string]any{"participant": inv.ParticipantID, "token_id": inv.JTI, "reason": "sealed"})
-		}
+		// Invitations are not revoked: until they expire, each participant's link shows the
+		// sealed agreement and downloads their copy of the sealed PDF. Every route that could
+		// change anything refuses a sealed agreement by its state, and the room is closed.
 		revoked = ed.Revoked
 		return nil
 	})

@@ -71,6 +71,7 @@ var wantAllowed = map[string][]string{
 
 	"GET /api/join":                   {"join"},
 	"GET /api/join/documents/{docID}": {"join"},
+	"GET /api/join/sealed-pdf":        {"join"},
 	"POST /api/join/key":              {"join"},
 	"GET /api/join/statement":         {"join"},
 	"POST /api/join/nonce":            {"join"},

@@ -24,7 +24,12 @@ func (s *Server) handleSealedPDF(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serveArtifact(w http.ResponseWriter, r *http.Request, name, ctype string) {
-	a := callerFrom(r.Context()).agr
+	s.serveArtifactOf(w, r, callerFrom(r.Context()).agr, name, ctype)
+}
+
+// serveArtifactOf serves the sealed artifact name of agreement a from the archive, pinned to
+// the version archived at sealing.
+func (s *Server) serveArtifactOf(w http.ResponseWriter, r *http.Request, a *agreement.Agreement, name, ctype string) {
 	rec, err := s.cfg.Store.Seal(r.Context(), a.ID)
 	if errors.Is(err, agreement.ErrNotFound) || (err == nil && rec.Status != agreement.SealDone) || a.State != agreement.StateSealed {
 		s.fail(w, r, &apiError{Status: http.StatusNotFound, Code: "not_sealed", State: string(a.State), Message: "the agreement has no sealed evidence yet"})

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/signroom/signroom/agreement"
 )
@@ -18,6 +19,9 @@ type joinView struct {
 	// RecordingActive: the recorder is writing this ceremony now (the room's indicator;
 	// recording.state events change it).
 	RecordingActive bool `json:"recording_active"`
+	// InvitationExpiresAt is when this link stops working: after the seal, the end of the
+	// period in which it downloads the participant's copy of the sealed PDF.
+	InvitationExpiresAt time.Time `json:"invitation_expires_at"`
 }
 
 // joinAgreement loads the agreement of the caller's invitation.
@@ -46,7 +50,19 @@ func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) {
 	v.Owner = "" // staff account ids are not the participants' business
 	writeJSON(w, http.StatusOK, joinView{Agreement: v, Participant: participantViewOf(p), Grants: map[string]bool{
 		"publish": c.Grants.Publish, "subscribe": c.Grants.Subscribe, "sign": c.Grants.Sign, "host": c.Grants.Host},
-		Signatures: sigs, RecordingActive: s.cfg.RecordingActive != nil && s.cfg.RecordingActive(a.ID)})
+		Signatures: sigs, RecordingActive: s.cfg.RecordingActive != nil && s.cfg.RecordingActive(a.ID),
+		InvitationExpiresAt: c.ExpiresAt.Time.UTC()})
+}
+
+// handleJoinSealedPDF serves the participant's copy of the sealed PDF once the agreement is
+// sealed, for as long as their invitation is valid; audited like every evidence download.
+func (s *Server) handleJoinSealedPDF(w http.ResponseWriter, r *http.Request) {
+	a, err := s.joinAgreement(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.serveArtifactOf(w, r, a, artifactPDF, "application/pdf")
 }
 
 // signatureEvents lists the agreement's recorded signatures as signature.added events, with

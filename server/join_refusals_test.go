@@ -25,11 +25,13 @@ func TestInvitationRefusalsSayWhy(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// A second ceremony, signed and closed: its links now meet a sealed record.
+	// A second ceremony, signed and closed: a link revoked before the seal now meets a sealed
+	// record (links still valid show it and give the copy, see TestSigningFlow).
 	g := buildCeremony(e, 1, "parallel")
 	e.must(g.register(e, g.signers[0]), http.StatusCreated)
 	g.openSigning(e)
 	e.must(g.sign(e, g.signers[0], nil), http.StatusCreated)
+	e.must(e.do("POST", "/api/agreements/"+g.id+"/invitations/"+g.witness.pid+"/revoke", g.owner, nil), http.StatusOK)
 	e.must(g.closeCeremony(e), http.StatusOK)
 
 	cases := []struct{ name, token, code string }{
@@ -38,7 +40,7 @@ func TestInvitationRefusalsSayWhy(t *testing.T) {
 		{"expired", expired, "invitation_expired"},
 		{"truncated", s2.token[:len(s2.token)-12], "invitation_damaged"},
 		{"cut at a dot", s2.token[:len(s2.token)-44], "invitation_damaged"},
-		{"sealed", g.signers[0].token, "invitation_sealed"},
+		{"revoked, then sealed", g.witness.token, "invitation_sealed"},
 	}
 	for _, c := range cases {
 		r := e.do("GET", "/api/join", c.token, nil)

@@ -86,6 +86,7 @@ func (s *Server) routeTable() []route {
 
 		{"GET", "/api/join", joiners, s.handleJoin},
 		{"GET", "/api/join/documents/{docID}", joiners, s.handleJoinDocument},
+		{"GET", "/api/join/sealed-pdf", joiners, s.handleJoinSealedPDF},
 		{"POST", "/api/join/key", joiners, s.handleRegisterKey},
 		{"GET", "/api/join/statement", joiners, s.handleStatement},
 		{"POST", "/api/join/nonce", joiners, s.handleNonce},

@@ -79,10 +79,28 @@ func TestSigningFullFlow(t *testing.T) {
 	checkSealRecord(t, e, f.id, bundle, pdf)
 	checkArchiveRetention(t, stores.Archive, f.id)
 
-	// Sealed is final: the invitations are revoked, so no one signs again.
+	// Sealed is final: no one signs again (the sealed state refuses it).
 	r := f.sign0(e, f.signers[0])
-	if r.status != http.StatusUnauthorized {
-		t.Fatalf("signature after sealing: status %d, want 401 (invitation revoked); %s", r.status, r.raw)
+	if r.status != http.StatusConflict {
+		t.Fatalf("signature after sealing: status %d, want 409 (sealed); %s", r.status, r.raw)
+	}
+	// But each participant's link now shows the sealed agreement and gives their copy of the
+	// sealed PDF, the very bytes archived, and the download is audited as theirs.
+	j := e.must(e.do("GET", "/api/join", f.signers[1].token, nil), http.StatusOK)
+	if st := j.body["agreement"].(map[string]any)["state"]; st != "sealed" || j.str("invitation_expires_at") == "" {
+		t.Fatalf("link after sealing: state %v, expires %q; want sealed and the link's expiry", st, j.str("invitation_expires_at"))
+	}
+	copyPDF := e.must(e.do("GET", "/api/join/sealed-pdf", f.signers[1].token, nil), http.StatusOK).raw
+	if !bytes.Equal(copyPDF, pdf) {
+		t.Fatalf("participant's copy (%d bytes) differs from the archived sealed PDF (%d bytes)", len(copyPDF), len(pdf))
+	}
+	if _, evs := recorded(e, f.id); evs[len(evs)-1].Type != "evidence.downloaded" || evs[len(evs)-1].Actor != "participant:"+f.signers[1].pid {
+		t.Errorf("last audit event %s by %s, want evidence.downloaded by the participant", evs[len(evs)-1].Type, evs[len(evs)-1].Actor)
+	}
+	for _, path := range []string{"/api/join/nonce", "/api/join/key", "/api/join/close", "/api/join/open-signing"} {
+		if r := e.do("POST", path, f.signers[1].token, map[string]any{}); r.status < 400 {
+			t.Errorf("POST %s after sealing: %d, want a refusal", path, r.status)
+		}
 	}
 	names := map[string]int{}
 	for _, ev := range e.hub.sent() {

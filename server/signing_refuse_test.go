@@ -97,7 +97,7 @@ func TestSigningRefusals(t *testing.T) {
 		{"register a new key", func() response { s3.key = newSigner(t, s3.pid, s3.token).key; return f.register(e, s3) }, http.StatusCreated, ""},
 		{"last signature", func() response { return f.sign(e, s3, nil) }, http.StatusCreated, ""},
 		{"close seals", func() response { return f.closeCeremony(e) }, http.StatusOK, ""},
-		{"sign after sealing", func() response { return f.sign0(e, f.witness) }, http.StatusUnauthorized, ""},
+		{"sign after sealing", func() response { return f.sign0(e, f.witness) }, http.StatusConflict, ""},
 		{"reset after sealing", func() response {
 			return e.do("POST", "/api/agreements/"+f.id+"/participants/"+s3.pid+"/key/reset", f.owner, nil)
 		}, http.StatusConflict, ""},

@@ -50,6 +50,15 @@ async function main() {
   } catch (err) {
     return fail(joinErrorKey(err));
   }
+  if (page.info.agreement.state === "sealed") {
+    // After the seal the link shows the sealed agreement and gives the participant's copy.
+    page.signatures = new SignatureList(page.info);
+    for (const ev of page.info.signatures || []) page.signatures.add(ev);
+    page.state = "sealed";
+    end("sealed");
+    document.body.dataset.ready = "true";
+    return;
+  }
   renderLobby();
   $("lobby").hidden = false;
   $("join-button").addEventListener("click", join);
@@ -307,20 +316,64 @@ async function sampleQuality() {
 
 function end(reason) {
   if (page.stream) page.stream.getTracks().forEach((tr) => tr.stop());
-  // Sealing closes the room (bye "sealed") and ends every invitation: the ceremony's happy
-  // end, not a removal.
+  // Sealing closes the room (bye "sealed"); the invitation then shows the sealed agreement and
+  // gives the participant a copy until it expires: the ceremony's happy end, not a removal.
   const sealed = reason === "sealed" || page.state === "sealed";
   const key = sealed ? "sealed" : ENDED.has(reason) ? reason : "generic";
   $("ceremony").hidden = true;
   $("ended").hidden = false;
   $("ended").classList.toggle("ended-sealed", sealed);
   if (sealed) {
-    $("ended-extra").append($("signatures-block"));
+    $("ended-extra").append(copyBlock(), $("signatures-block"));
     $("ended-extra").hidden = false;
   }
   $("ended").dataset.reason = reason;
   setText($("ended-title"), "ended." + key + ".title");
   setText($("ended-text"), "ended." + key + ".text");
+}
+
+// copyBlock offers the participant's copy of the sealed PDF (fetched with the invitation, so
+// the token never goes into a URL) and says until when the link gives it.
+function copyBlock() {
+  const block = document.createElement("div");
+  block.className = "copy-block";
+  const button = document.createElement("button");
+  button.id = "download-copy";
+  button.type = "button";
+  button.className = "button-primary";
+  setText(button, "ended.copy.download");
+  const note = document.createElement("p");
+  note.className = "muted";
+  const until = page.info.invitation_expires_at;
+  if (until) setText(note, "ended.copy.until", { time: formatTime(until, { dateStyle: "long" }) });
+  const error = document.createElement("p");
+  error.className = "alert alert-error";
+  error.hidden = true;
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    error.hidden = true;
+    try {
+      const res = await fetch("/api/join/sealed-pdf", { headers: { Authorization: "Bearer " + page.token } });
+      if (!res.ok) throw new Error("status " + res.status);
+      const url = URL.createObjectURL(await res.blob());
+      const a = document.createElement("a");
+      a.href = url;
+      a.download = "signroom-" + page.info.agreement.id + "-sealed.pdf";
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+      document.body.dataset.copyDownloaded = "true";
+    } catch (err) {
+      console.warn("copy", err);
+      setText(error, "ended.copy.failed");
+      error.hidden = false;
+    } finally {
+      button.disabled = false;
+    }
+  });
+  block.append(button, note, error);
+  return block;
 }
 
 // EVENTS turn ceremony messages into changes of the page.
