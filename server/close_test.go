@@ -66,7 +66,7 @@ func TestHostClosesCeremony(t *testing.T) {
 			t.Fatalf("ceremony events %v, want %v", order, want)
 		}
 	}
-	e.must(e.do("POST", "/api/join/close", f.tokens[host], nil), http.StatusUnauthorized) // sealed: invitations revoked
+	e.must(e.do("POST", "/api/join/close", f.tokens[host], nil), http.StatusConflict) // sealed: closed once, for good
 }
 
 // TestAutoClose: a ceremony whose signatures are all in closes by itself, with the reason
