@@ -161,7 +161,6 @@ func (s *Service) archivedInfo(ctx context.Context, key, version string) (blob.O
 
 // finish seals the agreement in the store and announces it.
 func (s *Service) finish(ctx context.Context, id string, rec agreement.Seal) (*agreement.Agreement, error) {
-	var revoked []string
 	data := map[string]any{"sealed_at": rec.SealedAt, "retain_until": rec.RetainUntil,
 		"audit_head": rec.AuditHead, "audit_events": rec.AuditEvents, "artifacts": archivedArtifacts(rec)}
 	a, err := s.cfg.Store.FinishSeal(ctx, id, func(ed *agreement.Edit) error {
@@ -172,7 +171,6 @@ func (s *Service) finish(ctx context.Context, id string, rec agreement.Seal) (*a
 		// Invitations are not revoked: until they expire, each participant's link shows the
 		// sealed agreement and downloads their copy of the sealed PDF. Every route that could
 		// change anything refuses a sealed agreement by its state, and the room is closed.
-		revoked = ed.Revoked
 		return nil
 	})
 	if err != nil {
@@ -180,7 +178,7 @@ func (s *Service) finish(ctx context.Context, id string, rec agreement.Seal) (*a
 	}
 	s.log.Info("agreement sealed", "agreement", id, "sealed_at", rec.SealedAt)
 	if s.cfg.Announce != nil {
-		s.cfg.Announce(Sealed{Agreement: a, Seal: rec, Revoked: revoked})
+		s.cfg.Announce(Sealed{Agreement: a, Seal: rec})
 	}
 	return a, nil
 }

@@ -40,7 +40,8 @@ type Store interface {
 	// StageSeal gives agreement.ErrConflict when the agreement has a seal record.
 	StageSeal(ctx context.Context, s agreement.Seal) error
 	Seal(ctx context.Context, agreementID string) (agreement.Seal, error)
-	// RecordSealArtifacts replaces a staged seal's artifacts (with their archive versions).
+	// RecordSealArtifacts replaces a staged seal's artifacts (with their archive versions);
+	// agreement.ErrConflict when the seal is not staged.
 	RecordSealArtifacts(ctx context.Context, agreementID string, arts []agreement.Artifact) error
 	// Recordings lists the agreement's recorded segments in the order they started;
 	// SaveRecording updates one.
@@ -50,12 +51,11 @@ type Store interface {
 	FinishSeal(ctx context.Context, agreementID string, fn func(*agreement.Edit) error) (*agreement.Agreement, error)
 }
 
-// Sealed is what the Announce hook is told once an agreement is sealed: the agreement, its
-// seal record and the invitation token ids revoked with it.
+// Sealed is what the Announce hook is told once an agreement is sealed: the agreement and
+// its seal record. (Invitations are not revoked at sealing; see finish.)
 type Sealed struct {
 	Agreement *agreement.Agreement
 	Seal      agreement.Seal
-	Revoked   []string
 }
 
 // Config is what a Service needs.

@@ -15,8 +15,7 @@ const (
 // automatic close).
 func (s *Server) Sealing() *sealing.Service { return s.sealing }
 
-// announceSealed tells the ceremony that the agreement is sealed, closes its room and
-// disconnects the revoked invitations.
+// announceSealed tells the ceremony that the agreement is sealed and closes its room.
 func (s *Server) announceSealed(sd sealing.Sealed) {
 	id, rec := sd.Agreement.ID, sd.Seal
 	pdf, _ := rec.Artifact(artifactPDF)
@@ -24,7 +23,6 @@ func (s *Server) announceSealed(sd sealing.Sealed) {
 	s.broadcast(id, sealedEvent{SealedAt: rec.SealedAt, SealedPDFSHA256: pdf.SHA256, BundleSHA256: bundle.SHA256})
 	s.broadcast(id, stateEvent{State: string(agreement.StateSealed), From: string(agreement.StateSigning)})
 	if s.cfg.Ceremony != nil {
-		s.cfg.Ceremony.End(id, "sealed") // before the revocations, so clients hear why
+		s.cfg.Ceremony.End(id, "sealed")
 	}
-	s.tellRevoked(id, sd.Revoked)
 }

@@ -97,18 +97,8 @@ type SigningStore interface {
 	Signatures(ctx context.Context, agreementID string) ([]agreement.Signature, error)
 	// SealCerts lists every seal certificate used, with the seals made with each.
 	SealCerts(ctx context.Context) ([]agreement.SealCert, error)
-	// StageSeal gives agreement.ErrConflict when the agreement has a seal record.
-	StageSeal(ctx context.Context, s agreement.Seal) error
-	Seal(ctx context.Context, agreementID string) (agreement.Seal, error)
-	// RecordSealArtifacts replaces a staged seal's artifacts (with their archive versions);
-	// agreement.ErrConflict when the seal is not staged.
-	RecordSealArtifacts(ctx context.Context, agreementID string, arts []agreement.Artifact) error
-	// Recordings lists the agreement's recorded segments in the order they started;
-	// SaveRecording updates one (the recorder's catalog).
-	Recordings(ctx context.Context, agreementID string) ([]agreement.Recording, error)
-	SaveRecording(ctx context.Context, r agreement.Recording) error
-	// FinishSeal marks the staged seal done and applies fn like UpdateAgreement, atomically.
-	FinishSeal(ctx context.Context, agreementID string, fn func(*agreement.Edit) error) (*agreement.Agreement, error)
+	// The seal records and the recordings' catalog, as the sealing service keeps them.
+	sealing.Store
 }
 
 // Ceremony is the live ceremony hub, told about state changes, signatures and revoked
