@@ -203,7 +203,8 @@ export class SigningPanel {
   }
 
   bringIntoView() {
-    $("signing").scrollIntoView({ behavior: "smooth", block: "start" });
+    // At once, not smoothly: a page still scrolling moves what the signer is about to click.
+    $("signing").scrollIntoView({ block: "start" });
   }
 
   // confirm shows what will be signed — who signs for whom, each document's fingerprint, the
