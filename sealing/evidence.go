@@ -160,8 +160,11 @@ func (b *evidenceBuild) pageSigner(sg agreement.Signature, still, drawing []byte
 	}
 	for _, v := range b.a.Venues {
 		if v.ID == p.VenueID {
-			ps.Venue, ps.TimeZone = strings.Join(append(namesInOrder(v.Name, b.langs), v.Place), " / "), v.TimeZone
-			ps.Venue = strings.TrimSuffix(ps.Venue, " / ")
+			parts := namesInOrder(v.Name, b.langs)
+			if v.Place != "" {
+				parts = append(parts, v.Place)
+			}
+			ps.Venue, ps.TimeZone = strings.Join(parts, " / "), v.TimeZone
 		}
 	}
 	return ps

@@ -62,7 +62,7 @@ func (s *Server) handleStatement(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, statementResponse{Statement: st, Languages: agreementLanguages(a)})
+	writeJSON(w, http.StatusOK, statementResponse{Statement: st, Languages: a.Languages()})
 }
 
 type nonceResponse struct {

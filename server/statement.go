@@ -40,18 +40,10 @@ func koParticle(word, withFinal, withoutFinal string) string {
 	return withFinal
 }
 
-// agreementLanguages are the languages of the agreement's documents, sorted.
-func agreementLanguages(a *agreement.Agreement) []string { return a.Languages() }
-
-// pickLang picks the text for lang, else the first of prefer, else the first by key.
-func pickLang(l agreement.Localized, lang string, prefer []string) string {
-	return l.Pick(lang, prefer)
-}
-
 // statementText is the statement in every agreement language (English for a language with
 // no template).
 func statementText(a *agreement.Agreement, p agreement.Participant, party agreement.Party) map[string]string {
-	langs := agreementLanguages(a)
+	langs := a.Languages()
 	out := make(map[string]string, len(langs))
 	for _, lang := range langs {
 		tpl := statementTemplate(lang)
@@ -59,8 +51,8 @@ func statementText(a *agreement.Agreement, p agreement.Participant, party agreem
 		if title == "" {
 			title = "-"
 		}
-		partyName := pickLang(party.Name, lang, langs)
-		out[lang] = fmt.Sprintf(tpl, p.Name, title, partyName, pickLang(a.Title, lang, langs),
+		partyName := party.Name.Pick(lang, langs)
+		out[lang] = fmt.Sprintf(tpl, p.Name, title, partyName, a.Title.Pick(lang, langs),
 			koParticle(p.Name, "은", "는"), koParticle(partyName, "을", "를"))
 	}
 	return out
@@ -84,7 +76,7 @@ func expectedStatement(a *agreement.Agreement, p agreement.Participant) (signatu
 	if err != nil {
 		return signatures.Statement{}, err
 	}
-	langs := agreementLanguages(a)
+	langs := a.Languages()
 	st := signatures.Statement{Issuer: p.ID, Subject: p.ID, Audience: signatures.Audience,
 		AgreementID: a.ID, ParticipantID: p.ID, PartyID: party.ID, PartyNames: signatures.PartyNamesFor(party.Name, langs),
 		SignerName: p.Name, SignerTitle: p.Title, Text: statementText(a, p, party)}
