@@ -64,7 +64,8 @@ func newRecorder(log *slog.Logger) (*recording.Recorder, string, error) {
 
 // serveChild runs a server (signroom, record: signroom recording every track, or baseline) until SIGTERM/SIGINT and
 // prints "LISTEN <base URL>" on stdout once it accepts connections.
-func serveChild(mode, cpuProfile string) error {
+// With heapEvery it prints a "HEAP" line (sampleHeap) on stdout at that interval.
+func serveChild(mode, cpuProfile string, heapEvery time.Duration) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	mux := http.NewServeMux()
 	var closeFn func() error
@@ -128,6 +129,9 @@ func serveChild(mode, cpuProfile string) error {
 		_ = srv.Shutdown(sctx)
 	}()
 	fmt.Printf("LISTEN http://%s\n", ln.Addr())
+	if heapEvery > 0 {
+		go sampleHeap(ctx, os.Stdout, heapEvery)
+	}
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

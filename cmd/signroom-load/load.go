@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -62,18 +63,24 @@ type result struct {
 	cpu, cpuPerPacket float64 // seconds; microseconds per forwarded packet
 	received          int64
 	clientCPU         float64 // seconds used by this process (the clients)
+	heap              []heapSample
 }
 
 // child is a server process started for one run.
 type child struct {
-	cmd *exec.Cmd
-	url string
+	cmd  *exec.Cmd
+	url  string
+	mu   sync.Mutex
+	heap []heapSample
 }
 
-func startChild(mode, profile string) (*child, error) {
+func startChild(mode, profile string, heapEvery time.Duration) (*child, error) {
 	args := []string{"-serve", mode}
 	if profile != "" {
 		args = append(args, "-cpuprofile", profile)
+	}
+	if heapEvery > 0 {
+		args = append(args, "-heap-every", heapEvery.String())
 	}
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Stderr = os.Stderr
@@ -84,14 +91,34 @@ func startChild(mode, profile string) (*child, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s server: %w", mode, err)
 	}
-	line, err := bufio.NewReader(out).ReadString('\n')
+	r := bufio.NewReader(out)
+	line, err := r.ReadString('\n')
 	if err != nil || !strings.HasPrefix(line, "LISTEN ") {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 		return nil, fmt.Errorf("%s server did not start: %q %v", mode, line, err)
 	}
-	go func() { _, _ = io.Copy(io.Discard, out) }()
-	return &child{cmd: cmd, url: strings.TrimSpace(strings.TrimPrefix(line, "LISTEN "))}, nil
+	c := &child{cmd: cmd, url: strings.TrimSpace(strings.TrimPrefix(line, "LISTEN "))}
+	go c.readHeap(r)
+	return c, nil
+}
+
+// readHeap collects the server's heap samples from its stdout until it closes.
+func (c *child) readHeap(r io.Reader) {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		if s, ok := parseHeapLine(sc.Text()); ok {
+			c.mu.Lock()
+			c.heap = append(c.heap, s)
+			c.mu.Unlock()
+		}
+	}
+}
+
+func (c *child) heapSamples() []heapSample {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.heap)
 }
 
 func (c *child) stop() {
@@ -108,15 +135,15 @@ func (c *child) stop() {
 
 // runMode starts a server of the given mode and measures it under the load.
 func runMode(ctx context.Context, o options, mode string, rooms int) (result, error) {
-	ch, err := startChild(mode, o.profileFor(mode, rooms))
+	ch, err := startChild(mode, o.profileFor(mode, rooms), o.heapEvery)
 	if err != nil {
 		return result{}, err
 	}
-	defer ch.stop()
 	base := "ws" + strings.TrimPrefix(ch.url, "http")
 	l := &load{opts: o, url: func(room string) string { return base + "/api/agreements/" + room + "/ceremony/ws" }}
 	res, err := l.run(ctx, generatedRooms(o, rooms), ch.cmd.Process.Pid)
-	res.mode, res.rooms = mode, rooms
+	res.mode, res.rooms, res.heap = mode, rooms, ch.heapSamples()
+	ch.stop()
 	return res, err
 }
 

@@ -1,8 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"math"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -64,3 +70,55 @@ func TestParseToken(t *testing.T) {
 		t.Errorf("parseToken accepted garbage")
 	}
 }
+
+func TestHeapLineRoundTrip(t *testing.T) {
+	runtime.GC() // the live heap is what the last collection marked
+	ctx, cancel := context.WithCancel(context.Background())
+	var w lockedBuffer
+	done := make(chan struct{})
+	go func() { sampleHeap(ctx, &w, time.Millisecond); close(done) }()
+	for w.lines() < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	<-done
+	line, _, _ := strings.Cut(w.String(), "\n")
+	s, ok := parseHeapLine(line)
+	if !ok || s.live == 0 || s.inuse == 0 || s.sys < s.inuse || s.live > s.sys {
+		t.Errorf("parseHeapLine(%q) = %+v, %v; want a sample with live ≤ in use ≤ sys", line, s, ok)
+	}
+	if _, ok := parseHeapLine("HEAP 1.0 x 2 3 4"); ok {
+		t.Errorf("parseHeapLine accepted a non-number")
+	}
+}
+
+func TestLiveSlope(t *testing.T) {
+	var s []heapSample
+	for i := range 10 {
+		s = append(s, heapSample{at: time.Duration(i) * 30 * time.Second, live: uint64(1000 + 2*30*i)})
+	}
+	s[0].live = 1 << 30 // inside the skipped first minute
+	if got := liveSlope(s, time.Minute); math.Abs(got-2) > 1e-9 {
+		t.Errorf("liveSlope = %v bytes/s, want 2", got)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for a writer and a reader in two goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func (l *lockedBuffer) lines() int { return strings.Count(l.String(), "\n") }

@@ -39,6 +39,7 @@ type options struct {
 	maxLoss     float64
 	profileDir  string
 	repeat      int
+	heapEvery   time.Duration
 }
 
 func (o options) profileFor(mode string, rooms int) string {
@@ -51,6 +52,7 @@ func (o options) profileFor(mode string, rooms int) string {
 func main() {
 	serve := flag.String("serve", "", "internal: run the server under test (signroom, record or baseline)")
 	cpuProfile := flag.String("cpuprofile", "", "internal: CPU profile file of the served process")
+	heapEvery := flag.Duration("heap-every", 0, "sample each server's heap at this interval and print the series (0: off)")
 	rooms := flag.String("rooms", "1,2,4", "comma-separated room counts to run, in increasing order")
 	pubs := flag.Int("publishers", 2, "publishers per room (audio + video each)")
 	subs := flag.Int("subscribers", 4, "subscribers per room")
@@ -66,14 +68,15 @@ func main() {
 	serverPID := flag.Int("server-pid", 0, "with -url: process id of the server, to read its CPU time")
 	flag.Parse()
 	if *serve != "" {
-		if err := serveChild(*serve, *cpuProfile); err != nil {
+		if err := serveChild(*serve, *cpuProfile, *heapEvery); err != nil {
 			fmt.Fprintln(os.Stderr, "serve:", err)
 			os.Exit(1)
 		}
 		return
 	}
 	o := options{publishers: *pubs, subscribers: *subs, bitrate: *bitrate, duration: *duration,
-		warmup: *warmup, modes: strings.Split(*modes, ","), maxLoss: *maxLoss, profileDir: *profileDir, repeat: max(1, *repeat)}
+		warmup: *warmup, modes: strings.Split(*modes, ","), maxLoss: *maxLoss, profileDir: *profileDir, repeat: max(1, *repeat),
+		heapEvery: *heapEvery}
 	for _, f := range strings.Split(*rooms, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n <= 0 {
@@ -123,6 +126,7 @@ func sweep(ctx context.Context, o options) error {
 				fmt.Fprintf(os.Stderr, "  %.0f pkt/s, loss %.2f%%, server CPU %.2f s (%.2f µs/pkt), clients CPU %.2f s\n",
 					r.pps, r.loss*100, r.cpu, r.cpuPerPacket, r.clientCPU)
 				runs[mode] = append(runs[mode], r)
+				printHeap(mode, r.heap)
 			}
 		}
 		sr, bl := median(runs["signroom"]), median(runs["baseline"])
