@@ -160,7 +160,7 @@ func (s *Server) check(v any) error {
 	fields := make([]fieldError, 0, len(verrs))
 	for _, fe := range verrs {
 		name := fieldName(fe)
-		fields = append(fields, fieldError{Field: name, Message: name + " " + problem(fe)})
+		fields = append(fields, fieldError{Field: name, Message: name + " " + problem(fe), Rule: fe.Tag(), Param: fe.Param()})
 	}
 	return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Message: fields[0].Message, Fields: fields}
 }

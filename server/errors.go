@@ -19,10 +19,14 @@ type apiError struct {
 	State   string       `json:"state,omitempty"` // current state, on lifecycle conflicts
 }
 
-// fieldError names one invalid input field in plain words.
+// fieldError names one invalid input field in plain words, with the rule it broke (the
+// validator's tag, such as "required", "max" or "iana_tz", and its parameter) so that a
+// client can say it in the user's language beside the field.
 type fieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
+	Rule    string `json:"rule,omitempty"`
+	Param   string `json:"param,omitempty"`
 }
 
 func (e *apiError) Error() string { return e.Message }

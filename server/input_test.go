@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"reflect"
@@ -146,9 +147,11 @@ func TestFieldErrorsNameJSONFields(t *testing.T) {
 	fields := r.body["error"].(map[string]any)["fields"].([]any)
 	var got []string
 	for _, f := range fields {
-		got = append(got, f.(map[string]any)["field"].(string))
+		m := f.(map[string]any)
+		got = append(got, fmt.Sprintf("%s %s %v", m["field"], m["rule"], m["param"]))
 	}
-	want := []string{"title[ko]", "retention_days"}
+	// The rule and its parameter let a client say the problem in its own language.
+	want := []string{"title[ko] required <nil>", "retention_days min 365"}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("fields = %v, want %v", got, want)
 	}

@@ -173,16 +173,16 @@ func (s *Server) putParticipant(w http.ResponseWriter, r *http.Request, id strin
 // checkParticipant checks a participant's references against the agreement.
 func checkParticipant(a *agreement.Agreement, p agreement.Participant) error {
 	if p.PartyID != "" && indexOf(a.Parties, func(q agreement.Party) bool { return q.ID == p.PartyID }) < 0 {
-		return invalidField("party_id", "party_id names no party of this agreement")
+		return invalidFieldRule("party_id", "reference", "party_id names no party of this agreement")
 	}
 	if indexOf(a.Venues, func(q agreement.Venue) bool { return q.ID == p.VenueID }) < 0 {
-		return invalidField("venue_id", "venue_id names no venue of this agreement")
+		return invalidFieldRule("venue_id", "reference", "venue_id names no venue of this agreement")
 	}
 	if p.Role == agreement.RoleSignatory && p.PartyID == "" {
-		return invalidField("party_id", "party_id is required for a signatory")
+		return invalidFieldRule("party_id", "required", "party_id is required for a signatory")
 	}
 	if p.Role != agreement.RoleSignatory && p.Order != 0 {
-		return invalidField("order", "order is only for signatories")
+		return invalidFieldRule("order", "signatory_only", "order is only for signatories")
 	}
 	return nil
 }
@@ -234,6 +234,11 @@ func inUse(kind, id, participant string) error {
 }
 
 func invalidField(field, msg string) error {
+	return invalidFieldRule(field, "", msg)
+}
+
+// invalidFieldRule is invalidField naming the broken rule (see fieldError).
+func invalidFieldRule(field, rule, msg string) error {
 	return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Message: msg,
-		Fields: []fieldError{{Field: field, Message: msg}}}
+		Fields: []fieldError{{Field: field, Message: msg, Rule: rule}}}
 }

@@ -1,23 +1,49 @@
-// staff: the landing page — staff login, then the list of agreements the account may read.
-import { load, pickLanguage, setupSwitcher, setText, t, localized, formatTime } from "./i18n.js";
+// staff: the staff console — sign-in, the list of agreements the account may read, and the
+// organizer's pages of one agreement (#/a/ID/TAB: details, invitations, readiness, record),
+// addressed by the URL fragment so that reloading keeps the place.
+import { load, pickLanguage, setupSwitcher, setText, localized, formatTime } from "./i18n.js";
 import { request, ApiError } from "./api.js";
+import { el, errorKey } from "./forms.js";
+import { Editor } from "./console.js";
 
 const TOKEN_KEY = "signroom.staff_token";
+const TABS = ["details", "invitations", "readiness", "record"];
 const $ = (id) => document.getElementById(id);
-let agreements = [];
+const page = { me: null, agreements: [], view: "", tab: "details", agreement: null, extra: {} };
 
 function token() { return sessionStorage.getItem(TOKEN_KEY); }
 
-function show(view) {
-  $("login-view").hidden = view !== "login";
-  $("list-view").hidden = view !== "list";
-  $("logout").hidden = view !== "list";
-  $("who").hidden = view !== "list";
+// api calls the API as the signed-in staff member; a 401 sends them back to sign in.
+async function api(path, opts = {}) {
+  try {
+    return await request(path, { ...opts, token: token() });
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) signedOut();
+    throw err;
+  }
 }
 
+function signedOut() {
+  sessionStorage.removeItem(TOKEN_KEY);
+  page.me = null;
+  show("login");
+}
+
+function show(view) {
+  page.view = view;
+  for (const v of ["login", "list", "agreement", "admin"]) {
+    const sec = $(v + "-view");
+    if (sec) sec.hidden = view !== v;
+  }
+  const inside = view !== "login";
+  $("logout").hidden = $("who").hidden = $("staff-nav").hidden = !inside;
+}
+
+// register lets a later module add a tab or view: {render(agreement), relabel(), open()}.
+export function register(name, part) { page.extra[name] = part; }
+
 function showError(el, err) {
-  const key = err instanceof ApiError && err.code ? "error." + err.code : "error.generic";
-  setText(el, t(key) === key ? "error.generic" : key);
+  setText(el, errorKey(err));
   el.hidden = false;
 }
 
@@ -31,7 +57,7 @@ async function login(ev) {
       body: { username: $("username").value.trim(), password: $("password").value } });
     sessionStorage.setItem(TOKEN_KEY, res.access_token);
     $("password").value = "";
-    await showList();
+    await route();
   } catch (err) {
     showError($("login-error"), err);
   } finally {
@@ -39,61 +65,155 @@ async function login(ev) {
   }
 }
 
+function hasRole(r) { return !!page.me && (page.me.roles || []).includes(r); }
+
+async function loadMe() {
+  page.me = await api("/api/me");
+  setText($("who"), "staff.signed_in_as", { name: page.me.display_name || page.me.username || "" });
+  $("nav-admin").hidden = !hasRole("admin");
+  $("new-agreement").hidden = !hasRole("organizer");
+}
+
 async function showList() {
   $("list-error").hidden = true;
+  show("list");
   try {
-    const me = await request("/api/me", { token: token() });
-    setText($("who"), "staff.signed_in_as", { name: me.display_name || me.username || "" });
-    const res = await request("/api/agreements", { token: token() });
-    agreements = res.agreements || [];
+    const res = await api("/api/agreements");
+    page.agreements = res.agreements || [];
   } catch (err) {
-    if (err instanceof ApiError && err.status === 401) {
-      sessionStorage.removeItem(TOKEN_KEY);
-      show("login");
-      return;
-    }
+    if (page.view === "login") return;
     showError($("list-error"), err);
   }
-  show("list");
   renderList();
 }
 
 function renderList() {
   const body = $("agreements").querySelector("tbody");
-  body.replaceChildren(...agreements.map((a) => {
-    const tr = document.createElement("tr");
-    tr.dataset.agreementId = a.id;
-    const title = document.createElement("td");
-    title.textContent = localized(a.title) || a.id;
-    const state = document.createElement("td");
-    const badge = document.createElement("span");
-    badge.className = "badge badge-" + a.state;
-    setText(badge, "state." + a.state);
-    state.append(badge);
-    const updated = document.createElement("td");
-    updated.textContent = formatTime(a.updated_at);
-    tr.append(title, state, updated);
+  body.replaceChildren(...page.agreements.map((a) => {
+    const tr = el("tr", { dataset: { agreementId: a.id } },
+      el("td", {}, el("a", { href: "#/a/" + a.id, textContent: localized(a.title) || a.id })),
+      el("td", {}, el("span", { className: "badge badge-" + a.state, i18n: "state." + a.state })),
+      el("td", { textContent: formatTime(a.updated_at) }));
     return tr;
   }));
-  $("agreements").hidden = agreements.length === 0;
-  $("list-empty").hidden = agreements.length !== 0;
+  $("agreements").hidden = page.agreements.length === 0;
+  $("list-empty").hidden = page.agreements.length !== 0;
+}
+
+// showAgreement opens the agreement id ("" for a new one) on a tab.
+async function showAgreement(id, tab) {
+  show("agreement");
+  $("ag-error").hidden = true;
+  page.tab = TABS.includes(tab) ? tab : "details";
+  if (!id) {
+    page.agreement = null;
+    setText($("ag-heading"), "console.new_agreement");
+    $("ag-state").hidden = $("ag-tabs").hidden = true;
+    showTab("details");
+    editor.openNew();
+    return;
+  }
+  try {
+    if (!page.agreement || page.agreement.id !== id) page.agreement = null;
+    setAgreement(await api("/api/agreements/" + id));
+  } catch (err) {
+    if (page.view !== "login") showError($("ag-error"), err);
+  }
+}
+
+function setAgreement(a) {
+  page.agreement = a;
+  $("ag-heading").removeAttribute("data-i18n");
+  $("ag-heading").textContent = localized(a.title) || a.id;
+  const badge = $("ag-state");
+  badge.className = "badge badge-" + a.state;
+  setText(badge, "state." + a.state);
+  badge.hidden = false;
+  $("ag-tabs").hidden = false;
+  for (const link of $("ag-tabs").querySelectorAll("[data-tab]")) {
+    link.href = "#/a/" + a.id + "/" + link.dataset.tab;
+    const part = page.extra[link.dataset.tab];
+    link.hidden = link.dataset.tab !== "details" && !(part && part.available(a, page.me));
+  }
+  showTab(page.tab);
+  editor.show(a);
+  const part = page.extra[page.tab];
+  if (part) part.open(a);
+}
+
+function showTab(tab) {
+  for (const t of TABS) {
+    const panel = $("tab-" + t);
+    if (panel) panel.hidden = t !== tab;
+    const link = $("ag-tabs").querySelector(`[data-tab="${t}"]`);
+    link.setAttribute("aria-selected", String(t === tab));
+  }
+  for (const [name, part] of Object.entries(page.extra)) if (name !== tab && part.close) part.close();
+}
+
+// saved takes an agreement the editor saved; a new one moves to its own address.
+function saved(a, created) {
+  if (created) {
+    location.hash = "#/a/" + a.id;
+    return;
+  }
+  setAgreement(a);
+}
+
+// scheduled goes to the invitations tab with the links just issued.
+function scheduled(res) {
+  const inv = page.extra.invitations;
+  if (inv) inv.issued(res.invitations || []);
+  page.agreement = res.agreement;
+  location.hash = "#/a/" + res.agreement.id + "/invitations";
+}
+
+async function route() {
+  if (!token()) return show("login");
+  try {
+    if (!page.me) await loadMe();
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return;
+    show("list");
+    return showError($("list-error"), err);
+  }
+  const parts = location.hash.replace(/^#\/?/, "").split("/");
+  if (parts[0] === "new") return showAgreement("", "details");
+  if (parts[0] === "a" && parts[1]) return showAgreement(parts[1], parts[2]);
+  if (parts[0] === "admin" && page.extra.admin) {
+    show("admin");
+    return page.extra.admin.open(page.me);
+  }
+  return showList();
+}
+
+function relabel() {
+  renderList();
+  if (page.agreement) {
+    $("ag-heading").textContent = localized(page.agreement.title) || page.agreement.id;
+    editor.render();
+  }
+  for (const part of Object.values(page.extra)) if (part.relabel) part.relabel();
 }
 
 async function logout() {
   const tok = token();
-  sessionStorage.removeItem(TOKEN_KEY);
-  show("login");
+  signedOut();
   try { await request("/api/logout", { method: "POST", token: tok }); } catch { /* the token is dropped either way */ }
 }
 
+const editor = new Editor({ api, token, onSaved: saved, onScheduled: scheduled });
+
+export const context = { api, token, page, setAgreement: (a) => setAgreement(a), reload: () => route() };
+
 async function main() {
   await load(pickLanguage());
-  setupSwitcher($("lang-select"), renderList);
+  setupSwitcher($("lang-select"), relabel);
   $("login-form").addEventListener("submit", login);
   $("logout").addEventListener("click", logout);
   $("refresh").addEventListener("click", showList);
-  if (token()) await showList();
-  else show("login");
+  window.addEventListener("hashchange", route);
+  await route();
   document.body.dataset.ready = "true";
 }
 
