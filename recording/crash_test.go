@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signroom/signroom/internal/mediatest"
 	"github.com/signroom/signroom/storage/blob"
 )
 
@@ -21,10 +22,10 @@ import (
 // would, and checks each prefix finalizes into a file ffmpeg plays without an error (or is
 // reported as holding no media).
 func TestTruncatedSpoolFinalizes(t *testing.T) {
-	src := sourceMedia(t, mediaSpec{seconds: 4, gop: 30})
+	src := mediatest.Source(t, mediatest.Spec{Seconds: 4, GOP: 30})
 	g := newRig(t, nil)
 	audio, video := g.publish("ag1", "p1", "s1", nil)
-	g.feed(g.clock.Now(), packetize(src, rand.New(rand.NewPCG(9, 9))), audio, video)
+	g.feed(g.clock.Now(), mediatest.Packetize(src, rand.New(rand.NewPCG(9, 9))), audio, video)
 	g.clock.Set(g.clock.Now().Add(2 * time.Second)) // past the interleaving delay
 	g.rec.flushAll()
 	spoolFile := onlyFile(t, g.dir, ".webm")
@@ -89,7 +90,7 @@ func TestKill9RecoversSpool(t *testing.T) {
 		recordInChild(t)
 		return
 	}
-	sourceMedia(t, mediaSpec{seconds: 20, gop: 30}) // fail or skip here without ffmpeg
+	mediatest.Source(t, mediatest.Spec{Seconds: 20, GOP: 30}) // fail or skip here without ffmpeg
 	dir := t.TempDir()
 	spoolDir, blobDir := filepath.Join(dir, "spool"), filepath.Join(dir, "blobs")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestKill9RecoversSpool$", "-test.count=1")
@@ -157,7 +158,7 @@ func waitLine(t *testing.T, r io.Reader, want string) time.Time {
 // recordInChild is the child of TestKill9RecoversSpool: it records 20 s of media paced in
 // real time, printing when the media starts, and is killed before the end.
 func recordInChild(t *testing.T) {
-	src := sourceMedia(t, mediaSpec{seconds: 20, gop: 30})
+	src := mediatest.Source(t, mediatest.Spec{Seconds: 20, GOP: 30})
 	l, err := blob.NewLocal(t.TempDir(), make([]byte, 32), "http://localhost", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -168,16 +169,16 @@ func recordInChild(t *testing.T) {
 	}
 	g := &rig{t: t, rec: rec}
 	audio, video := g.publish("ag1", "p1", "s1", nil)
-	sends := packetize(src, rand.New(rand.NewPCG(4, 4)))
+	sends := mediatest.Packetize(src, rand.New(rand.NewPCG(4, 4)))
 	start := time.Now()
 	os.Stdout.WriteString("media started " + strconv.FormatInt(start.UnixMilli(), 10) + "\n")
 	for _, s := range sends {
-		time.Sleep(time.Until(start.Add(time.Duration(s.at) * time.Millisecond)))
+		time.Sleep(time.Until(start.Add(time.Duration(s.At) * time.Millisecond)))
 		w := audio
-		if s.video {
+		if s.Video {
 			w = video
 		}
-		p := s.pkt
+		p := s.Pkt
 		_ = w.WriteRTP(&p)
 	}
 	_ = rec.Close(context.Background())

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signroom/signroom/internal/mediatest"
 	"github.com/signroom/signroom/signaling"
 )
 
@@ -14,12 +15,12 @@ import (
 // returns once the segment is uploaded, and later tracks of that agreement are not recorded;
 // another agreement's recording goes on.
 func TestFinishStopsAnAgreement(t *testing.T) {
-	src := sourceMedia(t, mediaSpec{seconds: 2, gop: 30})
+	src := mediatest.Source(t, mediatest.Spec{Seconds: 2, GOP: 30})
 	g := newRig(t, nil)
 	audio, video := g.publish("ag1", "p1", "s1", nil)
 	otherAudio, otherVideo := g.publish("ag2", "p2", "s2", nil)
 	base := g.clock.Now()
-	sends := packetize(src, rand.New(rand.NewPCG(1, 2)))
+	sends := mediatest.Packetize(src, rand.New(rand.NewPCG(1, 2)))
 	g.feed(base, sends, audio, video)
 	g.feed(base, sends, otherAudio, otherVideo)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

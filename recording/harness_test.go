@@ -14,6 +14,7 @@ import (
 	"github.com/pion/rtcp"
 
 	"github.com/signroom/signroom/agreement"
+	"github.com/signroom/signroom/internal/mediatest"
 	"github.com/signroom/signroom/signaling"
 	"github.com/signroom/signroom/storage/blob"
 )
@@ -129,14 +130,14 @@ func (g *rig) publish(agreementID, pid, session string, kf *kfCounter) (audio, v
 }
 
 // feed writes packets, moving the clock to each packet's time after base.
-func (g *rig) feed(base time.Time, sends []rtpSend, audio, video signaling.RTPWriter) {
+func (g *rig) feed(base time.Time, sends []mediatest.Send, audio, video signaling.RTPWriter) {
 	for _, s := range sends {
-		g.clock.Set(base.Add(time.Duration(s.at) * time.Millisecond))
+		g.clock.Set(base.Add(time.Duration(s.At) * time.Millisecond))
 		w := audio
-		if s.video {
+		if s.Video {
 			w = video
 		}
-		p := s.pkt
+		p := s.Pkt
 		if err := w.WriteRTP(&p); err != nil {
 			g.t.Fatal(err)
 		}

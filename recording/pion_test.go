@@ -6,9 +6,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +14,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/signroom/signroom/agreement"
+	"github.com/signroom/signroom/internal/mediatest"
 	"github.com/signroom/signroom/signaling"
 	"github.com/signroom/signroom/signaling/client"
 	"github.com/signroom/signroom/signaling/rtcapi"
@@ -80,7 +78,7 @@ func newSFURig(t *testing.T) *sfuRig {
 
 // publishPaced joins as participant pid, publishes VP8 and Opus tracks and sends the
 // packets in real time from start, skipping those drop says to lose, then leaves.
-func (s *sfuRig) publishPaced(ctx context.Context, ag, pid string, sends []rtpSend, start time.Time, drop func(rtpSend) bool) error {
+func (s *sfuRig) publishPaced(ctx context.Context, ag, pid string, sends []mediatest.Send, start time.Time, drop func(mediatest.Send) bool) error {
 	url := "ws" + strings.TrimPrefix(s.srv.URL, "http") + "/api/agreements/" + ag + "/ceremony/ws"
 	c, err := client.Dial(ctx, url, ag+"/"+pid, client.Options{API: s.api.API})
 	if err != nil {
@@ -107,15 +105,15 @@ func (s *sfuRig) publishPaced(ctx context.Context, ag, pid string, sends []rtpSe
 	}
 	time.Sleep(time.Until(start))
 	for _, x := range sends {
-		time.Sleep(time.Until(start.Add(time.Duration(x.at) * time.Millisecond)))
+		time.Sleep(time.Until(start.Add(time.Duration(x.At) * time.Millisecond)))
 		if drop != nil && drop(x) {
 			continue
 		}
 		w := a
-		if x.video {
+		if x.Video {
 			w = v
 		}
-		p := x.pkt
+		p := x.Pkt
 		if err := w.WriteRTP(&p); err != nil {
 			return err
 		}
@@ -145,20 +143,20 @@ func (s *sfuRig) download(r agreement.Recording) string {
 // SFU for 5 s, one of them losing packets on the way; each venue's WebM in MinIO has two
 // streams, the right duration and every frame but those the loss cost.
 func TestPionPeersRecordedToMinIO(t *testing.T) {
-	src := sourceMedia(t, mediaSpec{seconds: 5, gop: 30})
+	src := mediatest.Source(t, mediatest.Spec{Seconds: 5, GOP: 30})
 	s := newSFURig(t)
 	nv, na := counts(src)
 	lostVideo := map[int]bool{40: true, 100: true} // frames that lose a packet
 	lostAudio := 0
-	drop := func(x rtpSend) bool {
-		if x.video {
-			if lostVideo[x.frame] {
-				delete(lostVideo, x.frame) // the frame's first packet
+	drop := func(x mediatest.Send) bool {
+		if x.Video {
+			if lostVideo[x.Frame] {
+				delete(lostVideo, x.Frame) // the frame's first packet
 				return true
 			}
 			return false
 		}
-		if x.frame%40 == 20 {
+		if x.Frame%40 == 20 {
 			lostAudio++
 			return true
 		}
@@ -173,11 +171,11 @@ func TestPionPeersRecordedToMinIO(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var d func(rtpSend) bool
+			var d func(mediatest.Send) bool
 			if i == 0 {
 				d = drop
 			}
-			errs[i] = s.publishPaced(ctx, "mou", pid, packetize(src, rand.New(rand.NewPCG(uint64(i), 1))), start, d)
+			errs[i] = s.publishPaced(ctx, "mou", pid, mediatest.Packetize(src, rand.New(rand.NewPCG(uint64(i), 1))), start, d)
 		}()
 	}
 	wg.Wait()
@@ -204,10 +202,10 @@ func TestPionPeersRecordedToMinIO(t *testing.T) {
 	}
 }
 
-func keyIndexes(src []srcFrame) []int {
+func keyIndexes(src []mediatest.Frame) []int {
 	var keys []int
 	for i, f := range videoFrames(src) {
-		if f.key {
+		if f.Key {
 			keys = append(keys, i)
 		}
 	}
@@ -227,8 +225,8 @@ func untilNextKey(keys []int, total, n int) int {
 // and an audio burst) at the same instant; on the recordings' common timeline (each
 // segment's start plus the mark's position in its file) the marks land within 100 ms.
 func TestSyncMarkAcrossVenues(t *testing.T) {
-	srcA := sourceMedia(t, mediaSpec{seconds: 5, markAt: 3.0})
-	srcB := sourceMedia(t, mediaSpec{seconds: 3.7, markAt: 1.7})
+	srcA := mediatest.Source(t, mediatest.Spec{Seconds: 5, MarkAt: 3.0})
+	srcB := mediatest.Source(t, mediatest.Spec{Seconds: 3.7, MarkAt: 1.7})
 	s := newSFURig(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -237,13 +235,13 @@ func TestSyncMarkAcrossVenues(t *testing.T) {
 	errs := make([]error, 2)
 	for i, v := range []struct {
 		pid   string
-		src   []srcFrame
+		src   []mediatest.Frame
 		delay time.Duration
 	}{{"seoul", srcA, 0}, {"nanjing", srcB, 1300 * time.Millisecond}} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = s.publishPaced(ctx, "mou", v.pid, packetize(v.src, rand.New(rand.NewPCG(uint64(i), 9))), start.Add(v.delay), nil)
+			errs[i] = s.publishPaced(ctx, "mou", v.pid, mediatest.Packetize(v.src, rand.New(rand.NewPCG(uint64(i), 9))), start.Add(v.delay), nil)
 		}()
 	}
 	wg.Wait()
@@ -255,7 +253,7 @@ func TestSyncMarkAcrossVenues(t *testing.T) {
 	marks := map[string]time.Time{}
 	for _, r := range s.waitSegments("mou", 2) {
 		path := s.download(r)
-		audio, video := burstAt(t, path), secondKeyframeAt(t, path)
+		audio, video := mediatest.BurstAt(t, path), secondKeyframeAt(t, path)
 		if d := (audio - video).Abs(); d > 60*time.Millisecond {
 			t.Errorf("%s: audio burst at %v, key frame at %v in the file: %v apart", r.ParticipantID, audio, video, d)
 		}
@@ -268,39 +266,12 @@ func TestSyncMarkAcrossVenues(t *testing.T) {
 	}
 }
 
-// burstAt finds where the audio burst starts with ffmpeg's silencedetect.
-func burstAt(t *testing.T, path string) time.Duration {
-	t.Helper()
-	out, _ := exec.Command("ffmpeg", "-v", "info", "-i", path, "-af", "silencedetect=n=-30dB:d=0.1", "-vn", "-f", "null", "-").CombinedOutput()
-	m := regexp.MustCompile(`silence_end: ([0-9.]+)`).FindSubmatch(out)
-	if m == nil {
-		t.Fatalf("no burst found in %s:\n%s", path, out)
-	}
-	return seconds(string(m[1]))
-}
-
 // secondKeyframeAt returns the time of the video key frame after the first.
 func secondKeyframeAt(t *testing.T, path string) time.Duration {
 	t.Helper()
-	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "packet=pts_time,flags",
-		"-of", "csv=p=0", path).Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var keys []time.Duration
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		ts, flags, _ := strings.Cut(line, ",")
-		if strings.HasPrefix(flags, "K") {
-			keys = append(keys, seconds(ts))
-		}
-	}
+	keys := mediatest.KeyframesAt(t, path)
 	if len(keys) < 2 {
 		t.Fatalf("%d key frames in %s, want the start and the mark", len(keys), path)
 	}
 	return keys[1]
-}
-
-func seconds(s string) time.Duration {
-	f, _ := strconv.ParseFloat(s, 64)
-	return time.Duration(f * float64(time.Second))
 }

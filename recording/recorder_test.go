@@ -5,12 +5,14 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/signroom/signroom/internal/mediatest"
 )
 
 // counts are the frames of each kind in a source.
-func counts(frames []srcFrame) (video, audio int) {
+func counts(frames []mediatest.Frame) (video, audio int) {
 	for _, f := range frames {
-		if f.video {
+		if f.Video {
 			video++
 		} else {
 			audio++
@@ -48,12 +50,12 @@ func checkFile(t *testing.T, path string, wantDur time.Duration, wantVideo, want
 }
 
 func TestRecordCleanStream(t *testing.T) {
-	src := sourceMedia(t, mediaSpec{seconds: 6, gop: 30})
+	src := mediatest.Source(t, mediatest.Spec{Seconds: 6, GOP: 30})
 	g := newRig(t, nil)
 	kf := &kfCounter{}
 	audio, video := g.publish("ag1", "p1", "s1", kf)
 	base := g.clock.Now()
-	sends := packetize(src, rand.New(rand.NewPCG(1, 2)))
+	sends := mediatest.Packetize(src, rand.New(rand.NewPCG(1, 2)))
 	g.feed(base, sends, audio, video)
 	_ = audio.Close()
 	_ = video.Close()
@@ -73,11 +75,11 @@ func TestRecordCleanStream(t *testing.T) {
 }
 
 // frameIndexAt returns the index of the first source video frame at or after ms.
-func frameIndexAt(src []srcFrame, ms int64) int {
+func frameIndexAt(src []mediatest.Frame, ms int64) int {
 	i := 0
 	for _, f := range src {
-		if f.video {
-			if f.ms >= ms {
+		if f.Video {
+			if f.MS >= ms {
 				return i
 			}
 			i++
@@ -87,12 +89,12 @@ func frameIndexAt(src []srcFrame, ms int64) int {
 }
 
 // dropVideoPacket removes the second packet of video frame n, or its only packet.
-func dropVideoPacket(sends []rtpSend, n int) []rtpSend {
+func dropVideoPacket(sends []mediatest.Send, n int) []mediatest.Send {
 	idx := -1
 	for i, s := range sends {
-		if s.video && s.frame == n {
+		if s.Video && s.Frame == n {
 			idx = i
-			if i+1 < len(sends) && sends[i+1].video && sends[i+1].frame == n {
+			if i+1 < len(sends) && sends[i+1].Video && sends[i+1].Frame == n {
 				idx = i + 1
 			}
 			break
@@ -102,12 +104,12 @@ func dropVideoPacket(sends []rtpSend, n int) []rtpSend {
 }
 
 func TestRecordBadInput(t *testing.T) {
-	src := sourceMedia(t, mediaSpec{seconds: 6, gop: 30})
+	src := mediatest.Source(t, mediatest.Spec{Seconds: 6, GOP: 30})
 	nv, na := counts(src)
 	const gop = 30
 	var keys []int // indexes of the source's video key frames
 	for i, f := range videoFrames(src) {
-		if f.key {
+		if f.Key {
 			keys = append(keys, i)
 		}
 	}
@@ -121,42 +123,42 @@ func TestRecordBadInput(t *testing.T) {
 	}
 	tests := []struct {
 		name       string
-		mangle     func([]rtpSend) []rtpSend
+		mangle     func([]mediatest.Send) []mediatest.Send
 		video      int // -1: no video stream
 		audio      int
 		wantLosses bool
 	}{
-		{"lost packets", func(s []rtpSend) []rtpSend {
+		{"lost packets", func(s []mediatest.Send) []mediatest.Send {
 			s = dropVideoPacket(s, 40)
 			s = dropVideoPacket(s, 100)
-			var out []rtpSend
+			var out []mediatest.Send
 			for _, x := range s {
-				if !x.video && x.frame%50 == 25 { // 6 audio packets
+				if !x.Video && x.Frame%50 == 25 { // 6 audio packets
 					continue
 				}
 				out = append(out, x)
 			}
 			return out
 		}, nv - untilKey(40) - untilKey(100), na - 6, true},
-		{"retransmission within the jitter delay", func(s []rtpSend) []rtpSend {
+		{"retransmission within the jitter delay", func(s []mediatest.Send) []mediatest.Send {
 			for i := range s {
-				if s[i].video && s[i].frame == 40 {
-					s[i].at += 300 // arrives 300 ms late, after later packets
+				if s[i].Video && s[i].Frame == 40 {
+					s[i].At += 300 // arrives 300 ms late, after later packets
 					break
 				}
 			}
 			return sortByArrival(s)
 		}, nv, na, false},
-		{"audio delayed 1.5 s behind video", func(s []rtpSend) []rtpSend {
+		{"audio delayed 1.5 s behind video", func(s []mediatest.Send) []mediatest.Send {
 			for i := range s {
-				if !s[i].video && s[i].at >= 2000 { // a queue builds up on the audio's path
-					s[i].at += 1500
+				if !s[i].Video && s[i].At >= 2000 { // a queue builds up on the audio's path
+					s[i].At += 1500
 				}
 			}
 			return sortByArrival(s)
 		}, nv, na, false},
-		{"duplicates", func(s []rtpSend) []rtpSend {
-			var out []rtpSend
+		{"duplicates", func(s []mediatest.Send) []mediatest.Send {
+			var out []mediatest.Send
 			for i, x := range s {
 				out = append(out, x)
 				if i%7 == 0 {
@@ -168,53 +170,53 @@ func TestRecordBadInput(t *testing.T) {
 			}
 			return out
 		}, nv, na, false},
-		{"reordered", func(s []rtpSend) []rtpSend {
+		{"reordered", func(s []mediatest.Send) []mediatest.Send {
 			r := rand.New(rand.NewPCG(7, 7))
 			for i := 0; i+4 <= len(s); i += 4 {
 				r.Shuffle(4, func(a, b int) { s[i+a], s[i+b] = s[i+b], s[i+a] })
 			}
 			return s
 		}, nv, na, false},
-		{"SSRC change", func(s []rtpSend) []rtpSend {
+		{"SSRC change", func(s []mediatest.Send) []mediatest.Send {
 			for i := range s {
-				if s[i].at >= 3100 {
-					s[i].pkt.SSRC ^= 0x5a5a5a5a
-					s[i].pkt.SequenceNumber += 20000
-					s[i].pkt.Timestamp += 123456789
+				if s[i].At >= 3100 {
+					s[i].Pkt.SSRC ^= 0x5a5a5a5a
+					s[i].Pkt.SequenceNumber += 20000
+					s[i].Pkt.Timestamp += 123456789
 				}
 			}
 			return s
 		}, nv - untilKey(frameIndexAt(src, 3100)), na, true},
-		{"timestamp jump", func(s []rtpSend) []rtpSend {
+		{"timestamp jump", func(s []mediatest.Send) []mediatest.Send {
 			for i := range s {
-				if s[i].at >= 3100 {
-					s[i].pkt.Timestamp += 1_000_000_000
+				if s[i].At >= 3100 {
+					s[i].Pkt.Timestamp += 1_000_000_000
 				}
 			}
 			return s
 		}, nv, na, false},
-		{"no key frame", func(s []rtpSend) []rtpSend {
-			var out []rtpSend
+		{"no key frame", func(s []mediatest.Send) []mediatest.Send {
+			var out []mediatest.Send
 			for _, x := range s {
-				if !x.video || !slices.Contains(keys, x.frame) {
+				if !x.Video || !slices.Contains(keys, x.Frame) {
 					out = append(out, x)
 				}
 			}
 			return out
 		}, -1, na, false},
-		{"oversized packet", func(s []rtpSend) []rtpSend {
+		{"oversized packet", func(s []mediatest.Send) []mediatest.Send {
 			for i := range s {
-				if s[i].video && s[i].frame == 40 {
-					s[i].pkt.Payload = append(make([]byte, 0, 3000), s[i].pkt.Payload...)[:3000]
+				if s[i].Video && s[i].Frame == 40 {
+					s[i].Pkt.Payload = append(make([]byte, 0, 3000), s[i].Pkt.Payload...)[:3000]
 					break
 				}
 			}
 			return s
 		}, nv - untilKey(40), na, true},
-		{"malformed VP8 descriptor", func(s []rtpSend) []rtpSend {
+		{"malformed VP8 descriptor", func(s []mediatest.Send) []mediatest.Send {
 			for i := range s {
-				if s[i].video && s[i].frame == 70 {
-					s[i].pkt.Payload = []byte{0x90}
+				if s[i].Video && s[i].Frame == 70 {
+					s[i].Pkt.Payload = []byte{0x90}
 					break
 				}
 			}
@@ -226,7 +228,7 @@ func TestRecordBadInput(t *testing.T) {
 			g := newRig(t, nil)
 			kf := &kfCounter{}
 			audio, video := g.publish("ag1", "p1", "s1", kf)
-			sends := tc.mangle(packetize(src, rand.New(rand.NewPCG(3, 4))))
+			sends := tc.mangle(mediatest.Packetize(src, rand.New(rand.NewPCG(3, 4))))
 			g.feed(g.clock.Now(), sends, audio, video)
 			_ = audio.Close()
 			_ = video.Close()
@@ -242,17 +244,17 @@ func TestRecordBadInput(t *testing.T) {
 	}
 }
 
-func videoFrames(src []srcFrame) []srcFrame {
-	var out []srcFrame
+func videoFrames(src []mediatest.Frame) []mediatest.Frame {
+	var out []mediatest.Frame
 	for _, f := range src {
-		if f.video {
+		if f.Video {
 			out = append(out, f)
 		}
 	}
 	return out
 }
 
-func sortByArrival(s []rtpSend) []rtpSend {
-	slices.SortStableFunc(s, func(a, b rtpSend) int { return int(a.at - b.at) })
+func sortByArrival(s []mediatest.Send) []mediatest.Send {
+	slices.SortStableFunc(s, func(a, b mediatest.Send) int { return int(a.At - b.At) })
 	return s
 }

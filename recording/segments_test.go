@@ -7,16 +7,17 @@ import (
 	"time"
 
 	"github.com/signroom/signroom/agreement"
+	"github.com/signroom/signroom/internal/mediatest"
 	"github.com/signroom/signroom/signaling"
 )
 
 // split returns the sends before ms and from ms on, the later ones shifted to start at 0.
-func split(s []rtpSend, ms int64) (before, after []rtpSend) {
+func split(s []mediatest.Send, ms int64) (before, after []mediatest.Send) {
 	for _, x := range s {
-		if x.at < ms {
+		if x.At < ms {
 			before = append(before, x)
 		} else {
-			x.at -= ms
+			x.At -= ms
 			after = append(after, x)
 		}
 	}
@@ -29,9 +30,9 @@ func sortedByStart(recs []agreement.Recording) []agreement.Recording {
 }
 
 func TestReconnectStartsNewSegment(t *testing.T) {
-	src := sourceMedia(t, mediaSpec{seconds: 6, gop: 30})
+	src := mediatest.Source(t, mediatest.Spec{Seconds: 6, GOP: 30})
 	g := newRig(t, nil)
-	sends := packetize(src, rand.New(rand.NewPCG(5, 6)))
+	sends := mediatest.Packetize(src, rand.New(rand.NewPCG(5, 6)))
 	first, second := split(sends, 3000)
 	base := g.clock.Now()
 	a1, v1 := g.publish("ag1", "p1", "s1", nil)
@@ -60,11 +61,11 @@ func TestReconnectStartsNewSegment(t *testing.T) {
 }
 
 func TestLateTrackRollsSegment(t *testing.T) {
-	src := sourceMedia(t, mediaSpec{seconds: 8, gop: 30})
+	src := mediatest.Source(t, mediatest.Spec{Seconds: 8, GOP: 30})
 	g := newRig(t, nil)
-	var sends []rtpSend
-	for _, s := range packetize(src, rand.New(rand.NewPCG(8, 9))) {
-		if !s.video || s.at >= 5000 { // the camera comes on at 5 s
+	var sends []mediatest.Send
+	for _, s := range mediatest.Packetize(src, rand.New(rand.NewPCG(8, 9))) {
+		if !s.Video || s.At >= 5000 { // the camera comes on at 5 s
 			sends = append(sends, s)
 		}
 	}
@@ -90,18 +91,18 @@ func TestLateTrackRollsSegment(t *testing.T) {
 }
 
 func TestScreenShareHasItsOwnFile(t *testing.T) {
-	src := sourceMedia(t, mediaSpec{seconds: 3, gop: 30})
+	src := mediatest.Source(t, mediatest.Spec{Seconds: 3, GOP: 30})
 	g := newRig(t, nil)
-	sends := packetize(src, rand.New(rand.NewPCG(1, 1)))
+	sends := mediatest.Packetize(src, rand.New(rand.NewPCG(1, 1)))
 	audio, video := g.publish("ag1", "p1", "s1", nil)
 	screen, err := g.rec.StartTrack(signaling.SinkTrack{AgreementID: "ag1", ParticipantID: "p1", SessionID: "s1",
 		TrackID: "p1/screen", Source: "screen", Kind: "video", MimeType: "video/VP8", ClockRate: 90000})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var videoOnly []rtpSend
+	var videoOnly []mediatest.Send
 	for _, s := range sends {
-		if s.video {
+		if s.Video {
 			videoOnly = append(videoOnly, s)
 		}
 	}
@@ -120,7 +121,7 @@ func TestScreenShareHasItsOwnFile(t *testing.T) {
 }
 
 func TestStartFromSenderReports(t *testing.T) {
-	src := sourceMedia(t, mediaSpec{seconds: 3, gop: 30})
+	src := mediatest.Source(t, mediatest.Spec{Seconds: 3, GOP: 30})
 	for _, tc := range []struct {
 		name      string
 		offset    time.Duration // sender clock minus arrival
@@ -131,17 +132,17 @@ func TestStartFromSenderReports(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := newRig(t, nil)
-			sends := packetize(src, rand.New(rand.NewPCG(2, 3)))
+			sends := mediatest.Packetize(src, rand.New(rand.NewPCG(2, 3)))
 			audio, video := g.publish("ag1", "p1", "s1", nil)
 			base := g.clock.Now()
 			first, rest := split(sends, 1000)
 			g.feed(base, first, audio, video)
 			for _, s := range first { // a report for each track, at its last packet
 				w := audio
-				if s.video {
+				if s.Video {
 					w = video
 				}
-				senderReport(w, s.pkt.SSRC, base.Add(time.Duration(s.at)*time.Millisecond+tc.offset), s.pkt.Timestamp)
+				senderReport(w, s.Pkt.SSRC, base.Add(time.Duration(s.At)*time.Millisecond+tc.offset), s.Pkt.Timestamp)
 			}
 			g.feed(base.Add(time.Second), rest, audio, video)
 			_, _ = audio.Close(), video.Close()

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/signroom/signroom/internal/mediatest"
 	"github.com/signroom/signroom/storage/blob"
 )
 
@@ -41,7 +42,7 @@ func (s *downStore) Stat(ctx context.Context, key string) (blob.ObjectInfo, erro
 }
 
 func TestUploadRetriesWhileStoreIsDown(t *testing.T) {
-	src := sourceMedia(t, mediaSpec{seconds: 2, gop: 30})
+	src := mediatest.Source(t, mediatest.Spec{Seconds: 2, GOP: 30})
 	base := newRig(t, nil)
 	store := &downStore{Store: base.store}
 	store.down.Store(true)
@@ -55,7 +56,7 @@ func TestUploadRetriesWhileStoreIsDown(t *testing.T) {
 	g.rec = rec
 	defer rec.Close(context.Background())
 	audio, video := g.publish("ag1", "p1", "s1", nil)
-	g.feed(g.clock.Now(), packetize(src, rand.New(rand.NewPCG(1, 5))), audio, video)
+	g.feed(g.clock.Now(), mediatest.Packetize(src, rand.New(rand.NewPCG(1, 5))), audio, video)
 	_, _ = audio.Close(), video.Close()
 	deadline := time.Now().Add(10 * time.Second)
 	for store.calls.Load() < 4 && time.Now().Before(deadline) {

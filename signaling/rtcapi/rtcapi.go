@@ -11,9 +11,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"time"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/transport/v5"
 	"github.com/pion/webrtc/v4"
 )
@@ -46,6 +48,10 @@ type Options struct {
 	// Net replaces the operating system's network for a client API (tests: a network
 	// that can go silent).
 	Net transport.Net
+	// SenderClock is the wall clock of the RTCP sender reports the peers send (default
+	// time.Now). A test sets it behind the real clock to play a sender whose media reach the
+	// server later than they were captured, as over a slow network.
+	SenderClock func() time.Time
 }
 
 // API is a configured Pion API with the sockets it owns.
@@ -68,7 +74,11 @@ func New(opts Options) (*API, error) {
 		return nil, err
 	}
 	reg := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptors(me, reg); err != nil {
+	var iopts []webrtc.InterceptorOption
+	if opts.SenderClock != nil {
+		iopts = append(iopts, webrtc.WithReportSenderOptions(report.SenderNow(opts.SenderClock)))
+	}
+	if err := webrtc.RegisterDefaultInterceptorsWithOptions(me, reg, iopts...); err != nil {
 		return nil, fmt.Errorf("register interceptors: %w", err)
 	}
 	a := &API{}
