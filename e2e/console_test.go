@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/signroom/signroom/internal/pdftest"
@@ -257,4 +260,199 @@ func TestConsoleBuildsAgreementInChromium(t *testing.T) {
 		}
 		c.b.screenshot(t, "console-"+lang)
 	}
+}
+
+// mouSpec is an agreement as the organizer types it into the console.
+type mouSpec struct {
+	Ko, Zh, En, Order string
+	Parties           []consoleParty
+	Venues            []consoleVenue
+	Participants      []consoleParticipant
+	Documents         map[string][]byte // PDF by language
+}
+
+// smallMOU is the demo MOU of apitest.SetUpMOU: an MC and a signatory in Chuncheon, a
+// signatory in Nanjing, two parties, Korean and Chinese PDFs.
+func smallMOU() mouSpec {
+	return mouSpec{Ko: "강원도-남경시 전자상거래 협력 MOU", Zh: "江原道-南京市跨境电商合作备忘录", En: "Gangwon–Nanjing e-commerce MOU", Order: "sequential",
+		Parties: []consoleParty{{Key: "gw", Ko: "강원도", Zh: "江原道", En: "Gangwon Province", Country: "KR"},
+			{Key: "nj", Ko: "남경시", Zh: "南京市", En: "Nanjing Municipal Government", Country: "CN"}},
+		Venues: []consoleVenue{{Key: "cc", Ko: "스카이 컨벤션 2층 컨벤션홀", En: "Sky Convention, 2nd-floor hall", Place: "Chuncheon", Zone: "Asia/Seoul"},
+			{Key: "nj", Ko: "쑤닝 노보텔 중화청B", Zh: "苏宁诺富特中华厅B", En: "Suning Novotel, Zhonghua Hall B", Place: "Nanjing", Zone: "Asia/Shanghai"}},
+		Participants: []consoleParticipant{{Name: "MC Park", Role: "host", Venue: "cc"},
+			{Name: "Kim", Title: "Governor", Party: "gw", Venue: "cc", Role: "signatory", Order: 1},
+			{Name: "Wang", Title: "Mayor", Party: "nj", Venue: "nj", Role: "signatory", Order: 2}},
+		Documents: map[string][]byte{"ko": pdftest.MOU("ko"), "zh": pdftest.MOU("zh")},
+	}
+}
+
+// built is what build made: the agreement's id and the participants' ids by name.
+type built struct {
+	ID           string
+	Participants map[string]string
+}
+
+// build types the whole agreement into the console; it is left a draft.
+func (c *consoleUI) build(m mouSpec) built {
+	c.t.Helper()
+	out := built{Participants: map[string]string{}}
+	out.ID = c.createAgreement(m.Ko, m.Zh, m.En, m.Order)
+	parties, venues := map[string]string{}, map[string]string{}
+	for _, p := range m.Parties {
+		parties[p.Key] = c.addParty(p)
+	}
+	for _, v := range m.Venues {
+		venues[v.Key] = c.addVenue(v)
+	}
+	for _, p := range m.Participants {
+		out.Participants[p.Name] = c.addParticipant(p, parties, venues)
+	}
+	for _, lang := range []string{"ko", "zh", "en"} {
+		if pdf, ok := m.Documents[lang]; ok {
+			c.uploadDocument(lang, pdf)
+		}
+	}
+	return out
+}
+
+// schedule presses "Schedule and issue invitations" and waits for the invitations panel.
+func (c *consoleUI) schedule() {
+	c.t.Helper()
+	c.click("#schedule-button")
+	c.b.waitFor(c.t, "invitations panel", `!document.querySelector("#tab-invitations").hidden && document.querySelectorAll("#inv-list .inv-item").length > 0`, 15*time.Second)
+}
+
+// invitationLink reads a participant's link from the panel, or "" when none is shown.
+func (c *consoleUI) invitationLink(pid string) string {
+	c.t.Helper()
+	return eval[string](c.t, c.b, `(document.querySelector('#inv-list li[data-participant-id=`+jsString(pid)+`] .inv-link') || {}).value || ""`)
+}
+
+func (c *consoleUI) invitationButton(pid, class string) string {
+	return `#inv-list li[data-participant-id="` + pid + `"] .` + class
+}
+
+// switchLanguage changes the page's language with its language menu (no reload).
+func (c *consoleUI) switchLanguage(lang string) {
+	c.t.Helper()
+	c.set("#lang-select", lang)
+	c.b.waitFor(c.t, "language "+lang, `document.documentElement.lang.startsWith(`+jsString(lang)+`)`, 10*time.Second)
+}
+
+// TestInvitationPanelInChromium: the organizer builds and schedules the MOU in the console;
+// the invitations panel shows each participant's link with its QR code at once; a link read
+// from the panel opens that participant's lobby; reissuing is one click and the old link
+// stops working; revoking takes a confirming second click; the printed invitation sheet has
+// the name, agreement, venue, local time and QR code.
+func TestInvitationPanelInChromium(t *testing.T) {
+	chromiumPath(t)
+	s := startService(t)
+	s.organizer(t, "organizer", "a long enough password")
+	en := catalog(t, "en")
+	c := newConsoleUI(t, s, "en")
+	c.login("organizer", "a long enough password")
+	m := smallMOU()
+	day := time.Now().AddDate(0, 0, 20).Format("2006-01-02")
+	ag := c.build(m)
+	c.set("#ag-when-zone", "Asia/Seoul")
+	c.set("#ag-when", day+"T15:30")
+	c.click("#ag-save")
+	c.b.waitFor(t, "saved", `!document.querySelector("#ag-form .form-saved").hidden`, 10*time.Second)
+	c.schedule()
+
+	kim, wang, mc := ag.Participants["Kim"], ag.Participants["Wang"], ag.Participants["MC Park"]
+	for name, pid := range ag.Participants {
+		link := c.invitationLink(pid)
+		if !strings.Contains(link, "/app/join.html#token=") {
+			t.Fatalf("%s: link in the panel = %q, want an invitation link", name, link)
+		}
+		qr := `#inv-list li[data-participant-id="` + pid + `"] .inv-qr`
+		c.b.waitFor(t, name+"'s QR code drawn", `document.querySelector(`+jsString(qr)+`).complete && document.querySelector(`+jsString(qr)+`).naturalWidth > 0`, 10*time.Second)
+	}
+	if got := c.text(`#inv-list li[data-participant-id="` + kim + `"] .inv-head`); !strings.Contains(got, en["role.signatory"]) || !strings.Contains(got, "Chuncheon") {
+		t.Errorf("Kim's line = %q, want role and venue", got)
+	}
+	c.b.screenshot(t, "invitations-en")
+
+	// The link read from the panel opens Kim's lobby.
+	kimLink := c.invitationLink(kim)
+	p := newBrowser(t, "kim")
+	p.run(t, "open Kim's link", chromedp.Navigate(kimLink))
+	p.waitFor(t, "Kim's lobby", `document.body.dataset.ready === "true" && document.querySelector("#me-name").textContent.includes("Kim")`, 15*time.Second)
+
+	c.click(c.invitationButton(kim, "inv-copy"))
+	c.b.waitFor(t, "copied", `document.querySelector(`+jsString(c.invitationButton(kim, "inv-copy"))+`).dataset.copied === "true"`, 5*time.Second)
+
+	// The printed sheet.
+	eval[bool](t, c.b, `(window.print = () => {}, true)`)
+	c.click(c.invitationButton(wang, "inv-print"))
+	sheet := c.text("#print-sheet")
+	for _, want := range []string{"Wang (Mayor)", m.En, "Suning Novotel, Zhonghua Hall B", "Nanjing", "14:30", en["sheet.keep"]} {
+		if !strings.Contains(sheet, want) {
+			t.Errorf("invitation sheet lacks %q: %s", want, sheet)
+		}
+	}
+	printScreenshot(t, c.b, "invitation-sheet-en")
+
+	// Reissue is one click: a new link at once; the old one is refused.
+	old := c.invitationLink(wang)
+	c.click(c.invitationButton(wang, "inv-reissue"))
+	c.b.waitFor(t, "new link", `(document.querySelector('#inv-list li[data-participant-id=`+jsString(wang)+`] .inv-link') || {}).value !== `+jsString(old), 10*time.Second)
+	if got := c.invitationLink(wang); !strings.Contains(got, "#token=") {
+		t.Fatalf("reissued link = %q", got)
+	}
+	p.run(t, "open Wang's old link", chromedp.Navigate("about:blank"), chromedp.Navigate(old))
+	p.waitFor(t, "old link refused", `!document.querySelector("#page-error").hidden`, 15*time.Second)
+
+	// Revoke needs a second click.
+	c.click(c.invitationButton(mc, "inv-revoke"))
+	if got := c.text(c.invitationButton(mc, "inv-revoke")); got != en["inv.revoke_confirm"] {
+		t.Errorf("after one click the revoke button says %q, want %q", got, en["inv.revoke_confirm"])
+	}
+	c.click(c.invitationButton(mc, "inv-revoke"))
+	c.b.waitFor(t, "revoked", `document.querySelector('#inv-list li[data-participant-id=`+jsString(mc)+`]').dataset.state === "revoked"`, 10*time.Second)
+	if got := c.invitationLink(mc); got != "" {
+		t.Errorf("a revoked invitation still shows its link %q", got)
+	}
+
+	// Key reset for a signer who has no key yet says so.
+	c.click(c.invitationButton(kim, "inv-key-reset"))
+	c.click(c.invitationButton(kim, "inv-key-reset"))
+	c.b.waitFor(t, "key reset answer", `document.querySelector('#inv-list li[data-participant-id=`+jsString(kim)+`] .inv-note').textContent !== ""`, 10*time.Second)
+	if got := c.text(`#inv-list li[data-participant-id="` + kim + `"] .inv-note`); got != en["inv.key_none"] {
+		t.Errorf("key reset note = %q, want %q", got, en["inv.key_none"])
+	}
+
+	for _, lang := range []string{"ko", "zh"} {
+		c.switchLanguage(lang)
+		if got := c.text("#inv-heading"); got != catalog(t, lang)["inv.heading"] {
+			t.Errorf("%s: heading = %q", lang, got)
+		}
+		c.b.screenshot(t, "invitations-"+lang)
+		c.click(c.invitationButton(wang, "inv-print"))
+		printScreenshot(t, c.b, "invitation-sheet-"+lang)
+	}
+	// After a reload the links are gone: they are not kept anywhere.
+	c.b.run(t, "reload", chromedp.Reload())
+	c.b.waitFor(t, "panel again", `document.querySelectorAll("#inv-list .inv-item").length === 3`, 15*time.Second)
+	if got := c.invitationLink(kim); got != "" {
+		t.Errorf("after a reload the panel shows a link %q; links are shown only when issued", got)
+	}
+}
+
+// emulateMedia makes the page render for a CSS media type ("" for the default, screen).
+func emulateMedia(media string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: media})
+		return err
+	})
+}
+
+// printScreenshot saves a screenshot of the page as printed (print media).
+func printScreenshot(t *testing.T, b *browser, name string) {
+	t.Helper()
+	eval[bool](t, b, `(window.scrollTo(0, 0), true)`)
+	b.run(t, "print media", emulateMedia("print"))
+	b.screenshot(t, name)
+	b.run(t, "screen media", emulateMedia(""))
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/signroom/signroom/agreement"
 	"github.com/signroom/signroom/auth"
+	"github.com/signroom/signroom/qrsvg"
 )
 
 // invitationView describes an invitation; Token is present only in the response that issued
@@ -16,6 +17,7 @@ type invitationView struct {
 	TokenID       string     `json:"token_id"`
 	Token         string     `json:"token,omitempty"`
 	URL           string     `json:"url,omitempty"` // the invitation link, shown only with the token
+	QR            string     `json:"qr,omitempty"`  // the link as a QR code (SVG data URL), only with the token
 	IssuedAt      time.Time  `json:"issued_at"`
 	ExpiresAt     time.Time  `json:"expires_at"`
 	RevokedAt     *time.Time `json:"revoked_at,omitempty"`
@@ -143,6 +145,10 @@ func (s *Server) invite(r *http.Request, ed *agreement.Edit, p agreement.Partici
 		"role": p.Role, "token_id": inv.JTI, "expires_at": inv.ExpiresAt})
 	v := invitationViewOf(inv, tok)
 	v.URL = s.cfg.PublicURL + "/app/join.html#token=" + tok
+	if v.QR, err = qrsvg.DataURL(v.URL); err != nil {
+		// The error names the link's length only, never the link.
+		s.log.Error("invitation qr code", "agreement", ed.Agreement.ID, "participant", p.ID, "err", err)
+	}
 	return v, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/signroom/signroom/signatures"
 
 	"github.com/signroom/signroom/internal/pdftest"
+	"github.com/signroom/signroom/qrsvg"
 )
 
 // mou holds the ids of the demo agreement: the Gangwon–Nanjing MOU of 2020-05-29.
@@ -114,6 +115,10 @@ func TestLifecycleScenario(t *testing.T) {
 	for _, v := range invs {
 		inv := v.(map[string]any)
 		tokens[inv["participant_id"].(string)] = inv["token"].(string)
+		// The link's QR code comes with the link, drawn here: nothing else sees the token.
+		if want, _ := qrsvg.DataURL(inv["url"].(string)); inv["qr"] != want {
+			t.Fatalf("invitation qr = %.60v, want the link's QR code %.60s", inv["qr"], want)
+		}
 	}
 
 	// Frozen: no more uploads, deletes or edits.
@@ -141,8 +146,10 @@ func TestLifecycleScenario(t *testing.T) {
 	// Invitations listed without tokens; revoke, then the old token is refused.
 	l := e.must(e.do("GET", base+"/invitations", tok, nil), http.StatusOK)
 	for _, v := range l.body["invitations"].([]any) {
-		if _, ok := v.(map[string]any)["token"]; ok {
-			t.Fatalf("invitation listing shows a token: %v", v)
+		for _, secret := range []string{"token", "url", "qr"} {
+			if _, ok := v.(map[string]any)[secret]; ok {
+				t.Fatalf("invitation listing shows a %s: %v", secret, v)
+			}
 		}
 	}
 	e.must(e.do("POST", base+"/invitations/"+signer+"/revoke", tok, nil), http.StatusOK)
@@ -154,6 +161,9 @@ func TestLifecycleScenario(t *testing.T) {
 	}
 	e.must(e.do("POST", base+"/invitations/"+signer+"/revoke", tok, nil), http.StatusConflict)
 	re := e.must(e.do("POST", base+"/invitations/"+signer+"/reissue", tok, nil), http.StatusOK)
+	if want, _ := qrsvg.DataURL(re.str("url")); re.str("qr") != want || want == "" {
+		t.Fatalf("reissued invitation: qr = %.60s, want the new link's QR code", re.str("qr"))
+	}
 	e.must(e.do("GET", "/api/join", re.str("token"), nil), http.StatusOK)
 	e.must(e.do("POST", base+"/invitations/nobody/reissue", tok, nil), http.StatusNotFound)
 

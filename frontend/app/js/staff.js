@@ -213,6 +213,7 @@ async function main() {
   $("logout").addEventListener("click", logout);
   $("refresh").addEventListener("click", showList);
   window.addEventListener("hashchange", route);
+  await import("./parts.js");
   await route();
   document.body.dataset.ready = "true";
 }
