@@ -31,6 +31,7 @@ export class Ceremony {
     const ws = new WebSocket(`${scheme}//${location.host}/api/agreements/${encodeURIComponent(this.agreementId)}/ceremony/ws`);
     this.ws = ws;
     this.queue = Promise.resolve();
+    this.sending = Promise.resolve();
     this.bye = null;
     this.welcomed = false;
     this.onEvent("connection", { state: this.retries ? "reconnecting" : "connecting" });
@@ -61,6 +62,7 @@ export class Ceremony {
     this.welcomed = true;
     this.self = m.self;
     const cfg = { iceServers: m.ice_servers || [] };
+    this.cfg = cfg;
     this.described = { publisher: false, subscriber: false };
     this.pending = { publisher: [], subscriber: [] };
     this.onEvent("welcome", m);
@@ -88,17 +90,54 @@ export class Ceremony {
 
   async publish(cfg) {
     this.pub = this.peer("publisher", cfg);
+    const tracks = this.stream.getTracks();
+    for (const track of tracks) this.pub.addTransceiver(track, { direction: "sendonly", streams: [this.stream] });
+    await this.offer(tracks);
+    this.flush("publisher");
+  }
+
+  // offer sends the publisher connection's offer, naming the source of each new track, and
+  // the mute state of those that are off.
+  async offer(tracks) {
     const sources = {};
-    for (const track of this.stream.getTracks()) {
-      this.pub.addTransceiver(track, { direction: "sendonly", streams: [this.stream] });
-      sources[track.id] = track.kind === "audio" ? "microphone" : "camera";
-    }
+    for (const track of tracks) sources[track.id] = track.kind === "audio" ? "microphone" : "camera";
     await this.pub.setLocalDescription();
     this.send({ type: "offer", sdp: this.pub.localDescription.sdp, sources });
-    this.flush("publisher");
-    for (const track of this.stream.getTracks()) {
+    for (const track of tracks) {
       if (!track.enabled) this.send({ type: "mute", source: sources[track.id], muted: true });
     }
+  }
+
+  // setStream makes stream the local media the call sends, without rejoining: a track of a
+  // kind already sent replaces it on its sender; a track of a kind not sent yet (a device
+  // allowed or plugged in after Join) is added and offered again on the publisher
+  // connection, which the first one opens. It resolves to the tracks now sent. Before the
+  // welcome (or while reconnecting) the stream is kept for the next welcome to publish.
+  setStream(stream) {
+    this.stream = stream;
+    const done = this.sending.then(() => this.sendStream());
+    this.sending = done.catch((err) => console.error("send stream", err));
+    return done;
+  }
+
+  async sendStream() {
+    if (!this.welcomed || !this.self?.grants.publish || !this.stream) return [];
+    if (!this.pub) {
+      if (this.stream.getTracks().length) await this.publish(this.cfg);
+    } else {
+      const added = [];
+      for (const track of this.stream.getTracks()) {
+        const sender = this.pub.getSenders().find((s) => s.track && s.track.kind === track.kind);
+        if (sender && sender.track !== track) await sender.replaceTrack(track);
+        if (sender) continue;
+        this.pub.addTransceiver(track, { direction: "sendonly", streams: [this.stream] });
+        added.push(track);
+      }
+      if (added.length) await this.offer(added);
+    }
+    // One offer at a time: the next change waits for the server's answer.
+    if (this.pub) await answered(this.pub);
+    return (this.pub?.getSenders() || []).map((s) => s.track).filter(Boolean);
   }
 
   flush(target) {
@@ -159,15 +198,6 @@ export class Ceremony {
     this.pub = this.sub = null;
   }
 
-  // replaceTrack sends track in place of the live track of its kind ("audio", "video")
-  // without renegotiating; it returns the track now sent, or null when nothing is sent.
-  async replaceTrack(kind, track) {
-    const sender = this.pub?.getSenders().find((s) => s.track && s.track.kind === kind);
-    if (!sender) return null;
-    await sender.replaceTrack(track);
-    return sender.track;
-  }
-
   // setMuted sends the participant's own mute state of a source.
   setMuted(source, muted) { this.send({ type: "mute", source, muted }); }
 
@@ -208,6 +238,20 @@ export class Ceremony {
     if (fraction !== null) out.loss = Math.max(out.loss ?? 0, fraction * 100);
     return out;
   }
+}
+
+// answered resolves once pc has the answer to its offer (or is closed: a reconnection
+// starts a new chain of changes).
+function answered(pc) {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (pc.signalingState !== "stable" && pc.signalingState !== "closed") return;
+      pc.removeEventListener("signalingstatechange", check);
+      resolve();
+    };
+    pc.addEventListener("signalingstatechange", check);
+    check();
+  });
 }
 
 // HANDLERS answer the protocol messages that drive the connections; every other message

@@ -22,6 +22,8 @@ export class Devices {
     this.camera.addEventListener("change", () => this.switchTo("video", this.camera.value));
     this.mic.addEventListener("change", () => this.switchTo("audio", this.mic.value));
     $("devices-retry").addEventListener("click", () => this.open());
+    // A camera or microphone plugged in later can be picked without reloading.
+    navigator.mediaDevices.addEventListener?.("devicechange", () => this.list());
     // Browsers keep an AudioContext suspended until the page is used.
     document.addEventListener("pointerdown", () => this.audio?.resume().catch(() => {}));
   }
@@ -50,15 +52,27 @@ export class Devices {
     this.stream = stream;
     await this.list();
     this.listen();
-    const cam = stream.getVideoTracks().length > 0, mic = stream.getAudioTracks().length > 0;
-    const status = cam && mic ? "ok" : cam ? "no_microphone" : mic ? "no_camera" : "none";
-    document.body.dataset.devices = status;
-    $("devices-retry").hidden = status === "ok";
-    this.onStream(stream, status);
+    this.report();
     return stream;
   }
 
+  // report tells onStream what the stream now holds.
+  report() {
+    const cam = this.stream.getVideoTracks().length > 0, mic = this.stream.getAudioTracks().length > 0;
+    const status = cam && mic ? "ok" : cam ? "no_microphone" : mic ? "no_camera" : "none";
+    document.body.dataset.devices = status;
+    $("devices-retry").hidden = status === "ok";
+    this.onStream(this.stream, status);
+  }
+
   denied() {
+    // The pickers say the devices are blocked rather than stand empty.
+    for (const select of [this.camera, this.mic]) {
+      const o = document.createElement("option");
+      setText(o, "devices.blocked");
+      select.replaceChildren(o);
+      select.disabled = true;
+    }
     document.body.dataset.devices = "denied";
     $("devices-denied").hidden = false;
     $("devices-retry").hidden = false;
@@ -86,14 +100,17 @@ export class Devices {
         setText(none, kind === "videoinput" ? "devices.no_camera" : "devices.no_microphone");
         select.prepend(none);
       }
-      select.disabled = devices.length === 0 || !track;
+      // Without a track of its kind the picker still offers the devices there are: picking
+      // one opens it (a device that was busy, or plugged in after the page opened).
+      select.disabled = devices.length === 0 || !this.stream;
     };
     fill(this.camera, "videoinput", this.stream?.getVideoTracks()[0], "devices.camera_n");
     fill(this.mic, "audioinput", this.stream?.getAudioTracks()[0], "devices.microphone_n");
   }
 
   // switchTo opens device id for kind ("audio" or "video") and puts its track in the
-  // stream in place of the old one, keeping it on or off as it was.
+  // stream in place of the old one, keeping it on or off as it was; with no old one the
+  // track is added and onStream told.
   async switchTo(kind, id) {
     if (!this.stream || !id) return;
     const old = kind === "audio" ? this.stream.getAudioTracks()[0] : this.stream.getVideoTracks()[0];
@@ -105,6 +122,7 @@ export class Devices {
       track = s.getTracks()[0];
     } catch (err) {
       console.warn("switch device", kind, err.name);
+      $("devices-denied").hidden = !DENIED.has(err.name);
       await this.list();
       return;
     }
@@ -115,6 +133,10 @@ export class Devices {
     }
     this.stream.addTrack(track);
     if (kind === "audio") this.listen();
+    if (!old) {
+      await this.list();
+      return this.report();
+    }
     await this.onSwitch(kind, track);
   }
 

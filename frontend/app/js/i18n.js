@@ -1,7 +1,9 @@
 // i18n: the string catalogs (ko, zh, en), language choice and translation of the page.
 // Every user-visible string comes from /app/i18n/LANG.json. Elements name their text with
 // data-i18n="key" (and optional data-i18n-args='{"name":"x"}'); attributes with
-// data-i18n-placeholder, data-i18n-title and data-i18n-aria-label.
+// data-i18n-placeholder, data-i18n-title and data-i18n-aria-label; times with
+// data-i18n-time (setTime). An argument can itself be a catalog string (msg) or a time (at),
+// so a language switch redoes it too.
 
 export const LANGUAGES = ["ko", "zh", "en"];
 
@@ -38,7 +40,19 @@ export function t(key, vars = {}) {
     console.warn("missing string", key);
     return key;
   }
-  return s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
+  return s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? shown(vars[k]) : m));
+}
+
+// msg is an argument of t or setText shown as the catalog string key.
+export function msg(key) { return { key }; }
+
+// at is an argument of t or setText shown as a time (formatTime's opts).
+export function at(time, opts) { return { time, opts }; }
+
+function shown(v) {
+  if (v && typeof v === "object" && "key" in v) return t(v.key);
+  if (v && typeof v === "object" && "time" in v) return formatTime(v.time, v.opts);
+  return String(v);
 }
 
 const ATTRS = { "i18nPlaceholder": "placeholder", "i18nTitle": "title", "i18nAriaLabel": "aria-label" };
@@ -53,6 +67,16 @@ export function apply(root) {
     const sel = "[data-" + data.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase()) + "]";
     root.querySelectorAll(sel).forEach((el) => el.setAttribute(attr, t(el.dataset[data])));
   }
+  root.querySelectorAll("[data-i18n-time]").forEach((el) => {
+    el.textContent = formatTime(el.dataset.i18nTime, el.dataset.i18nTimeOpts ? JSON.parse(el.dataset.i18nTimeOpts) : undefined);
+  });
+}
+
+// setTime shows a time in the current language and marks el so a switch redoes it.
+export function setTime(el, time, opts) {
+  el.dataset.i18nTime = typeof time === "string" ? time : time.toISOString();
+  if (opts) el.dataset.i18nTimeOpts = JSON.stringify(opts);
+  el.textContent = formatTime(time, opts);
 }
 
 // setText marks el with a key (so a language switch retranslates it) and translates it now.

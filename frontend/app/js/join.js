@@ -1,7 +1,7 @@
 // join: the invitation page. The invitation token is read from the URL fragment
 // (#token=...), so it never reaches a server log. It shows the agreement and a camera
 // preview; Join opens the live ceremony view.
-import { load, pickLanguage, setupSwitcher, setText, t, localized, formatTime } from "./i18n.js";
+import { load, pickLanguage, setupSwitcher, setText, setTime, msg, at, localized, formatTime } from "./i18n.js";
 import { request, ApiError } from "./api.js";
 import { Ceremony } from "./ceremony.js";
 import { Stage } from "./stage.js";
@@ -109,20 +109,40 @@ async function startPreview() {
   await page.devices.open();
 }
 
-// previewOpened shows the opened camera (or why there is none) in the lobby.
+// previewOpened shows the opened camera (or why there is none) in the lobby; in the room,
+// a stream opened by Try again goes on the live call.
 function previewOpened(stream, status) {
-  if (page.ceremony) return; // the room keeps what it joined with; switching works in place
+  $("room-devices").open ||= !!page.ceremony && status !== "ok";
+  if (page.ceremony) return stream && sendStream(stream);
   page.stream = stream;
   $("preview").srcObject = stream;
   $("preview-status").hidden = status === "ok";
   if (status !== "ok") setText($("preview-status"), "devices.status." + status);
 }
 
-// sendSwitched puts a newly chosen device's track on the live call.
-async function sendSwitched(kind, track) {
-  if (!page.ceremony) return;
-  const sent = await page.ceremony.replaceTrack(kind, track);
-  if (sent) document.body.dataset[kind === "audio" ? "sendingMicrophone" : "sendingCamera"] = sent.getSettings().deviceId || "";
+// sendSwitched puts a newly chosen device's track on the live call (in place of the old
+// one, or added when the call sent none of its kind).
+async function sendSwitched() {
+  if (page.ceremony) await sendStream(page.devices.stream);
+}
+
+// sendStream sends stream on the live call without rejoining (the session, and with it the
+// signing state, stays): a participant who joined without a camera or microphone and then
+// allows or picks one starts sending it, and the others' "no camera / no microphone" marks
+// go. The own tile and the call controls follow.
+async function sendStream(stream) {
+  page.stream = stream;
+  if (page.stage.selfId) page.stage.attach(page.stage.selfId, stream, true);
+  // A device that was not there at Join: its call control comes alive, showing it on.
+  for (const [source, track] of [["microphone", stream.getAudioTracks()[0]], ["camera", stream.getVideoTracks()[0]]]) {
+    const button = $(source === "microphone" ? "mic-button" : "cam-button");
+    if (!track || !button.disabled) continue;
+    button.disabled = false;
+    showOwnMute(source, !track.enabled);
+  }
+  for (const track of await page.ceremony.setStream(stream)) {
+    document.body.dataset[track.kind === "audio" ? "sendingMicrophone" : "sendingCamera"] = track.getSettings().deviceId || "";
+  }
 }
 
 // waitUntilLive enables Join once the ceremony is live, checking again every ten seconds.
@@ -163,8 +183,11 @@ function join() {
   document.body.dataset.joinClickedAt = performance.now().toFixed(1);
   $("lobby").hidden = true;
   $("ceremony").hidden = false;
+  window.scrollTo(0, 0); // the lobby may have been scrolled down to Join
   if (page.devices) $("room-devices").append($("devices"));
   else $("room-devices").hidden = true;
+  // Without camera or microphone the room opens the devices panel: its help and Try again.
+  $("room-devices").open = !!page.devices && document.body.dataset.devices !== "ok";
   page.mic = page.stream ? page.stream.getAudioTracks().length > 0 : false;
   page.cam = page.stream ? page.stream.getVideoTracks().length > 0 : false;
   page.stage = new Stage($("venues"), $("tile-template"), page.info.agreement, {
@@ -290,7 +313,7 @@ function showOwnMute(source, muted) {
 function feed(key, vars) {
   const li = document.createElement("li");
   const time = document.createElement("time");
-  time.textContent = formatTime(new Date(), { timeStyle: "medium" });
+  setTime(time, new Date(), { timeStyle: "medium" });
   const text = document.createElement("span");
   setText(text, key, vars);
   li.dataset.key = key;
@@ -311,7 +334,7 @@ async function sampleQuality() {
   const rtt = q.rtt ?? 0, loss = q.loss ?? 0;
   const level = page.quality.push(levelOf(rtt, loss));
   el.dataset.level = level;
-  setText($("quality-text"), "quality.summary", { level: t("quality." + level), rtt: Math.round(rtt), loss: loss.toFixed(1) });
+  setText($("quality-text"), "quality.summary", { level: msg("quality." + level), rtt: Math.round(rtt), loss: loss.toFixed(1) });
 }
 
 function end(reason) {
@@ -345,7 +368,7 @@ function copyBlock() {
   const note = document.createElement("p");
   note.className = "muted";
   const until = page.info.invitation_expires_at;
-  if (until) setText(note, "ended.copy.until", { time: formatTime(until, { dateStyle: "long" }) });
+  if (until) setText(note, "ended.copy.until", { time: at(until, { dateStyle: "long" }) });
   const error = document.createElement("p");
   error.className = "alert alert-error";
   error.hidden = true;
@@ -430,7 +453,7 @@ const EVENTS = {
     const state = m.data && m.data.state;
     if ((m.event === "agreement.state" || m.event === "state_changed") && state) {
       showState(state);
-      feed("feed.state", { state: t("state." + state) });
+      feed("feed.state", { state: msg("state." + state) });
       return;
     }
     if (m.event === "signature.added" && m.data) {

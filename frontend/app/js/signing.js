@@ -1,7 +1,7 @@
 // signing: the signing panel of a participant with the sign grant (key set-up, review of
 // the document fingerprints and statement, drawn signature, camera still, Sign), and the
 // list of signatures every participant sees arrive.
-import { setText, localized, language, formatTime } from "./i18n.js";
+import { setText, localized, language, at } from "./i18n.js";
 import { request, ApiError } from "./api.js";
 import { keyName, loadKey, saveKey, createKey, signStatement, sha256Hex, b64 } from "./signkey.js";
 
@@ -191,7 +191,7 @@ export class SigningPanel {
       const res = await this.submit();
       this.done = true;
       document.body.dataset.signed = "true";
-      setText($("sign-done"), res.complete ? "sign.done_complete" : "sign.done", { time: formatTime(res.signed_at, { timeStyle: "medium" }) });
+      setText($("sign-done"), res.complete ? "sign.done_complete" : "sign.done", { time: at(res.signed_at, { timeStyle: "medium" }) });
       $("sign-done").hidden = false;
     } catch (err) {
       console.warn("sign", err);
@@ -378,7 +378,7 @@ export class SignatureList {
     const banner = $("sealed-banner");
     banner.hidden = !this.seal;
     if (this.seal) {
-      setText(banner, "sign.sealed", { time: formatTime(this.seal.sealed_at, { dateStyle: "medium", timeStyle: "medium", timeZone: "UTC" }) });
+      setText(banner, "sign.sealed", { time: at(this.seal.sealed_at, { dateStyle: "medium", timeStyle: "medium", timeZone: "UTC" }) });
     }
   }
 
@@ -393,9 +393,9 @@ export class SignatureList {
     party.textContent = localized(p ? p.name : ev.party_names);
     const utc = document.createElement("time");
     utc.dateTime = ev.signed_at;
-    setText(utc, "sign.time_utc", { time: formatTime(ev.signed_at, { dateStyle: "medium", timeStyle: "medium", timeZone: "UTC" }) });
+    setText(utc, "sign.time_utc", { time: at(ev.signed_at, { dateStyle: "medium", timeStyle: "medium", timeZone: "UTC" }) });
     const local = document.createElement("time");
-    setText(local, "sign.time_local", { time: formatTime(ev.signed_at, { timeStyle: "medium" }) });
+    setText(local, "sign.time_local", { time: at(ev.signed_at, { timeStyle: "medium" }) });
     const key = document.createElement("code");
     key.className = "sig-key";
     key.title = ev.thumbprint;

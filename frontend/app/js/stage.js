@@ -152,7 +152,8 @@ export class Stage {
     if (!tile) return;
     let video = tile.video;
     if (!local && stream.id.endsWith("/screen")) video = screenVideo(tile);
-    if (video.srcObject !== stream) {
+    // The own stream is set again when it changed in place (a device added after Join).
+    if (video.srcObject !== stream || local) {
       video.srcObject = stream;
       if (!local) watchFirstFrame(video);
     }
@@ -199,11 +200,13 @@ export class Stage {
     if (tile.unreachable) el.dataset.unreachable = tile.unreachable;
     const micOff = !!tile.muted.microphone;
     const camOff = !!tile.muted.camera || !tile.published.camera;
-    el.querySelector(".tile-mic-off").hidden = !micOff;
-    el.querySelector(".tile-cam-off").hidden = !tile.muted.camera;
     const publisher = tile.settled && tile.participant?.grants?.publish !== false;
-    el.querySelector(".tile-no-camera").hidden = !(publisher && !tile.published.camera);
-    el.querySelector(".tile-no-mic").hidden = !(publisher && !tile.published.microphone);
+    const noCam = publisher && !tile.published.camera, noMic = publisher && !tile.published.microphone;
+    // "Muted" or "camera off" says nothing more once the tile says there is none.
+    el.querySelector(".tile-mic-off").hidden = !micOff || noMic;
+    el.querySelector(".tile-cam-off").hidden = !tile.muted.camera || noCam;
+    el.querySelector(".tile-no-camera").hidden = !noCam;
+    el.querySelector(".tile-no-mic").hidden = !noMic;
     el.toggleAttribute("data-mic-muted", micOff);
     el.toggleAttribute("data-cam-off", camOff);
   }
