@@ -131,7 +131,9 @@ func TestSigningInChromium(t *testing.T) {
 	start := time.Now()
 	s := startService(t)
 	org := s.organizer(t, "organizer", "a long enough password")
-	m := setUpCeremony(t, org)
+	// The observer never joins: its invitation is revoked before the seal and opened after.
+	m := apitest.SetUpMOUWithObserver(t, org, "sequential")
+	org.Post("/api/agreements/"+m.ID+"/start", nil, http.StatusOK, nil)
 	ko, zh := catalog(t, "ko"), catalog(t, "zh")
 
 	host := newBrowser(t, "host")
@@ -256,18 +258,32 @@ func TestSigningInChromium(t *testing.T) {
 		}
 		// A language switch mid-signing keeps the state: Kim's page was loaded before signing
 		// opened, and the switch used to take it back to "not open yet" with Sign disabled.
-		en := catalog(t, "en")
-		switchLanguage(t, kim, "en")
-		if got := eval[string](t, kim, `document.querySelector("#sign-turn").textContent`); got != en["sign.turn.yours"] {
-			t.Errorf("Kim's turn line in English = %q, want %q", got, en["sign.turn.yours"])
+		for _, lang := range []string{"en", "zh", "ko"} {
+			cat := catalog(t, lang)
+			switchLanguage(t, kim, lang)
+			if got := eval[string](t, kim, `document.querySelector("#sign-turn").textContent`); got != cat["sign.turn.yours"] {
+				t.Errorf("Kim's turn line in %s = %q, want %q", lang, got, cat["sign.turn.yours"])
+			}
+			if eval[bool](t, kim, `document.querySelector("#sign-button").disabled`) {
+				t.Errorf("Sign is disabled after switching to %s mid-signing", lang)
+			}
+			if got := eval[string](t, kim, `document.querySelector("#state-banner").dataset.state`); got != "signing" {
+				t.Errorf("state banner after the switch to %s = %q, want signing", lang, got)
+			}
+			if lang != "ko" {
+				eval[bool](t, kim, `(window.scrollTo(0, 0), true)`)
+				if !eval[bool](t, kim, `(r => r.top >= 0 && r.bottom <= innerHeight)(document.querySelector("#turn-prompt").getBoundingClientRect())`) {
+					t.Errorf("Kim's turn prompt in %s is not visible in the viewport", lang)
+				}
+				if got := eval[string](t, kim, `document.querySelector("#turn-prompt span").textContent`); got != cat["sign.prompt.text"] {
+					t.Errorf("turn prompt in %s = %q, want %q", lang, got, cat["sign.prompt.text"])
+				}
+				kim.screenshot(t, "turn-prompt-"+lang)
+			}
+			eval[bool](t, kim, `(document.querySelector("#sign-button").scrollIntoView({block: "center"}), true)`)
+			kim.screenshot(t, "sign-after-switch-"+lang)
 		}
-		if eval[bool](t, kim, `document.querySelector("#sign-button").disabled`) {
-			t.Error("Sign is disabled after switching language mid-signing")
-		}
-		if got := eval[string](t, kim, `document.querySelector("#state-banner").dataset.state`); got != "signing" {
-			t.Errorf("state banner after the switch = %q, want signing", got)
-		}
-		switchLanguage(t, kim, "ko")
+		eval[bool](t, kim, `(window.scrollTo(0, 0), true)`)
 		want := strings.ReplaceAll(zh["sign.turn.waiting"], "{name}", "Kim")
 		if got := eval[string](t, wang, `document.querySelector("#sign-turn").textContent`); got != want {
 			t.Errorf("Wang's turn line = %q, want %q", got, want)
@@ -333,6 +349,8 @@ func TestSigningInChromium(t *testing.T) {
 		if got := eval[string](t, host, `document.querySelector("#state-banner").dataset.state`); got != "signing" {
 			t.Errorf("state after the last signature = %q, want signing", got)
 		}
+		// An invitation revoked before the seal meets the sealed record afterwards.
+		org.Post("/api/agreements/"+m.ID+"/invitations/"+m.Observer+"/revoke", nil, http.StatusOK, nil)
 		host.waitFor(t, "Close control", `!document.querySelector("#host-close").hidden`, 10*time.Second)
 		host.screenshot(t, "close-ceremony-ko")
 		host.run(t, "click Close the ceremony", chromedp.Click(chromedp.CSS("#close-ceremony")))
@@ -365,6 +383,7 @@ func TestSigningInChromium(t *testing.T) {
 			t.Errorf("%d ceremony.closed audit events, want 1", n)
 		}
 		kim.screenshot(t, "sealed-ko")
+		screenshotIn(t, kim, "sealed", "en")
 		wang.screenshot(t, "sealed-zh")
 		// Each participant gets their copy of the sealed PDF: from the ending, and from their
 		// link afterwards, which shows the sealed agreement instead of an error.
@@ -379,8 +398,24 @@ func TestSigningInChromium(t *testing.T) {
 			t.Errorf("Wang's link after the seal lists %d signatures, want 2", n)
 		}
 		wang.screenshot(t, "sealed-link-zh")
+		screenshotIn(t, wang, "sealed-link", "en", "ko")
 		if n := countAudit(t, org, m.ID, "evidence.downloaded"); n != 1 {
 			t.Errorf("%d evidence.downloaded audit events after Wang's copy, want 1", n)
+		}
+		kim.run(t, "leave the page", chromedp.Navigate("about:blank"))
+		kim.run(t, "open the revoked observer link", chromedp.Navigate(m.JoinURL(s.base, m.Observer, "ko")))
+		for _, c := range []struct {
+			lang string
+			cat  map[string]string
+		}{{"ko", ko}, {"zh", zh}, {"en", catalog(t, "en")}} {
+			if c.lang != "ko" {
+				switchLanguage(t, kim, c.lang)
+			}
+			kim.waitFor(t, "refusal shown", `!document.querySelector("#page-error").hidden`, 15*time.Second)
+			if got := eval[string](t, kim, `document.querySelector("#page-error").textContent`); got != c.cat["join.error.invitation_sealed"] {
+				t.Errorf("revoked link after the seal says %q in %s, want %q", got, c.lang, c.cat["join.error.invitation_sealed"])
+			}
+			kim.screenshot(t, "invitation-sealed-"+c.lang)
 		}
 	})
 

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -9,16 +10,18 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/signroom/signroom/internal/apitest"
+	"github.com/signroom/signroom/signaling/client"
+	"github.com/signroom/signroom/signaling/rtcapi"
 )
 
 // TestTilesInChromium: every tile shows name, title and party; an observer (no media) is
-// listed under the stage, not tiled; the host's mute and remove buttons name the person for
+// listed under the stage, not tiled; with six tiles the call controls stay in view; the host's mute and remove buttons name the person for
 // screen readers; after Join the focus is on the first call control that works.
 func TestTilesInChromium(t *testing.T) {
 	chromiumPath(t)
 	s := startService(t)
 	org := s.organizer(t, "organizer", "a long enough password")
-	m := apitest.SetUpMOUWithObserver(t, org, "sequential")
+	m := apitest.SetUpMOUWith(t, org, "sequential", apitest.MOUOptions{Observer: true, Witnesses: 4})
 	org.Post("/api/agreements/"+m.ID+"/start", nil, http.StatusOK, nil)
 	en, ko, zh := catalog(t, "en"), catalog(t, "ko"), catalog(t, "zh")
 
@@ -32,6 +35,12 @@ func TestTilesInChromium(t *testing.T) {
 	obs.waitFor(t, "lobby ready", `document.body.dataset.ready === "true" && !document.querySelector("#join-button").disabled`, 15*time.Second)
 	obs.run(t, "click Join", chromedp.Click(chromedp.CSS("#join-button")))
 	obs.waitFor(t, "focus on Leave (an observer has no microphone or camera)", `document.activeElement?.id === "leave-button"`, 5*time.Second)
+
+	var witnesses []string
+	for _, pid := range m.Witnesses {
+		witnesses = append(witnesses, m.Tokens[pid])
+	}
+	quietPeers(t, s.base, m.ID, witnesses)
 
 	list := `document.querySelector('#observers li[data-participant-id=` + jsString(m.Observer) + `]')`
 	t.Run("tiles and the observer list", func(t *testing.T) {
@@ -48,9 +57,7 @@ func TestTilesInChromium(t *testing.T) {
 			if eval[bool](t, b, remoteTile(m.Observer)+` !== null`) {
 				t.Errorf("%s: the observer has a tile", b.name)
 			}
-			if n := eval[int](t, b, `document.querySelectorAll(".tile").length`); n != 2 {
-				t.Errorf("%s: %d tiles, want 2 (host and Kim)", b.name, n)
-			}
+			b.waitFor(t, "six tiles (host, Kim, four witnesses)", `document.querySelectorAll(".tile").length === 6`, 15*time.Second)
 			if got := eval[string](t, b, list+`.textContent`); !strings.Contains(got, "Observer Liu") || !strings.Contains(got, "Consul") {
 				t.Errorf("%s: observer entry %q, want name and title", b.name, got)
 			}
@@ -68,6 +75,29 @@ func TestTilesInChromium(t *testing.T) {
 		host.screenshot(t, "tiles-en")
 		kim.screenshot(t, "tiles-ko")
 		obs.screenshot(t, "tiles-zh")
+	})
+
+	t.Run("six tiles: the call controls stay in view", func(t *testing.T) {
+		controls := `(r => r.top >= 0 && r.bottom <= innerHeight)(document.querySelector(".controls").getBoundingClientRect())`
+		for _, b := range []*browser{host, kim, obs} {
+			eval[bool](t, b, `(window.scrollTo(0, 0), true)`)
+			// The observer's page (no own tile's controls, no signing panel) may fit; the
+			// others' must not, or this proves nothing.
+			if b != obs && !eval[bool](t, b, `Math.max(...[...document.querySelectorAll(".tile")].map((e) => e.getBoundingClientRect().bottom)) > innerHeight`) {
+				t.Fatalf("%s: six tiles fit the 1280x720 viewport; the test needs the stage to overflow it", b.name)
+			}
+			if !eval[bool](t, b, controls) {
+				t.Errorf("%s: the call controls are below the fold at the top of the page", b.name)
+			}
+			eval[bool](t, b, `(window.scrollTo(0, document.querySelector(".venue").getBoundingClientRect().bottom - 200), true)`)
+			if !eval[bool](t, b, controls) {
+				t.Errorf("%s: the call controls scrolled away among the tiles", b.name)
+			}
+			eval[bool](t, b, `(window.scrollTo(0, 0), true)`)
+		}
+		host.screenshot(t, "six-tiles-en")
+		kim.screenshot(t, "six-tiles-ko")
+		obs.screenshot(t, "six-tiles-zh")
 	})
 
 	t.Run("host buttons name the person", func(t *testing.T) {
@@ -89,4 +119,25 @@ func TestTilesInChromium(t *testing.T) {
 		obs.run(t, "leave", chromedp.Click(chromedp.CSS("#leave-button")))
 		host.waitFor(t, "observer gone from the list", list+` === null && document.querySelector("#observers").hidden`, 10*time.Second)
 	})
+}
+
+// quietPeers joins the ceremony with one Pion client per token that sends nothing (its tile
+// says no camera, no microphone); they leave when the test ends.
+func quietPeers(t *testing.T, base, agreement string, tokens []string) {
+	t.Helper()
+	api, err := rtcapi.New(rtcapi.Options{LoopbackOnly: true, Client: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = api.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	url := "ws" + strings.TrimPrefix(base, "http") + "/api/agreements/" + agreement + "/ceremony/ws"
+	for _, tok := range tokens {
+		c, err := client.Dial(ctx, url, tok, client.Options{API: api.API})
+		if err != nil {
+			t.Fatalf("pion client join: %v", err)
+		}
+		t.Cleanup(func() { _ = c.Close() })
+	}
 }

@@ -3,6 +3,7 @@ package apitest
 import (
 	"bytes"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ type MOU struct {
 	Gangwon, NanjingGov string            // party ids
 	Host, Kim, Wang     string            // participant ids
 	Observer            string            // an observer at Nanjing (SetUpMOUWithObserver), else ""
+	Witnesses           []string          // MOUOptions.Witnesses witnesses, alternately at each venue
 	Tokens              map[string]string // invitation token by participant id
 	URLs                map[string]string // invitation link by participant id
 	TitleEn, TitleKo    string
@@ -45,6 +47,7 @@ func SetUpMOU(t testing.TB, c *Client, order string) *MOU {
 type MOUOptions struct {
 	Observer    bool      // add an observer (no media) at the Nanjing venue
 	ScheduledAt time.Time // the planned start, if not zero
+	Witnesses   int       // add this many witnesses (camera and microphone), alternately at each venue
 }
 
 // SetUpMOUWith is SetUpMOU with options.
@@ -86,6 +89,10 @@ func setUpMOU(t testing.TB, c *Client, order string, o MOUOptions) *MOU {
 	if o.Observer {
 		m.Observer = add(c, base+"/participants", map[string]any{"name": "Observer Liu", "title": "Consul", "venue_id": m.Nanjing, "role": "observer"})
 	}
+	for i := range o.Witnesses {
+		venue := []string{m.Seoul, m.Nanjing}[i%2]
+		m.Witnesses = append(m.Witnesses, add(c, base+"/participants", map[string]any{"name": "Witness " + strconv.Itoa(i+1), "venue_id": venue, "role": "witness"}))
+	}
 	for _, lang := range []string{"ko", "zh"} {
 		c.Do("POST", base+"/documents?language="+lang, bytes.NewReader(pdftest.Minimal(1, "MOU "+lang)), "application/pdf", http.StatusCreated, nil)
 	}
@@ -117,7 +124,7 @@ func (m *MOU) schedule(t testing.TB, c *Client) {
 		}
 		m.Tokens[inv.ParticipantID], m.URLs[inv.ParticipantID] = inv.Token, inv.URL
 	}
-	want := 3
+	want := 3 + len(m.Witnesses)
 	if m.Observer != "" {
 		want++
 	}

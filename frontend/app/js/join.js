@@ -55,6 +55,7 @@ async function main() {
     page.signatures = new SignatureList(page.info);
     for (const ev of page.info.signatures || []) page.signatures.add(ev);
     page.state = "sealed";
+    renderLobby(); // the header's state and clocks (the lobby itself stays hidden)
     end("sealed");
     document.body.dataset.ready = "true";
     return;
@@ -345,6 +346,7 @@ function end(reason) {
   const key = sealed ? "sealed" : ENDED.has(reason) ? reason : "generic";
   $("ceremony").hidden = true;
   $("ended").hidden = false;
+  window.scrollTo(0, 0); // the room may have been scrolled down
   $("ended").classList.toggle("ended-sealed", sealed);
   if (sealed) {
     $("ended-extra").append(copyBlock(), $("signatures-block"));
