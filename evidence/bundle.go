@@ -36,7 +36,13 @@ type Bundle struct {
 	AuditLog  []signatures.Event
 	// Files are the documents, stills, drawings and included recordings, each
 	// at the path the manifest gives it.
-	Files    []File
+	Files []File
+	// ManifestTimestamp, when set, is the RFC 3161 token over the manifest's SHA-256,
+	// written at PathManifestTimestamp.
+	ManifestTimestamp []byte
+	// LogProof, when set, is the transparency log's inclusion proof of the manifest,
+	// written as the tag file TagLogProof.
+	LogProof []byte
 	Software string    // Bag-Software-Agent; "signroom" if empty
 	Created  time.Time // Bagging-Date; the manifest's sealed_at if zero
 }
@@ -92,6 +98,9 @@ func (bw *bagWriter) writePayload(ctx context.Context, m Manifest, b Bundle) err
 	for _, s := range m.Signatures {
 		fixed = append(fixed, File{Path: signatureJWSPath(s.ParticipantID), Data: []byte(s.JWS)},
 			File{Path: signatureJWKPath(s.ParticipantID), Data: jwkFile(s.JWK)})
+	}
+	if b.ManifestTimestamp != nil {
+		fixed = append(fixed, File{Path: PathManifestTimestamp, Data: b.ManifestTimestamp})
 	}
 	files := append(fixed, b.Files...)
 	want := expectedRefs(m)
@@ -189,6 +198,9 @@ func (bw *bagWriter) writeTags(m Manifest, b Bundle) error {
 		{Path: "bag-info.txt", Data: []byte(info)},
 		{Path: "manifest-sha256.txt", Data: manifestText(bw.payload)},
 		{Path: "README.txt", Data: readme(m)},
+	}
+	if b.LogProof != nil {
+		tags = append(tags, File{Path: TagLogProof, Data: b.LogProof})
 	}
 	var tagLines []manifestLine
 	for _, t := range tags {

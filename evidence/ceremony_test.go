@@ -6,6 +6,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"testing"
@@ -26,6 +27,11 @@ type ceremony struct {
 	keys      []*ecdsa.PrivateKey
 	docs      []DocumentPDF
 	page      SignaturePage
+	// tsaURL time-stamps the PDF signature; stamp, when set, makes the manifest's token
+	// from its SHA-256; logProof, when set, makes the tlog-proof tag file from it.
+	tsaURL   string
+	stamp    func(digest []byte) []byte
+	logProof func(digest []byte) []byte
 }
 
 var partyNames = []struct{ ko, zh, latin string }{
@@ -159,12 +165,19 @@ func (c *ceremony) bundle(tb testing.TB) []byte {
 		tb.Fatal(err)
 	}
 	b := Bundle{Manifest: sm, AuditLog: c.events, Files: c.files}
+	sum := sha256.Sum256(sm.JSON)
+	if c.stamp != nil {
+		b.ManifestTimestamp = c.stamp(sum[:])
+	}
+	if c.logProof != nil {
+		b.LogProof = c.logProof(sum[:])
+	}
 	if !c.keepPDF {
 		atts, err := PDFAttachments(context.Background(), b)
 		if err != nil {
 			tb.Fatal(err)
 		}
-		if c.sealedPDF, err = SealPDF(context.Background(), c.docs, c.page, c.sealer, atts...); err != nil {
+		if c.sealedPDF, err = SealPDFWith(context.Background(), c.docs, c.page, c.sealer, PDFOptions{TSAURL: c.tsaURL}, atts...); err != nil {
 			tb.Fatal(err)
 		}
 	}

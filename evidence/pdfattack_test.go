@@ -43,7 +43,7 @@ func TestPDFChangedAfterSealFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secondSig, err := signPDF(c.pdf(t), mallory, ceremonyTime) // a second signature after the seal
+	secondSig, err := signPDF(c.pdf(t), mallory, ceremonyTime, "") // a second signature after the seal
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,11 +52,11 @@ func TestPDFChangedAfterSealFails(t *testing.T) {
 	if err := api.RemovePages(bytes.NewReader(c.pdf(t)), &cut, []string{fmt.Sprint(pages)}, pdfConfig()); err != nil {
 		t.Fatal(err)
 	}
-	resigned, err := signPDF(cut.Bytes(), mallory, ceremonyTime)
+	resigned, err := signPDF(cut.Bytes(), mallory, ceremonyTime, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	resignedOwnKey, err := signPDF(cut.Bytes(), testSealer, ceremonyTime) // even with the genuine key: not a certification
+	resignedOwnKey, err := signPDF(cut.Bytes(), testSealer, ceremonyTime, "") // even with the genuine key: not a certification
 	if err != nil {
 		t.Fatal(err)
 	}

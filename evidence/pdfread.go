@@ -2,7 +2,6 @@ package evidence
 
 import (
 	"bytes"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -18,7 +17,7 @@ const (
 
 // sealedPDF is a sealed PDF whose certification signature verified.
 type sealedPDF struct {
-	cert  *x509.Certificate
+	pdfSignature
 	files map[string][]byte // embedded files by EmbeddedFiles name-tree key (their bag path)
 }
 
@@ -28,7 +27,7 @@ type sealedPDF struct {
 // /Perms /DocMDP names, with DocMDP permission 1 (no change allowed).
 func readSealedPDF(b []byte, lim Limits) (sp *sealedPDF, err error) {
 	defer recoverPDF(&err)
-	cert, err := verifyPDFSeal(b)
+	ps, err := verifyPDFSeal(b)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +46,7 @@ func readSealedPDF(b []byte, lim Limits) (sp *sealedPDF, err error) {
 	}); err != nil {
 		return nil, err
 	}
-	return &sealedPDF{cert: cert, files: files}, nil
+	return &sealedPDF{pdfSignature: ps, files: files}, nil
 }
 
 // checkDocMDP checks that sig is the signature covering the whole file and certifies it

@@ -14,45 +14,63 @@ import (
 
 var byteRangeRE = regexp.MustCompile(`/ByteRange\s*\[\s*(\d{1,12})\s+(\d{1,12})\s+(\d{1,12})\s+(\d{1,12})\s*\]`)
 
+// pdfSignature is a verified PDF seal: the signer's certificate and, when the signature
+// carries one, its signature-time-stamp token (RFC 3161, over the SHA-256 of sigValue).
+type pdfSignature struct {
+	cert      *x509.Certificate
+	timestamp []byte // DER TimeStampToken; nil: not time-stamped
+	sigValue  []byte // the signer's signature value, which the token's imprint covers
+}
+
+// oidSignatureTimeStamp is id-aa-signatureTimeStampToken (RFC 3161 appendix A).
+var oidSignatureTimeStamp = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 14}
+
 // verifyPDFSeal finds the signature whose /ByteRange covers the whole file
 // except its /Contents hex string, and verifies the CMS SignedData in it
-// against those bytes. It returns the signer's certificate.
-func verifyPDFSeal(b []byte) (cert *x509.Certificate, err error) {
+// against those bytes. It returns the signer's certificate and any signature
+// time-stamp token.
+func verifyPDFSeal(b []byte) (ps pdfSignature, err error) {
 	defer func() {
 		if r := recover(); r != nil { // the CMS parser is not hardened against every input
-			cert, err = nil, fmt.Errorf("%w: malformed signature (%v)", ErrPDF, r)
+			ps, err = pdfSignature{}, fmt.Errorf("%w: malformed signature (%v)", ErrPDF, r)
 		}
 	}()
 	br, err := wholeFileByteRange(b)
 	if err != nil {
-		return nil, err
+		return ps, err
 	}
 	contents := bytes.TrimSpace(b[br[1]:br[2]])
 	if len(contents) < 2 || contents[0] != '<' || contents[len(contents)-1] != '>' {
-		return nil, fmt.Errorf("%w: signature /Contents is not a hex string at the gap of /ByteRange", ErrPDF)
+		return ps, fmt.Errorf("%w: signature /Contents is not a hex string at the gap of /ByteRange", ErrPDF)
 	}
 	der, err := hex.DecodeString(string(contents[1 : len(contents)-1]))
 	if err != nil {
-		return nil, fmt.Errorf("%w: signature /Contents: %v", ErrPDF, err)
+		return ps, fmt.Errorf("%w: signature /Contents: %v", ErrPDF, err)
 	}
 	var raw asn1.RawValue
 	rest, err := asn1.Unmarshal(der, &raw)
 	if err != nil || len(bytes.Trim(rest, "\x00")) != 0 {
-		return nil, fmt.Errorf("%w: signature is not one DER value followed by zero padding", ErrPDF)
+		return ps, fmt.Errorf("%w: signature is not one DER value followed by zero padding", ErrPDF)
 	}
 	p7, err := pkcs7.Parse(raw.FullBytes)
 	if err != nil {
-		return nil, fmt.Errorf("%w: CMS: %v", ErrPDF, err)
+		return ps, fmt.Errorf("%w: CMS: %v", ErrPDF, err)
 	}
 	signer := p7.GetOnlySigner()
 	if signer == nil {
-		return nil, fmt.Errorf("%w: CMS must have exactly one signer", ErrPDF)
+		return ps, fmt.Errorf("%w: CMS must have exactly one signer", ErrPDF)
 	}
 	p7.Content = append(append([]byte{}, b[:br[1]]...), b[br[2]:]...)
 	if err := p7.Verify(); err != nil {
-		return nil, fmt.Errorf("%w: signature does not verify: %v", ErrPDF, err)
+		return ps, fmt.Errorf("%w: signature does not verify: %v", ErrPDF, err)
 	}
-	return signer, nil
+	ps = pdfSignature{cert: signer, sigValue: p7.Signers[0].EncryptedDigest}
+	for _, a := range p7.Signers[0].UnauthenticatedAttributes {
+		if a.Type.Equal(oidSignatureTimeStamp) {
+			ps.timestamp = a.Value.Bytes
+		}
+	}
+	return ps, nil
 }
 
 // wholeFileByteRange returns the /ByteRange [0 a b c] with b+c = len(file),

@@ -34,6 +34,7 @@ func VerifyPDFWith(ctx context.Context, pdf []byte, opt Options) Report {
 		return rep
 	}
 	rep.pass(CheckPDFSeal, certDetail(sp.cert)+"; certification signature (no change permitted) over the whole file")
+	pdfTime(&rep, sp, opt.TSARoots, time.Time{})
 	if len(sp.files) == 0 {
 		sealTrust(&rep, opt.Trust, sp.cert, time.Time{})
 		rep.fail(CheckEmbedded, "the PDF carries no evidence files: verify the evidence bundle instead")
@@ -132,6 +133,7 @@ func (v *bundleVerifier) sealedPDF(m Manifest, sealCert *x509.Certificate) {
 		return
 	}
 	v.rep.pass(CheckPDFSeal, certDetail(sp.cert)+"; certification signature (no change permitted) over the whole file")
+	pdfTime(v.rep, sp, v.tsaRoots, m.SealedAt)
 	err = embeddedMatch(m, sp.files, v.actual)
 	if err == nil && !bytes.Equal(sp.files[PathManifest], mustRead(v.src, PathManifest)) {
 		err = fmt.Errorf("the manifest embedded in the PDF is not this bundle's")

@@ -21,6 +21,16 @@ type Record struct {
 	Documents   []RecordDocument  `json:"documents"`
 	Recordings  []RecordRecording `json:"recordings,omitempty"`
 	Seal        RecordSeal        `json:"seal"`
+	// TimeAttested is the time a TSA attests it saw the manifest (nil: time not
+	// attested, SealedAt is the service's own claim).
+	TimeAttested *RecordTime `json:"time_attested,omitempty"`
+}
+
+// RecordTime is a time a time-stamp authority attests.
+type RecordTime struct {
+	Time    time.Time `json:"time"`
+	TSA     string    `json:"tsa"`
+	Trusted bool      `json:"trusted"` // the TSA chains to a root the verifier was given
 }
 
 // RecordSigner is one signature as a reader sees it.

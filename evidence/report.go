@@ -143,6 +143,8 @@ const (
 	CheckPDFSeal      = "pdf seal"
 	CheckRecording    = "recording"
 	CheckStill        = "still/drawing"
+	CheckTrustedTime  = "trusted time"
+	CheckPDFTimestamp = "pdf timestamp"
 )
 
 // VerifyFile detects a ZIP bundle or a PDF by its magic bytes and verifies

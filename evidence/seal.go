@@ -61,13 +61,25 @@ func PageCount(pdfBytes []byte) (n int, err error) {
 	return n, nil
 }
 
-// SealPDF merges every document, in order, with a generated signature page
+// PDFOptions tune SealPDFWith.
+type PDFOptions struct {
+	// TSAURL, when set, is an RFC 3161 time-stamp authority asked for a token over the
+	// signature value, added as the signature-time-stamp unsigned attribute (PAdES B-T).
+	TSAURL string
+}
+
+// SealPDF is SealPDFWith without a time-stamp.
+func SealPDF(ctx context.Context, docs []DocumentPDF, page SignaturePage, s *Sealer, atts ...Attachment) ([]byte, error) {
+	return SealPDFWith(ctx, docs, page, s, PDFOptions{}, atts...)
+}
+
+// SealPDFWith merges every document, in order, with a generated signature page
 // listing each document's SHA-256 and page count, embeds the attachments as
 // associated files (see Attachments), and signs the result as a certification
 // signature (DocMDP P=1 referenced from the catalog's /Perms: no change
 // permitted; SubFilter adbe.pkcs7.detached with a CMS SigningCertificateV2
-// attribute, SHA-256, ECDSA P-256) with the seal key.
-func SealPDF(ctx context.Context, docs []DocumentPDF, page SignaturePage, s *Sealer, atts ...Attachment) ([]byte, error) {
+// attribute, SHA-256, ECDSA P-256) with the seal key, time-stamped when opt.TSAURL is set.
+func SealPDFWith(ctx context.Context, docs []DocumentPDF, page SignaturePage, s *Sealer, opt PDFOptions, atts ...Attachment) ([]byte, error) {
 	if len(docs) == 0 {
 		return nil, fmt.Errorf("seal pdf: %w: no documents", ErrPDF)
 	}
@@ -100,7 +112,7 @@ func SealPDF(ctx context.Context, docs []DocumentPDF, page SignaturePage, s *Sea
 	if err != nil {
 		return nil, fmt.Errorf("seal pdf: %w", err)
 	}
-	sealed, err := signPDF(prepared, s, page.SealedAt)
+	sealed, err := signPDF(prepared, s, page.SealedAt, opt.TSAURL)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +141,7 @@ func recoverPDF(err *error) {
 	}
 }
 
-func signPDF(in []byte, s *Sealer, at time.Time) (_ []byte, err error) {
+func signPDF(in []byte, s *Sealer, at time.Time, tsaURL string) (_ []byte, err error) {
 	defer recoverPDF(&err)
 	rdr, err := pdf.NewReader(bytes.NewReader(in), int64(len(in)))
 	if err != nil {
@@ -151,6 +163,7 @@ func signPDF(in []byte, s *Sealer, at time.Time) (_ []byte, err error) {
 		DigestAlgorithm:   crypto.SHA256,
 		Certificate:       s.Cert,
 		CertificateChains: [][]*x509.Certificate{chain},
+		TSA:               sign.TSA{URL: tsaURL},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("seal pdf: %w: sign: %v", ErrPDF, err)

@@ -26,6 +26,12 @@ type Options struct {
 	// only (say from a directory of files exported from the archive): its bytes are then
 	// checked against the manifest's size and SHA-256. An error fails that recording's check.
 	OpenRecording func(r Recording) (io.ReadCloser, error)
+	// TSARoots are the time-stamp authorities' roots to trust. nil: a time-stamp token is
+	// checked (imprint, signature) but its "trusted time" is unverified.
+	TSARoots *x509.CertPool
+	// ManifestTimestamp is a supplementary time-stamp token over the manifest (the file
+	// ManifestTimestampFile published beside the bundle), used when the bundle has none.
+	ManifestTimestamp []byte
 }
 
 func (o Options) limits() Limits {
@@ -64,7 +70,8 @@ func VerifyBundle(ctx context.Context, r io.ReaderAt, size int64, opt Options) R
 	}
 	b.declared = declaredSizes(b)
 	b.total = 0 // the manifest read above counts once, when its check reads it
-	v := &bundleVerifier{ctx: ctx, bag: b, src: b, lim: opt.limits(), rep: &rep, actual: map[string]fileSum{}, openRecording: opt.OpenRecording}
+	v := &bundleVerifier{ctx: ctx, bag: b, src: b, lim: opt.limits(), rep: &rep, actual: map[string]fileSum{}, openRecording: opt.OpenRecording,
+		tsaRoots: opt.TSARoots}
 	if !v.structure() {
 		return rep
 	}
@@ -79,6 +86,7 @@ func VerifyBundle(ctx context.Context, r io.ReaderAt, size int64, opt Options) R
 	if cert != nil {
 		rep.Record = newRecord(m, cert, func(r Recording) bool { return r.Path != "" })
 	}
+	v.attestTime(m, opt.ManifestTimestamp)
 	v.referenced(m)
 	v.documents(m)
 	chain := v.audit(m)
@@ -105,6 +113,7 @@ type bundleVerifier struct {
 	actual  map[string]fileSum // hashes of payload files that could be read
 	// openRecording opens hash-only recordings (Options.OpenRecording); nil: not checked.
 	openRecording func(Recording) (io.ReadCloser, error)
+	tsaRoots      *x509.CertPool
 }
 
 // fileReader reads a payload file by bag path.
@@ -226,7 +235,8 @@ func (v *bundleVerifier) checkDERSig(body []byte, cert *x509.Certificate) error 
 }
 
 func (v *bundleVerifier) referenced(m Manifest) {
-	allowed := map[string]bool{PathManifest: true, PathManifestJWS: true, PathManifestSig: true, PathSealCert: true, m.SealedPDF.Path: true}
+	allowed := map[string]bool{PathManifest: true, PathManifestJWS: true, PathManifestSig: true, PathSealCert: true, m.SealedPDF.Path: true,
+		PathManifestTimestamp: true}
 	for p := range expectedRefs(m) {
 		allowed[p] = true
 	}

@@ -60,18 +60,23 @@ func (s *Service) buildEvidence(ctx context.Context, in evidenceInput) (map[stri
 		return nil, err
 	}
 	bundle := evidence.Bundle{Manifest: sm, AuditLog: in.events, Files: b.files, Software: "signroom", Created: in.sealedAt}
+	bundle.ManifestTimestamp = s.stampManifest(ctx, in.a.ID, sm.JSON)
 	atts, err := evidence.PDFAttachments(ctx, bundle)
 	if err != nil {
 		return nil, err
 	}
-	if bundle.SealedPDF, err = evidence.SealPDF(ctx, b.docs, b.page, s.cfg.Sealer, atts...); err != nil {
+	if bundle.SealedPDF, err = s.sealPDF(ctx, in.a.ID, b, atts); err != nil {
 		return nil, err
 	}
 	var zip bytes.Buffer
 	if err := evidence.WriteBundle(ctx, &zip, bundle); err != nil {
 		return nil, err
 	}
-	return map[string][]byte{ArtifactPDF: bundle.SealedPDF, ArtifactManifest: sm.JSON, ArtifactManifestJWS: sm.JWS, ArtifactBundle: zip.Bytes()}, nil
+	files := map[string][]byte{ArtifactPDF: bundle.SealedPDF, ArtifactManifest: sm.JSON, ArtifactManifestJWS: sm.JWS, ArtifactBundle: zip.Bytes()}
+	if bundle.ManifestTimestamp != nil {
+		files[ArtifactManifestTimestamp] = bundle.ManifestTimestamp
+	}
+	return files, nil
 }
 
 // describe fills the manifest's agreement, parties, venues and participants.

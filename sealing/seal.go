@@ -23,12 +23,15 @@ const (
 	ArtifactManifest    = "manifest.json"
 	ArtifactManifestJWS = "manifest.jws"
 	ArtifactBundle      = "bundle.zip"
+	// ArtifactManifestTimestamp is the RFC 3161 token over manifest.json (also inside the
+	// bundle); absent when no TSA is configured or none answered at sealing.
+	ArtifactManifestTimestamp = evidence.ManifestTimestampFile
 )
 
 // artifactOrder is the order artifacts are written to the archive: the bundle, which holds
 // everything, last.
 func artifactOrder() []string {
-	return []string{ArtifactPDF, ArtifactManifest, ArtifactManifestJWS, ArtifactBundle}
+	return []string{ArtifactPDF, ArtifactManifest, ArtifactManifestJWS, ArtifactManifestTimestamp, ArtifactBundle}
 }
 
 // ArtifactType is the content type of a sealed artifact, by name.
@@ -40,6 +43,8 @@ func ArtifactType(name string) string {
 		return "application/json"
 	case strings.HasSuffix(name, ".zip"):
 		return "application/zip"
+	case strings.HasSuffix(name, ".tsr"):
+		return "application/timestamp-reply"
 	}
 	return "application/jose"
 }
@@ -71,7 +76,10 @@ func (s *Service) stage(ctx context.Context, a *agreement.Agreement) (agreement.
 		AuditHead: events[len(events)-1].Hash, AuditEvents: len(events), StagedAt: s.cfg.Now().UTC()}
 	attempt := newAttempt()
 	for _, name := range artifactOrder() {
-		data := files[name]
+		data, ok := files[name]
+		if !ok {
+			continue
+		}
 		art := agreement.Artifact{Name: name, SHA256: sha256Hex(data), Size: int64(len(data)),
 			ArchiveKey: "agreements/" + a.ID + "/evidence/" + name,
 			StagingKey: "agreements/" + a.ID + "/sealing/" + attempt + "/" + name}
@@ -168,6 +176,9 @@ func (s *Service) finish(ctx context.Context, id string, rec agreement.Seal) (*a
 			return err
 		}
 		ed.Record("agreement.sealed", "system", data)
+		if s.cfg.TSA.Configured() && !hasArtifact(rec, ArtifactManifestTimestamp) {
+			ed.Record(EventTimeNotAttested, "system", map[string]any{"tsa_urls": s.cfg.TSA.URLs()})
+		}
 		// Invitations are not revoked: until they expire, each participant's link shows the
 		// sealed agreement and downloads their copy of the sealed PDF. Every route that could
 		// change anything refuses a sealed agreement by its state, and the room is closed.
@@ -177,6 +188,9 @@ func (s *Service) finish(ctx context.Context, id string, rec agreement.Seal) (*a
 		return nil, err
 	}
 	s.log.Info("agreement sealed", "agreement", id, "sealed_at", rec.SealedAt)
+	if s.cfg.TSA.Configured() && !hasArtifact(rec, ArtifactManifestTimestamp) {
+		s.stamps.add(id)
+	}
 	if s.cfg.Announce != nil {
 		s.cfg.Announce(Sealed{Agreement: a, Seal: rec})
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/signroom/signroom/evidence"
 	"github.com/signroom/signroom/signatures"
 	"github.com/signroom/signroom/storage/blob"
+	"github.com/signroom/signroom/tsa"
 )
 
 // Errors of Seal and Close.
@@ -74,6 +75,10 @@ type Config struct {
 	Closing  func(agreementID, reason string)
 	Announce func(Sealed)
 	Now      func() time.Time // default time.Now
+	// TSA, when configured, time-stamps each seal: the manifest (a token archived and put in
+	// the bundle) and the PDF signature (PAdES B-T). Sealing never waits on it: if no TSA
+	// answers, the record seals without, and AddTimestamps adds the manifest's token later.
+	TSA *tsa.Client
 }
 
 // DefaultRecordingWait is how long Close waits for the recordings by default.
@@ -84,6 +89,9 @@ type Service struct {
 	cfg Config
 	log *slog.Logger
 	mu  sync.Mutex // one sealing at a time: staging and archiving are not raced
+	// stamps are the sealed agreements whose manifest awaits a time-stamp.
+	stamps  pendingSet
+	stampMu sync.Mutex // one AddTimestamps at a time
 }
 
 // New returns a Service.

@@ -49,6 +49,7 @@ import (
 	"github.com/signroom/signroom/sealing"
 	"github.com/signroom/signroom/signatures"
 	"github.com/signroom/signroom/storage/blob"
+	"github.com/signroom/signroom/tsa"
 )
 
 // Checker is a dependency whose health /readyz reports, such as the database or a blob store.
@@ -161,6 +162,7 @@ type Config struct {
 	Ceremony Ceremony           // nil: no live hub, and so no signing
 	Archive  blob.Store         // the archive bucket: sealed evidence under COMPLIANCE retention
 	Sealer   *evidence.Sealer   // the service's seal key and certificate
+	TSA      *tsa.Client        // time-stamps seals (see sealing.Config.TSA); nil: none
 	// Recordings, when set, are finished before a closed ceremony is sealed; a close waits
 	// at most RecordingWait for them (0: sealing.DefaultRecordingWait), then answers 503
 	// recordings_pending and the automatic close seals once they are in.
@@ -218,7 +220,8 @@ func New(cfg Config) *Server {
 		integrity: newIntegrityCounter(cfg.Registry), verifies: newGate(cfg.MaxVerifications, gateWait, "verifications"),
 		uploads: newGate(MaxUploads, gateWait, "uploads")}
 	s.sealing = sealing.New(sealing.Config{Store: cfg.Store, Working: cfg.Blobs, Archive: cfg.Archive, Sealer: cfg.Sealer,
-		Logger: cfg.Logger, Recordings: cfg.Recordings, RecordingWait: cfg.RecordingWait, Closing: s.announceClosing, Announce: s.announceSealed, Now: cfg.Now})
+		Logger: cfg.Logger, Recordings: cfg.Recordings, RecordingWait: cfg.RecordingWait, Closing: s.announceClosing, Announce: s.announceSealed, Now: cfg.Now,
+		TSA: cfg.TSA})
 	s.dummyHash = s.makeDummyHash()
 	s.registerRoutes()
 	return s

@@ -45,6 +45,9 @@ type Config struct {
 	// empty this long; CloseAfter closes it this long after its last signature (0: never).
 	CloseWhenEmpty time.Duration
 	CloseAfter     time.Duration
+	// TSAURLs are RFC 3161 time-stamp authorities, tried in order, that time-stamp each
+	// seal (--tsa-url, repeatable; $SIGNROOM_TSA_URLS comma-separated). Empty: no trusted time.
+	TSAURLs []string
 }
 
 // SealConfig says where the service's seal certificate comes from: PEM files, a PKCS#12
@@ -217,6 +220,10 @@ func parseServeConfig(args []string, env func(string) string, stderr io.Writer) 
 	ef.String(&c.Seal.Name, "seal-name", "SIGNROOM_SEAL_NAME", "", "common name of the self-signed seal certificate generated at first start (default \"Signroom seal of OPERATOR\")")
 	ef.String(&c.Seal.CertFile, "seal-cert", "SIGNROOM_SEAL_CERT", "", "PEM seal certificate chain (leaf first); its key comes from $SIGNROOM_SEAL_KEY(_FILE)")
 	ef.String(&c.Seal.PKCS12File, "seal-pkcs12", "SIGNROOM_SEAL_PKCS12", "", "PKCS#12 file with the seal certificate and key; password from $SIGNROOM_SEAL_PKCS12_PASSWORD(_FILE)")
+	fs.Func("tsa-url", "RFC 3161 time-stamp authority URL that time-stamps each seal; repeat for fallbacks, tried in order ($SIGNROOM_TSA_URLS, comma-separated)", func(v string) error {
+		c.TSAURLs = append(c.TSAURLs, v)
+		return nil
+	})
 	var publicIPs, iceServers, origins, proxies string
 	ef.String(&proxies, "trusted-proxies", "SIGNROOM_TRUSTED_PROXIES", "", "comma-separated reverse proxy addresses or CIDRs whose X-Forwarded-For names the client")
 	ef.Int64(&c.Media.ICEUDPPort, "ice-udp-port", "SIGNROOM_ICE_UDP_PORT", 0, "the one UDP port all WebRTC peers share (0 picks a free port; set it in production)")
@@ -242,6 +249,9 @@ func parseServeConfig(args []string, env func(string) string, stderr io.Writer) 
 		return c, ef.errs[0]
 	}
 	c.Media.PublicIPs, c.Media.ICEServers, c.Media.AllowedOrigins = splitList(publicIPs), splitList(iceServers), splitList(origins)
+	if len(c.TSAURLs) == 0 {
+		c.TSAURLs = splitList(env("SIGNROOM_TSA_URLS"))
+	}
 	var err error
 	if c.TrustedProxies, err = parsePrefixes("--trusted-proxies", splitList(proxies)); err != nil {
 		return c, err
@@ -339,6 +349,11 @@ func (c *Config) validate() error {
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	if c.DataDir == "" {
 		return &configError{"--data-dir", "must not be empty"}
+	}
+	for _, t := range c.TSAURLs {
+		if u, err := url.Parse(t); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return &configError{"--tsa-url", fmt.Sprintf("want an http(s) URL, got %q", t)}
+		}
 	}
 	if c.Database == "" {
 		c.Database = filepath.Join(c.DataDir, "signroom.db")

@@ -31,6 +31,7 @@ import (
 	"github.com/signroom/signroom/signaling"
 	"github.com/signroom/signroom/storage/blob"
 	"github.com/signroom/signroom/storage/sqlite"
+	"github.com/signroom/signroom/tsa"
 )
 
 // Main is the running service: every adapter opened and joined. Tests build one on
@@ -199,6 +200,7 @@ func (m *Main) serverConfig() server.Config {
 		Logger: m.Logger, Registry: m.Registry, Checks: checks, Mounts: mounts, PublicURL: m.Config.PublicURL,
 		TrustedProxies: m.Config.TrustedProxies, MetricsToken: m.Config.MetricsToken,
 		Store: m.DB, Blobs: m.Blobs.Working, Archive: m.Blobs.Archive, Sealer: m.Sealer, Operator: m.operator(),
+		TSA:        tsa.New(m.Config.TSAURLs, nil, 0),
 		Recordings: m.Recorder, RecordingActive: m.Recorder.Active,
 		Keys: m.Keys, Issuer: m.Issuer, Verifier: m.Verifier,
 		Ceremony:       ceremonyEvents{hub: m.Hub},
@@ -336,6 +338,9 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Sealing.AutoClose(ctx, sealing.Auto{Presence: ceremonyEvents{m.Hub}, EmptyFor: m.Config.CloseWhenEmpty, AfterLast: m.Config.CloseAfter})
 	}()
 	defer func() { <-autoClose }()
+	stamps := make(chan struct{})
+	go func() { defer close(stamps); m.Sealing.RunTimestamps(ctx, 0) }()
+	defer func() { <-stamps }()
 	keyWatch := make(chan struct{})
 	go func() { defer close(keyWatch); m.watchKeys(ctx) }()
 	defer func() { <-keyWatch }()

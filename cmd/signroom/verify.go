@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -9,12 +10,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/signroom/signroom/evidence"
 )
 
-const verifyUsage = `Usage: signroom verify [--seal-cert FILE]... [--seal-fingerprint SHA256]... [--trust-url URL] [--json] FILE
+const verifyUsage = `Usage: signroom verify [--seal-cert FILE]... [--seal-fingerprint SHA256]... [--trust-url URL]
+       [--tsa-roots FILE]... [--timestamp FILE] [--json] FILE
 
 Checks an evidence bundle (.zip) or a sealed PDF offline, with nothing but the file: bag fixity,
 the manifest seal, every signature, every document hash, the audit chain, the PDF seal and the
@@ -25,6 +28,13 @@ service's published list (--seal-cert), as SHA-256 fingerprints (--seal-fingerpr
 the address of the service whose list to fetch once (--trust-url https://sign.example.org).
 Without any of them every other check still runs, but the verdict is "seal unverified":
 anyone can seal a forged record with a key of their own.
+
+Trusted time: a record time-stamped by an RFC 3161 time-stamp authority (TSA) carries its
+token; --tsa-roots names the PEM root certificates of the TSAs you trust, and the attested
+time is printed beside the service's claimed sealed_at. Without --tsa-roots the token is
+checked but "trusted time" is unverified; a record without a token says "time not attested".
+--timestamp gives a supplementary token (manifest.json.tsr, added after sealing when no TSA
+answered) for a bundle that has none.
 
 Prints each check with PASS/FAIL and the reason; --json prints the report as JSON.
 Exit code: 0 valid (every check passed and the seal is trusted); 1 a check failed (or the
@@ -52,6 +62,9 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Var(&certs, "seal-cert", "trusted seal certificate(s): a PEM file or a published seal certificate list (repeatable)")
 	fs.Var(&fps, "seal-fingerprint", "SHA-256 fingerprint (hex) of a trusted seal certificate (repeatable)")
 	trustURL := fs.String("trust-url", "", "fetch the trusted seal certificates published by this Signroom service (https)")
+	var tsaRoots listFlag
+	fs.Var(&tsaRoots, "tsa-roots", "PEM file of trusted time-stamp authority root certificates (repeatable)")
+	stampFile := fs.String("timestamp", "", "a supplementary manifest time-stamp token (manifest.json.tsr) for a bundle without one")
 	recDir := fs.String("recordings", "", "directory holding the record's recording files (named as in the manifest): each is checked against its SHA-256 and size")
 	fs.Usage = func() { fmt.Fprint(stderr, verifyUsage); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
@@ -66,6 +79,14 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return &configError{"verify", err.Error()}
 	}
 	opt := evidence.Options{Trust: trust}
+	if opt.TSARoots, err = loadTSARoots(tsaRoots); err != nil {
+		return &configError{"verify", err.Error()}
+	}
+	if *stampFile != "" {
+		if opt.ManifestTimestamp, err = os.ReadFile(*stampFile); err != nil {
+			return &configError{"verify", "--timestamp: " + err.Error()}
+		}
+	}
 	if *recDir != "" {
 		opt.OpenRecording = recordingsIn(*recDir)
 	}
@@ -165,8 +186,7 @@ func printReport(w io.Writer, name string, rep evidence.Report) {
 	case evidence.VerdictValid:
 		fmt.Fprintf(w, "VALID: all %d checks passed, sealed by a trusted seal certificate\n", len(rep.Checks))
 	case evidence.VerdictUnverified:
-		fmt.Fprintf(w, "SEAL UNVERIFIED: the record is intact, but nothing says who sealed it; "+
-			"verify again with --seal-cert, --seal-fingerprint or --trust-url\n")
+		fmt.Fprintf(w, "%s\n", unverifiedAdvice(rep))
 	default:
 		fmt.Fprintf(w, "INVALID: %d of %d checks failed\n", failed, len(rep.Checks))
 	}
@@ -179,3 +199,41 @@ func recordingsIn(dir string) func(evidence.Recording) (io.ReadCloser, error) {
 		return os.Open(filepath.Join(dir, evidence.SafeName(r.Filename)))
 	}
 }
+
+// loadTSARoots reads the trusted TSA roots; none given: nil.
+func loadTSARoots(files []string) (*x509.CertPool, error) {
+	if len(files) == 0 {
+		return nil, nil
+	}
+	var pem []byte
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("--tsa-roots: %w", err)
+		}
+		pem = append(append(pem, data...), '\n')
+	}
+	pool, err := evidence.ParseTSARoots(strings.Join(files, ","), pem)
+	if err != nil {
+		return nil, fmt.Errorf("--tsa-roots: %w", err)
+	}
+	return pool, nil
+}
+
+// unverifiedAdvice says which trust anchors were missing for an unverified verdict.
+func unverifiedAdvice(rep evidence.Report) string {
+	var missing []string
+	for _, c := range rep.Failed() {
+		switch c.Name {
+		case evidence.CheckSealTrust:
+			missing = append(missing, "who sealed it (--seal-cert, --seal-fingerprint or --trust-url)")
+		case evidence.CheckTrustedTime, evidence.CheckPDFTimestamp:
+			if !slices.Contains(missing, tsaAdvice) {
+				missing = append(missing, tsaAdvice)
+			}
+		}
+	}
+	return "SEAL UNVERIFIED: the record is intact, but nothing vouches for " + strings.Join(missing, ", nor for ") + "; verify again with those options"
+}
+
+const tsaAdvice = "the time-stamp authority (--tsa-roots)"

@@ -8,6 +8,7 @@ import (
 
 	"github.com/signroom/signroom/evidence"
 	"github.com/signroom/signroom/internal/evidencetest"
+	"github.com/signroom/signroom/internal/tsatest"
 )
 
 func TestVerifyRefusesWhatIsNotEvidence(t *testing.T) {
@@ -80,6 +81,38 @@ func TestVerifyResealedRecords(t *testing.T) {
 		}
 		if code, out, _ := runCmd(t, dir, "", "verify", path); code != wantOpen || !strings.Contains(out, wantOpenOut) {
 			t.Errorf("%s without trust = exit %d\n%s\nwant exit %d with %q", name, code, out, wantOpen, wantOpenOut)
+		}
+	}
+}
+
+// TestVerifyTrustedTime: a time-stamped record is valid with its TSA's root (--tsa-roots)
+// and prints the attested time; without roots it is unverified (exit 3, naming
+// --tsa-roots); with another TSA's root it fails.
+func TestVerifyTrustedTime(t *testing.T) {
+	sealer, err := evidence.NewSelfSignedSealer("Signroom seal of Gangwon", evidencetest.At)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, other := tsatest.Start(t, "good"), tsatest.Start(t, "other")
+	rec := evidencetest.Seal(t, sealer, evidencetest.Options{TSAURL: ts.URL})
+	dir := t.TempDir()
+	cert := filepath.Join(dir, "seal.pem")
+	bundle := filepath.Join(dir, "bundle.zip")
+	os.WriteFile(cert, evidence.CertPEM(sealer.Cert), 0o600)
+	os.WriteFile(bundle, rec.Bundle, 0o600)
+	tests := []struct {
+		args     []string
+		wantCode int
+		wantOut  string
+	}{
+		{[]string{"verify", "--seal-cert", cert, "--tsa-roots", ts.WriteRoot(t, dir), bundle}, 0, "PASS  trusted time: manifest time-stamped at"},
+		{[]string{"verify", "--seal-cert", cert, bundle}, 3, "(--tsa-roots)"},
+		{[]string{"verify", "--seal-cert", cert, "--tsa-roots", other.WriteRoot(t, dir), bundle}, 1, "FAIL  trusted time"},
+		{[]string{"verify", "--seal-cert", cert, "--tsa-roots", cert + ".missing", bundle}, 2, ""},
+	}
+	for _, tt := range tests {
+		if code, out, errs := runCmd(t, dir, "", tt.args...); code != tt.wantCode || !strings.Contains(out, tt.wantOut) {
+			t.Errorf("signroom %q = exit %d\n%s%s\nwant exit %d with %q", tt.args, code, out, errs, tt.wantCode, tt.wantOut)
 		}
 	}
 }

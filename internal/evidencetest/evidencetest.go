@@ -18,6 +18,7 @@ import (
 	"github.com/signroom/signroom/evidence"
 	"github.com/signroom/signroom/internal/pdftest"
 	"github.com/signroom/signroom/signatures"
+	"github.com/signroom/signroom/tsa"
 )
 
 // At is when the test ceremony takes place.
@@ -34,6 +35,11 @@ type Options struct {
 	Signers     int                           // signatories; 0: 2
 	EditParty   func(names map[string]string) // rewrites the first party's names
 	DropLastOne bool                          // the last signatory disappears from the record
+	// TSAURL, when set, time-stamps the manifest (its token in the bundle) and the PDF
+	// signature with this RFC 3161 TSA.
+	TSAURL string
+	// LogProof, when set, makes the bundle's tlog-proof tag file from the manifest's SHA-256.
+	LogProof func(manifestSHA256 []byte) []byte
 }
 
 // Seal makes a record sealed by sealer.
@@ -60,7 +66,7 @@ func Seal(tb testing.TB, sealer *evidence.Sealer, opt Options) Record {
 		n := len(b.m.Signatures) - 1
 		b.m.Signatures, b.m.Participants, b.page.Signers = b.m.Signatures[:n], b.m.Participants[:n], b.page.Signers[:n]
 	}
-	return b.seal(sealer)
+	return b.seal(sealer, opt)
 }
 
 type builder struct {
@@ -126,7 +132,7 @@ func (b *builder) sign(i int) {
 		Venue: venue.Names["en"], TimeZone: venue.TimeZone, SignedAt: signedAt, Thumbprint: jwk.Thumbprint()})
 }
 
-func (b *builder) seal(sealer *evidence.Sealer) Record {
+func (b *builder) seal(sealer *evidence.Sealer, opt Options) Record {
 	ctx := context.Background()
 	audit, err := evidence.AuditLogJSONL(b.events)
 	if err != nil {
@@ -138,11 +144,22 @@ func (b *builder) seal(sealer *evidence.Sealer) Record {
 		b.tb.Fatal(err)
 	}
 	bundle := evidence.Bundle{Manifest: sm, AuditLog: b.events, Files: b.files}
+	digest := sha256.Sum256(sm.JSON)
+	if opt.TSAURL != "" {
+		tok, err := tsa.New([]string{opt.TSAURL}, nil, 0).Stamp(ctx, digest[:])
+		if err != nil {
+			b.tb.Fatal(err)
+		}
+		bundle.ManifestTimestamp = tok.DER
+	}
+	if opt.LogProof != nil {
+		bundle.LogProof = opt.LogProof(digest[:])
+	}
 	atts, err := evidence.PDFAttachments(ctx, bundle)
 	if err != nil {
 		b.tb.Fatal(err)
 	}
-	if bundle.SealedPDF, err = evidence.SealPDF(ctx, b.docs, b.page, sealer, atts...); err != nil {
+	if bundle.SealedPDF, err = evidence.SealPDFWith(ctx, b.docs, b.page, sealer, evidence.PDFOptions{TSAURL: opt.TSAURL}, atts...); err != nil {
 		b.tb.Fatal(err)
 	}
 	var zip bytes.Buffer

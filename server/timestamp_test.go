@@ -1,0 +1,116 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/signroom/signroom/evidence"
+	"github.com/signroom/signroom/internal/tsatest"
+	"github.com/signroom/signroom/sealing"
+	"github.com/signroom/signroom/tsa"
+)
+
+func withTSA(c *tsa.Client) envOption { return func(cfg *Config) { cfg.TSA = c } }
+
+// sealOne runs a one-signatory ceremony to its seal and returns the agreement id and bundle.
+func sealOne(e *env) (string, []byte) {
+	e.t.Helper()
+	f := buildCeremony(e, 1, "parallel")
+	e.must(f.register(e, f.signers[0]), http.StatusCreated)
+	f.openSigning(e)
+	e.must(f.sign(e, f.signers[0], nil), http.StatusCreated)
+	e.must(f.closeCeremony(e), http.StatusOK)
+	return f.id, e.must(e.do("GET", "/api/agreements/"+f.id+"/evidence", f.owner, nil), http.StatusOK).raw
+}
+
+func (e *env) verifyWith(bundle []byte, roots *x509.CertPool, supplementary []byte) evidence.Report {
+	return evidence.VerifyBundle(context.Background(), bytes.NewReader(bundle), int64(len(bundle)),
+		evidence.Options{Trust: e.trust(), TSARoots: roots, ManifestTimestamp: supplementary})
+}
+
+func checkNamed(rep evidence.Report, name string) evidence.Check {
+	for _, c := range rep.Checks {
+		if c.Name == name {
+			return c
+		}
+	}
+	return evidence.Check{Name: name, Detail: "(missing)"}
+}
+
+// TestSealTimestamped: the first TSA is down, the second answers: the seal's manifest and
+// PDF signature carry its tokens, which verify against its root.
+func TestSealTimestamped(t *testing.T) {
+	down, ts := tsatest.Start(t, "down"), tsatest.Start(t, "up")
+	down.SetDown(true)
+	e := newEnv(t, withTSA(tsa.New([]string{down.URL, ts.URL}, nil, 0)))
+	id, bundle := sealOne(e)
+	rep := e.verifyWith(bundle, rootsPool(ts.Root), nil)
+	if !rep.OK() {
+		t.Fatalf("verdict %s: %+v", rep.Verdict(), rep.Failed())
+	}
+	for _, name := range []string{evidence.CheckTrustedTime, evidence.CheckPDFTimestamp} {
+		if c := checkNamed(rep, name); !strings.Contains(c.Detail, "up test TSA") {
+			t.Errorf("%s: %+v", name, c)
+		}
+	}
+	rec, _ := e.db.Seal(context.Background(), id)
+	if _, ok := rec.Artifact(sealing.ArtifactManifestTimestamp); !ok {
+		t.Errorf("seal artifacts %+v lack %s", rec.Artifacts, sealing.ArtifactManifestTimestamp)
+	}
+	if _, evs := recorded(e, id); countEvents(evs, sealing.EventTimeNotAttested) != 0 {
+		t.Errorf("%s recorded although a TSA answered", sealing.EventTimeNotAttested)
+	}
+}
+
+// TestSealWithTSADownThenTimestampAdded: with every TSA down the record seals without a
+// token (audited, verifier: time not attested); once the TSA is back, the job (here a new
+// Service, as after a restart) archives a supplementary token that attests the manifest.
+func TestSealWithTSADownThenTimestampAdded(t *testing.T) {
+	ts := tsatest.Start(t, "tsa")
+	ts.SetDown(true)
+	client := tsa.New([]string{ts.URL}, nil, 0)
+	e := newEnv(t, withTSA(client))
+	id, bundle := sealOne(e)
+	rep := e.verifyWith(bundle, rootsPool(ts.Root), nil)
+	if c := checkNamed(rep, evidence.CheckTrustedTime); !rep.OK() || !strings.HasPrefix(c.Detail, "time not attested") {
+		t.Fatalf("sealed with the TSA down: verdict %s, trusted time %+v", rep.Verdict(), c)
+	}
+	if _, evs := recorded(e, id); countEvents(evs, sealing.EventTimeNotAttested) != 1 {
+		t.Fatalf("%s not audited", sealing.EventTimeNotAttested)
+	}
+	ctx := context.Background()
+	svc := sealing.New(sealing.Config{Store: e.db, Working: e.blobs, Archive: e.arch, Sealer: e.api.cfg.Sealer, TSA: client})
+	if n, err := svc.AddTimestamps(ctx); n != 0 || err == nil {
+		t.Fatalf("TSA still down: added %d, err %v; want 0 and an error", n, err)
+	}
+	ts.SetDown(false)
+	if n, err := svc.AddTimestamps(ctx); n != 1 || err != nil {
+		t.Fatalf("TSA back: added %d, err %v; want 1", n, err)
+	}
+	token, _, err := e.arch.get("agreements/" + id + "/evidence/" + sealing.ArtifactManifestTimestamp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep = e.verifyWith(bundle, rootsPool(ts.Root), token)
+	if c := checkNamed(rep, evidence.CheckTrustedTime); !rep.OK() || !strings.Contains(c.Detail, "time-stamped at") {
+		t.Fatalf("with the supplementary token: verdict %s, trusted time %+v", rep.Verdict(), c)
+	}
+	if _, evs := recorded(e, id); countEvents(evs, sealing.EventTimeAttested) != 1 {
+		t.Errorf("%s not audited once", sealing.EventTimeAttested)
+	}
+	if n, err := svc.AddTimestamps(ctx); n != 0 || err != nil {
+		t.Errorf("nothing left: added %d, err %v", n, err)
+	}
+}
+
+func rootsPool(certs ...*x509.Certificate) *x509.CertPool {
+	p := x509.NewCertPool()
+	for _, c := range certs {
+		p.AddCert(c)
+	}
+	return p
+}
