@@ -128,9 +128,11 @@ func (g *group) interleave(now time.Time, final bool) {
 		if !final && now.Sub(f.wall) < interleaveDelay && g.othersEmpty(best) {
 			return
 		}
-		best.queue[0] = queued{}
-		best.queue = best.queue[1:]
+		n := copy(best.queue, best.queue[1:]) // shifted, not resliced: the queue's array is reused
+		best.queue[n] = queued{}
+		best.queue = best.queue[:n]
 		g.seg.add(best.number(), f)
+		best.recycle(f.data)
 	}
 }
 

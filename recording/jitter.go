@@ -12,9 +12,9 @@ type packet struct {
 	seq     uint16
 	ts      uint32
 	marker  bool
-	payload []byte // points into buf
+	payload []byte // points into store
 	arrival time.Time
-	buf     *[]byte // pooled storage, returned when the packet is released
+	store   [maxPayload]byte
 }
 
 // jitterBuffer puts one track's packets back in sequence order and reports gaps. Packets

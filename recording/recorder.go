@@ -89,7 +89,7 @@ type Recorder struct {
 	log     *slog.Logger
 	spool   *spool
 	metrics *metrics
-	bufs    sync.Pool
+	packets sync.Pool // *packet, reused once released
 	now     func() time.Time
 
 	mu       sync.Mutex
@@ -123,7 +123,7 @@ func New(cfg Config) (*Recorder, error) {
 	}
 	r := &Recorder{cfg: cfg, log: cfg.Logger, spool: sp, metrics: m, now: cfg.Now,
 		groups: map[string]*group{}, segments: map[*segment]bool{}, active: map[string]int{}, stopped: map[string]bool{}}
-	r.bufs.New = func() any { b := make([]byte, 0, maxPayload); return &b }
+	r.packets.New = func() any { return new(packet) }
 	r.up = newUploader(r)
 	r.fin = newFinalizer(r)
 	if err := r.recover(); err != nil {

@@ -106,7 +106,11 @@ func (s *segment) flush(syncEvery time.Duration) error {
 		s.file = f
 		s.rec.catalogSave(meta)
 	}
-	if _, err := s.file.Write(data); err != nil {
+	_, err := s.file.Write(data)
+	s.mu.Lock()
+	s.mux.recycle(data)
+	s.mu.Unlock()
+	if err != nil {
 		return fmt.Errorf("write spool file: %w", err)
 	}
 	s.rec.metrics.spoolBytes.Add(float64(len(data)))

@@ -1,7 +1,6 @@
 package recording
 
 import (
-	"bytes"
 	"time"
 
 	"github.com/pion/rtcp"
@@ -51,11 +50,14 @@ type trackWriter struct {
 	width    int
 	height   int
 	lastAsk  time.Time
+	emit     func(frame) // onFrame, made once (a method value allocates each time it is taken)
+	free     [][]byte    // frame buffers written out, for the next frames to reuse
 }
 
 func newTrackWriter(g *group, video bool, clockRate uint32, request func()) *trackWriter {
 	t := &trackWriter{g: g, video: video, request: request, jb: newJitterBuffer(jitterSlots, jitterDelay),
 		clock: newRTPClock(clockRate), waitKey: video}
+	t.emit = t.onFrame
 	if video {
 		t.asm = &vp8Assembler{}
 	} else {
@@ -85,10 +87,9 @@ func (t *trackWriter) WriteRTP(p *rtp.Packet) error {
 		t.g.rec.metrics.dropped.WithLabelValues("oversize").Inc()
 		return nil
 	}
-	bp := t.g.rec.bufs.Get().(*[]byte)
-	buf := append((*bp)[:0], p.Payload...)
-	*bp = buf
-	pk := &packet{seq: p.SequenceNumber, ts: p.Timestamp, marker: p.Marker, payload: buf, arrival: now, buf: bp}
+	pk := t.g.rec.packets.Get().(*packet)
+	pk.seq, pk.ts, pk.marker, pk.arrival = p.SequenceNumber, p.Timestamp, p.Marker, now
+	pk.payload = pk.store[:copy(pk.store[:], p.Payload)]
 	t.g.mu.Lock()
 	defer t.g.mu.Unlock()
 	if t.closed {
@@ -156,7 +157,7 @@ func (t *trackWriter) process(now time.Time) {
 		if ev.pkt == nil {
 			t.asm.lost()
 		} else {
-			t.asm.packet(ev.pkt, t.onFrame)
+			t.asm.packet(ev.pkt, t.emit)
 			t.release(ev.pkt)
 		}
 		if t.asm.lossy() {
@@ -194,11 +195,35 @@ func (t *trackWriter) onFrame(f frame) {
 	for i := range t.queue { // the lead grew: what waits moves with it
 		t.queue[i].wall = t.queue[i].wall.Add(moved)
 	}
-	t.queue = append(t.queue, queued{wall: wall, key: f.keyframe, data: bytes.Clone(f.data)})
+	t.queue = append(t.queue, queued{wall: wall, key: f.keyframe, data: t.copyFrame(f.data)})
+}
+
+const (
+	// maxFree bounds the buffers a track keeps for reuse: about what its queue holds.
+	maxFree = 32
+	// maxFreeBytes is the largest buffer kept for reuse; larger frames are rare.
+	maxFreeBytes = 64 << 10
+)
+
+// copyFrame returns a copy of a frame's data, in a reused buffer when one is free.
+func (t *trackWriter) copyFrame(data []byte) []byte {
+	var b []byte
+	if n := len(t.free); n > 0 {
+		b, t.free[n-1], t.free = t.free[n-1], nil, t.free[:n-1]
+	}
+	return append(b[:0], data...)
+}
+
+// recycle takes back the buffer of a frame that was written out.
+func (t *trackWriter) recycle(b []byte) {
+	if len(t.free) < maxFree && cap(b) <= maxFreeBytes {
+		t.free = append(t.free, b)
+	}
 }
 
 func (t *trackWriter) release(p *packet) {
-	t.g.rec.bufs.Put(p.buf)
+	p.payload = nil
+	t.g.rec.packets.Put(p)
 }
 
 // tick lets the jitter buffer give up on gaps when no packet comes to trigger it.

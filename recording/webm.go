@@ -44,6 +44,7 @@ type webmMuxer struct {
 	offset    int64 // file offset of out's first byte
 	clusterTC int64 // timecode (ms) of the open cluster; -1 before the first
 	hasVideo  bool
+	spare     []byte // the buffer out does not use, between take and recycle
 	lastTC    map[uint64]int64
 	frames    map[uint64]int64
 }
@@ -173,15 +174,42 @@ func (m *webmMuxer) block(track uint64, t int64, key bool, data []byte) (bool, e
 			return false, err
 		}
 	}
-	b := struct {
-		Block ebml.Block `ebml:"SimpleBlock"`
-	}{ebml.Block{TrackNumber: track, Timecode: int16(t - m.clusterTC), Keyframe: key, Data: [][]byte{data}}}
-	if err := ebml.Marshal(&b, &m.out); err != nil {
-		return false, fmt.Errorf("webm block: %w", err)
-	}
+	writeSimpleBlock(&m.out, track, int16(t-m.clusterTC), key, data)
 	m.lastTC[track] = t
 	m.frames[track]++
 	return true, nil
+}
+
+// writeSimpleBlock writes a SimpleBlock element (Matroska, ID 0xA3) of one frame without
+// lacing: the track number (1 or 2, one byte), the time relative to the cluster, the flags
+// (0x80: key frame) and the frame. It is written by hand, not with ebml.Marshal: it runs for
+// every frame, and reflection made it the recorder's largest cost.
+func writeSimpleBlock(b *bytes.Buffer, track uint64, tc int16, key bool, data []byte) {
+	var hdr [1 + 8 + 4]byte
+	hdr[0] = 0xA3
+	n := 1 + putSize(hdr[1:], uint64(4+len(data)))
+	flags := byte(0)
+	if key {
+		flags = 0x80
+	}
+	hdr[n], hdr[n+1], hdr[n+2], hdr[n+3] = 0x80|byte(track), byte(uint16(tc)>>8), byte(tc), flags
+	b.Write(hdr[:n+4])
+	b.Write(data)
+}
+
+// putSize writes an EBML element size as the shortest variable-length integer that holds
+// it (the all-ones value of each length means "unknown", so it is avoided) and returns its
+// length in bytes.
+func putSize(b []byte, size uint64) int {
+	n := 1
+	for n < 8 && size >= 1<<(7*n)-1 {
+		n++
+	}
+	v := size | 1<<(7*n)
+	for i := range n {
+		b[i] = byte(v >> (8 * (n - 1 - i)))
+	}
+	return n
 }
 
 func (m *webmMuxer) newCluster(track uint64, t int64, key bool) bool {
@@ -211,10 +239,18 @@ func (m *webmMuxer) startCluster(t int64) error {
 	return nil
 }
 
-// take returns the bytes collected since the last call and advances the file offset.
+// take returns the bytes collected since the last call and advances the file offset. The
+// caller owns them until it hands them back with recycle; out goes on in the other buffer,
+// so a flush copies nothing.
 func (m *webmMuxer) take() []byte {
-	b := bytes.Clone(m.out.Bytes())
+	b := m.out.Bytes()
 	m.offset += int64(len(b))
-	m.out.Reset()
+	m.out = *bytes.NewBuffer(m.spare[:0])
+	m.spare = nil
 	return b
+}
+
+// recycle hands back a buffer take returned, for the next take to collect into.
+func (m *webmMuxer) recycle(b []byte) {
+	m.spare = b[:0]
 }
