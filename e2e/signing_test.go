@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/signroom/signroom/evidence"
+	"github.com/signroom/signroom/storage/blob"
 )
 
 // storedKey reads the signer key this page keeps in IndexedDB and tries to export its
@@ -421,7 +424,14 @@ func TestSigningInChromium(t *testing.T) {
 
 	t.Run("the bundle verifies", func(t *testing.T) {
 		bundle := org.Raw("/api/agreements/" + m.ID + "/evidence")
-		rep := evidence.VerifyBundle(context.Background(), bytes.NewReader(bundle), int64(len(bundle)), evidence.Options{Trust: serviceTrust(t, s.base)})
+		// The recordings, exported from the archive, are checked against the bundle's hashes.
+		archive := localArchive(t, s.DataDir)
+		open := func(r evidence.Recording) (io.ReadCloser, error) {
+			rc, _, err := archive.Open(context.Background(), r.ObjectKey)
+			return rc, err
+		}
+		rep := evidence.VerifyBundle(context.Background(), bytes.NewReader(bundle), int64(len(bundle)),
+			evidence.Options{Trust: serviceTrust(t, s.base), OpenRecording: open})
 		for _, c := range rep.Checks {
 			if !c.OK {
 				t.Errorf("check %q failed: %s", c.Name, c.Detail)
@@ -462,6 +472,9 @@ func TestSigningInChromium(t *testing.T) {
 				t.Errorf("no sealed audio+video recording of %s in %+v", pid, man.Recordings)
 			}
 		}
+		if n := countPassed(rep, evidence.CheckRecording+": ", "the given file matches"); n != len(man.Recordings) || n < 3 {
+			t.Errorf("%d recording files match their sealed hashes, want all %d (at least one per browser)", n, len(man.Recordings))
+		}
 		if !hasPassed(rep, evidence.CheckTimeline) || man.Timeline == nil || len(man.Timeline.Signatures) != 2 {
 			t.Errorf("recording timeline: %+v; check passed %v", man.Timeline, hasPassed(rep, evidence.CheckTimeline))
 		}
@@ -487,6 +500,33 @@ func serviceTrust(t *testing.T, base string) evidence.Trust {
 		t.Fatal(err)
 	}
 	return tr
+}
+
+// countPassed counts the passed checks whose name starts with prefix and whose detail says
+// detail.
+func countPassed(rep evidence.Report, prefix, detail string) int {
+	n := 0
+	for _, c := range rep.Checks {
+		if c.OK && strings.HasPrefix(c.Name, prefix) && strings.Contains(c.Detail, detail) {
+			n++
+		}
+	}
+	return n
+}
+
+// localArchive opens the archive of the service's local blob store (its data directory) to
+// read what sealing archived.
+func localArchive(t *testing.T, dataDir string) blob.Store {
+	t.Helper()
+	secret, err := os.ReadFile(filepath.Join(dataDir, "url-signing.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := blob.NewLocal(filepath.Join(dataDir, "blobs"), secret, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l.Buckets().Archive
 }
 
 func hasPassed(rep evidence.Report, name string) bool {
