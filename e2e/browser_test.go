@@ -174,3 +174,34 @@ func (b *browser) screenshot(t *testing.T, name string) {
 
 // jsString quotes s as a JavaScript string literal.
 func jsString(s string) string { return fmt.Sprintf("%q", s) }
+
+// screenshotIn saves a screenshot of the page in each language, named prefix-LANG, switching
+// the page's language in place and back to the one it was in.
+func screenshotIn(t *testing.T, b *browser, prefix string, langs ...string) {
+	t.Helper()
+	was := eval[string](t, b, `document.querySelector("#lang-select").value`)
+	for _, lang := range langs {
+		switchLanguage(t, b, lang)
+		b.screenshot(t, prefix+"-"+lang)
+	}
+	switchLanguage(t, b, was)
+}
+
+// textIn is screenshotIn that also checks, in each language, that the element sel reads the
+// catalog's key and is in view (scrolled there if not).
+func textIn(t *testing.T, b *browser, prefix, sel, key string, langs ...string) {
+	t.Helper()
+	was := eval[string](t, b, `document.querySelector("#lang-select").value`)
+	el := `document.querySelector(` + jsString(sel) + `)`
+	for _, lang := range langs {
+		switchLanguage(t, b, lang)
+		if got, want := eval[string](t, b, el+`.textContent`), catalog(t, lang)[key]; got != want {
+			t.Errorf("%s: %s in %s = %q, want %q", b.name, sel, lang, got, want)
+		}
+		if !eval[bool](t, b, `(r => r.top >= 0 && r.bottom <= innerHeight)(`+el+`.getBoundingClientRect())`) {
+			eval[bool](t, b, `(`+el+`.scrollIntoView({block: "center"}), true)`)
+		}
+		b.screenshot(t, prefix+"-"+lang)
+	}
+	switchLanguage(t, b, was)
+}

@@ -174,6 +174,8 @@ func TestCeremonyInChromium(t *testing.T) {
 		if got := eval[string](t, kim, `document.querySelector("#ended-text").textContent`); got != en["ended.removed.text"] {
 			t.Errorf("rejoin after removal says %q, want %q", got, en["ended.removed.text"])
 		}
+		kim.screenshot(t, "removed-rejoin-en")
+		textIn(t, kim, "removed-rejoin", "#ended-text", "ended.removed.text", "ko", "zh")
 	})
 
 	t.Run("revoked invitation", func(t *testing.T) {
@@ -192,5 +194,6 @@ func TestCeremonyInChromium(t *testing.T) {
 			}
 		}
 		wang.screenshot(t, "removed-en")
+		textIn(t, wang, "revoked", "#ended-title", "ended.revoked.title", "ko", "zh")
 	})
 }

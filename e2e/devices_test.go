@@ -33,18 +33,6 @@ const refuseDevices = `(() => {
   };
 })()`
 
-// screenshotIn saves a screenshot of the page in each language, named prefix-LANG, switching
-// the page's language in place and back to the one it was in.
-func screenshotIn(t *testing.T, b *browser, prefix string, langs ...string) {
-	t.Helper()
-	was := eval[string](t, b, `document.querySelector("#lang-select").value`)
-	for _, lang := range langs {
-		switchLanguage(t, b, lang)
-		b.screenshot(t, prefix+"-"+lang)
-	}
-	switchLanguage(t, b, was)
-}
-
 // switchDevice chooses another device in a picker and waits until the call sends it.
 func switchDevice(t *testing.T, b *browser, selectID, sendingKey string) {
 	t.Helper()

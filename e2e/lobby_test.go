@@ -30,4 +30,5 @@ func TestLobbyRevokedInChromium(t *testing.T) {
 		t.Error("the lobby stays up (and waits) for a revoked invitation")
 	}
 	wang.screenshot(t, "lobby-revoked-en")
+	textIn(t, wang, "lobby-revoked", "#page-error", "join.error.invitation_revoked", "ko", "zh")
 }

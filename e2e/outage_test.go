@@ -50,6 +50,7 @@ func TestOutageInChromium(t *testing.T) {
 		}
 		host.waitFor(t, "two failed attempts", `window.sockets.length >= `+strconv.Itoa(attempts+3), 20*time.Second)
 		host.screenshot(t, "outage-reconnecting-en")
+		textIn(t, host, "outage-reconnecting", "#connection-banner", "connection.reconnecting", "ko", "zh")
 		if got := eval[int](t, host, `document.querySelectorAll("#feed li").length`); got != lines {
 			t.Errorf("the outage added %d live-event lines, want none (the banner tells it)", got-lines)
 		}
@@ -59,6 +60,7 @@ func TestOutageInChromium(t *testing.T) {
 			t.Errorf("banner = %q, want %q", got, en["connection.back"])
 		}
 		host.screenshot(t, "outage-back-en")
+		textIn(t, host, "outage-back", "#connection-banner", "connection.back", "ko", "zh")
 		if got := eval[int](t, host, `document.querySelectorAll("#feed li").length`); got != lines {
 			t.Errorf("the outage and reconnection added %d live-event lines, want none: %s", got-lines,
 				eval[string](t, host, `[...document.querySelectorAll("#feed li")].map(li => li.dataset.key).join(", ")`))

@@ -67,6 +67,7 @@ func TestTimeInChromium(t *testing.T) {
 		host.waitFor(t, "room shown", `!document.querySelector("#ceremony").hidden`, 10*time.Second)
 		checkClocks(t, host)
 		host.screenshot(t, "time-room-ko")
+		screenshotIn(t, host, "time-room", "en", "zh")
 	})
 
 	t.Run("scheduled start in each venue's zone", func(t *testing.T) {
@@ -88,5 +89,6 @@ func TestTimeInChromium(t *testing.T) {
 		}
 		checkClocks(t, wang)
 		wang.screenshot(t, "time-lobby-zh")
+		screenshotIn(t, wang, "time-lobby", "en", "ko")
 	})
 }

@@ -36,6 +36,7 @@ function joinErrorKey(err) {
 }
 
 function fail(key) {
+  page.failed = true;
   setText($("page-error"), key);
   $("page-error").hidden = false;
 }
@@ -92,7 +93,8 @@ function renderLobby() {
 }
 
 function relabel() {
-  if (!page.info) return;
+  // A refused link shows only its reason (retranslated with the catalog), not the lobby's state.
+  if (!page.info || page.failed) return;
   renderLobby();
   if (page.stage) page.stage.relabel();
   if (page.panel) page.panel.render();
@@ -347,6 +349,7 @@ function end(reason) {
   $("ceremony").hidden = true;
   $("ended").hidden = false;
   window.scrollTo(0, 0); // the room may have been scrolled down
+  $("rec-indicator").hidden = true; // this page is no longer in the recorded call
   $("ended").classList.toggle("ended-sealed", sealed);
   if (sealed) {
     $("ended-extra").append(copyBlock(), $("signatures-block"));
