@@ -57,7 +57,7 @@ func readStoredKey(t *testing.T, b *browser, agreementID, pid string) storedKey 
 // waitSigningReady waits until the signing panel has a registered key.
 func waitSigningReady(t *testing.T, b *browser) {
 	t.Helper()
-	b.waitFor(t, "signing panel ready", `document.body.dataset.signingReady === "true"`, 20*time.Second)
+	b.waitFor(t, "signing panel ready", `document.body.dataset.signingReady === "true"`, 60*time.Second) // key made and registered; slow on a loaded machine
 	if got := eval[string](t, b, `document.querySelector("#sign-key-status").dataset.ok`); got != "true" {
 		t.Fatalf("%s: key status %q: %s", b.name, got, eval[string](t, b, `document.querySelector("#sign-key-status").textContent`))
 	}
@@ -399,6 +399,9 @@ func TestSigningInChromium(t *testing.T) {
 		}
 		if n := eval[int](t, wang, `document.querySelectorAll("#ended-extra #signatures li").length`); n != 2 {
 			t.Errorf("Wang's link after the seal lists %d signatures, want 2", n)
+		}
+		if eval[bool](t, wang, `document.querySelector("#sealed-banner").hidden`) {
+			t.Error("Wang's link after the seal does not say when it was sealed")
 		}
 		wang.screenshot(t, "sealed-link-zh")
 		screenshotIn(t, wang, "sealed-link", "en", "ko")

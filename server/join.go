@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -22,6 +23,9 @@ type joinView struct {
 	// InvitationExpiresAt is when this link stops working: after the seal, the end of the
 	// period in which it downloads the participant's copy of the sealed PDF.
 	InvitationExpiresAt time.Time `json:"invitation_expires_at"`
+	// Seal: once sealed, the agreement.sealed event's data (when, and the sealed PDF's and
+	// bundle's SHA-256), so a link opened after the seal says when it was sealed.
+	Seal *sealedEvent `json:"seal,omitempty"`
 }
 
 // joinAgreement loads the agreement of the caller's invitation.
@@ -51,7 +55,21 @@ func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, joinView{Agreement: v, Participant: participantViewOf(p), Grants: map[string]bool{
 		"publish": c.Grants.Publish, "subscribe": c.Grants.Subscribe, "sign": c.Grants.Sign, "host": c.Grants.Host},
 		Signatures: sigs, RecordingActive: s.cfg.RecordingActive != nil && s.cfg.RecordingActive(a.ID),
-		InvitationExpiresAt: c.ExpiresAt.Time.UTC()})
+		InvitationExpiresAt: c.ExpiresAt.Time.UTC(), Seal: s.sealOf(r.Context(), a)})
+}
+
+// sealOf is the sealed agreement's seal as the agreement.sealed event gives it, nil before
+// the seal is done (or when its record cannot be read: the page then only lacks the time).
+func (s *Server) sealOf(ctx context.Context, a *agreement.Agreement) *sealedEvent {
+	if a.State != agreement.StateSealed {
+		return nil
+	}
+	rec, err := s.cfg.Store.Seal(ctx, a.ID)
+	if err != nil || rec.Status != agreement.SealDone {
+		return nil
+	}
+	ev := sealedEventOf(rec)
+	return &ev
 }
 
 // handleJoinSealedPDF serves the participant's copy of the sealed PDF once the agreement is

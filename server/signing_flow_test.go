@@ -90,6 +90,9 @@ func TestSigningFullFlow(t *testing.T) {
 	if st := j.body["agreement"].(map[string]any)["state"]; st != "sealed" || j.str("invitation_expires_at") == "" {
 		t.Fatalf("link after sealing: state %v, expires %q; want sealed and the link's expiry", st, j.str("invitation_expires_at"))
 	}
+	if seal, _ := j.body["seal"].(map[string]any); seal == nil || seal["sealed_at"] == "" || seal["sealed_pdf_sha256"] != sha256Hex(pdf) || seal["bundle_sha256"] != sha256Hex(bundle) {
+		t.Errorf("link after sealing: seal %v, want sealed_at and the sealed PDF's and bundle's SHA-256", j.body["seal"])
+	}
 	copyPDF := e.must(e.do("GET", "/api/join/sealed-pdf", f.signers[1].token, nil), http.StatusOK).raw
 	if !bytes.Equal(copyPDF, pdf) {
 		t.Fatalf("participant's copy (%d bytes) differs from the archived sealed PDF (%d bytes)", len(copyPDF), len(pdf))

@@ -55,6 +55,7 @@ async function main() {
     // After the seal the link shows the sealed agreement and gives the participant's copy.
     page.signatures = new SignatureList(page.info);
     for (const ev of page.info.signatures || []) page.signatures.add(ev);
+    if (page.info.seal) page.signatures.sealed(page.info.seal);
     page.state = "sealed";
     renderLobby(); // the header's state and clocks (the lobby itself stays hidden)
     end("sealed");
