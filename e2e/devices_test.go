@@ -108,6 +108,7 @@ func TestDevicesInChromium(t *testing.T) {
 			t.Error("microphone and camera controls enabled without devices")
 		}
 		wang.screenshot(t, "devices-denied-room-en")
+		textIn(t, wang, "devices-denied-room", "#devices-denied p", "devices.denied", "ko", "zh")
 		tile := remoteTile(m.Wang)
 		host.waitFor(t, "no-camera and no-microphone marks on Wang's tile", tile+`?.querySelector(".tile-no-camera").hidden === false && `+tile+`.querySelector(".tile-no-mic").hidden === false`, 20*time.Second)
 	})

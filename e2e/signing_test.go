@@ -253,6 +253,15 @@ func TestSigningInChromium(t *testing.T) {
 			t.Error("Kim's turn prompt is not visible in the viewport")
 		}
 		kim.screenshot(t, "turn-prompt-ko")
+		// Go to signing brings the panel up under the prompt: its heading and Sign in view.
+		kim.run(t, "click Go to signing", chromedp.Click(chromedp.CSS("#turn-go")))
+		inView := `(p => (r => r.top >= p.bottom && r.bottom <= innerHeight)(document.querySelector(%s).getBoundingClientRect()))(document.querySelector("#turn-prompt").getBoundingClientRect())`
+		for _, sel := range []string{"#signing h2", "#sign-button"} {
+			if !eval[bool](t, kim, strings.Replace(inView, "%s", jsString(sel), 1)) {
+				t.Errorf("after Go to signing %s is not in view below the prompt", sel)
+			}
+		}
+		kim.screenshot(t, "turn-go-ko")
 		if !eval[bool](t, wang, `document.querySelector("#turn-prompt").hidden`) {
 			t.Error("Wang sees a turn prompt while waiting for Kim")
 		}
