@@ -165,10 +165,15 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 
 // printRecordingCost compares, from one sweep, the server CPU recording adds per recorded
 // track with the CPU forwarding one track to the room's subscribers costs (signroom mode).
+// Both come from CPU per forwarded packet, so runs whose packet rates differ a little (a
+// loaded machine) still compare: forwarding one track costs the signroom server's CPU per
+// packet times the packets each track makes the server forward a second; recording adds the
+// record server's excess per packet times the same.
 func printRecordingCost(o options, rooms int, sr, rc *result) {
 	tracks := float64(rooms * o.publishers * 2)
-	fwd := sr.cpu / o.duration.Seconds() / tracks * 1000 // ms of CPU per second per track
-	extra := (rc.cpu - sr.cpu) / o.duration.Seconds() / tracks * 1000
+	perTrack := sr.pps / tracks              // forwarded packets a second per published track
+	fwd := sr.cpuPerPacket * perTrack / 1000 // ms of CPU per second per track
+	extra := (rc.cpuPerPacket - sr.cpuPerPacket) * perTrack / 1000
 	fmt.Printf("\n%d rooms: forwarding one track to %d subscribers costs %.2f ms CPU/s; recording it adds %.2f ms CPU/s (%.1f%% of forwarding)\n\n",
 		rooms, o.subscribers, fwd, extra, extra/fwd*100)
 }
