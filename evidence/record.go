@@ -24,6 +24,16 @@ type Record struct {
 	// TimeAttested is the time a TSA attests it saw the manifest (nil: time not
 	// attested, SealedAt is the service's own claim).
 	TimeAttested *RecordTime `json:"time_attested,omitempty"`
+	// Log says where the transparency log holds the manifest (nil: not logged).
+	Log *RecordLog `json:"log,omitempty"`
+}
+
+// RecordLog is a record's place in a transparency log.
+type RecordLog struct {
+	Origin string `json:"origin"`
+	Index  uint64 `json:"index"`
+	Size   uint64 `json:"size"`   // of the checkpoint the inclusion was proven in
+	Signed bool   `json:"signed"` // the checkpoint's signature was checked with the log key
 }
 
 // RecordTime is a time a time-stamp authority attests.

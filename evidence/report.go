@@ -145,6 +145,7 @@ const (
 	CheckStill        = "still/drawing"
 	CheckTrustedTime  = "trusted time"
 	CheckPDFTimestamp = "pdf timestamp"
+	CheckLogInclusion = "log inclusion"
 )
 
 // VerifyFile detects a ZIP bundle or a PDF by its magic bytes and verifies

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/signroom/signroom/signatures"
+	"golang.org/x/mod/sumdb/note"
 )
 
 // Options tune verification.
@@ -27,11 +28,15 @@ type Options struct {
 	// checked against the manifest's size and SHA-256. An error fails that recording's check.
 	OpenRecording func(r Recording) (io.ReadCloser, error)
 	// TSARoots are the time-stamp authorities' roots to trust. nil: a time-stamp token is
-	// checked (imprint, signature) but its "trusted time" is unverified.
+	// checked (imprint, signature) but not its TSA, and the check's detail says so.
 	TSARoots *x509.CertPool
 	// ManifestTimestamp is a supplementary time-stamp token over the manifest (the file
 	// ManifestTimestampFile published beside the bundle), used when the bundle has none.
 	ManifestTimestamp []byte
+	// LogKey is the transparency log's public key (ParseLogKey). nil: a bundle's inclusion
+	// proof is checked against its checkpoint, whose signature is not checked (the detail
+	// says so); set, the signature must verify and a bundle without a proof fails.
+	LogKey note.Verifier
 }
 
 func (o Options) limits() Limits {
@@ -87,6 +92,7 @@ func VerifyBundle(ctx context.Context, r io.ReaderAt, size int64, opt Options) R
 		rep.Record = newRecord(m, cert, func(r Recording) bool { return r.Path != "" })
 	}
 	v.attestTime(m, opt.ManifestTimestamp)
+	v.logInclusion(opt.LogKey)
 	v.referenced(m)
 	v.documents(m)
 	chain := v.audit(m)

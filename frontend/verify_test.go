@@ -21,7 +21,7 @@ func TestVerifyPageNamesEveryCheck(t *testing.T) {
 		evidence.CheckCompleteness, evidence.CheckTagManifest, evidence.CheckManifestSeal, evidence.CheckManifest,
 		evidence.CheckSealTrust, evidence.CheckReferenced, evidence.CheckDocument, evidence.CheckSignature, evidence.CheckBinding,
 		"signatories complete", evidence.CheckAudit, evidence.CheckSealedPDF, evidence.CheckEmbedded, evidence.CheckPDFSeal, evidence.CheckRecording,
-		evidence.CheckTimeline, evidence.CheckTrustedTime, evidence.CheckPDFTimestamp}
+		evidence.CheckTimeline, evidence.CheckTrustedTime, evidence.CheckPDFTimestamp, evidence.CheckLogInclusion}
 	var keys []string
 	for _, c := range checks {
 		slug := strings.ReplaceAll(c, " ", "_")

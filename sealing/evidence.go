@@ -3,6 +3,7 @@ package sealing
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"maps"
@@ -61,6 +62,9 @@ func (s *Service) buildEvidence(ctx context.Context, in evidenceInput) (map[stri
 	}
 	bundle := evidence.Bundle{Manifest: sm, AuditLog: in.events, Files: b.files, Software: "signroom", Created: in.sealedAt}
 	bundle.ManifestTimestamp = s.stampManifest(ctx, in.a.ID, sm.JSON)
+	if bundle.LogProof, err = s.logManifest(ctx, sm.JSON); err != nil {
+		return nil, err
+	}
 	atts, err := evidence.PDFAttachments(ctx, bundle)
 	if err != nil {
 		return nil, err
@@ -77,6 +81,20 @@ func (s *Service) buildEvidence(ctx context.Context, in evidenceInput) (map[stri
 		files[ArtifactManifestTimestamp] = bundle.ManifestTimestamp
 	}
 	return files, nil
+}
+
+// logManifest appends the manifest to the transparency log, when there is one, and
+// returns the inclusion proof.
+func (s *Service) logManifest(ctx context.Context, manifest []byte) ([]byte, error) {
+	if s.cfg.Log == nil {
+		return nil, nil
+	}
+	sum := sha256.Sum256(manifest)
+	proof, err := s.cfg.Log.Append(ctx, sum[:])
+	if err != nil {
+		return nil, fmt.Errorf("transparency log: %w", err)
+	}
+	return proof, nil
 }
 
 // describe fills the manifest's agreement, parties, venues and participants.

@@ -79,6 +79,17 @@ type Config struct {
 	// the bundle) and the PDF signature (PAdES B-T). Sealing never waits on it: if no TSA
 	// answers, the record seals without, and AddTimestamps adds the manifest's token later.
 	TSA *tsa.Client
+	// Log, when set, is the transparency log each sealed manifest is appended to; its
+	// inclusion proof goes into the bundle (tlog-proof.txt). A seal whose append fails
+	// fails, and is retried like any other.
+	Log Log
+}
+
+// Log is a transparency log of sealed manifests (translog.Log implements it).
+type Log interface {
+	// Append adds the manifest's SHA-256 and returns its c2sp.org/tlog-proof@v1 inclusion
+	// proof against a signed checkpoint that commits to it.
+	Append(ctx context.Context, manifestSHA256 []byte) ([]byte, error)
 }
 
 // DefaultRecordingWait is how long Close waits for the recordings by default.

@@ -163,6 +163,7 @@ type Config struct {
 	Archive  blob.Store         // the archive bucket: sealed evidence under COMPLIANCE retention
 	Sealer   *evidence.Sealer   // the service's seal key and certificate
 	TSA      *tsa.Client        // time-stamps seals (see sealing.Config.TSA); nil: none
+	Log      sealing.Log        // the transparency log of sealed manifests; nil: none
 	// Recordings, when set, are finished before a closed ceremony is sealed; a close waits
 	// at most RecordingWait for them (0: sealing.DefaultRecordingWait), then answers 503
 	// recordings_pending and the automatic close seals once they are in.
@@ -221,7 +222,7 @@ func New(cfg Config) *Server {
 		uploads: newGate(MaxUploads, gateWait, "uploads")}
 	s.sealing = sealing.New(sealing.Config{Store: cfg.Store, Working: cfg.Blobs, Archive: cfg.Archive, Sealer: cfg.Sealer,
 		Logger: cfg.Logger, Recordings: cfg.Recordings, RecordingWait: cfg.RecordingWait, Closing: s.announceClosing, Announce: s.announceSealed, Now: cfg.Now,
-		TSA: cfg.TSA})
+		TSA: cfg.TSA, Log: cfg.Log})
 	s.dummyHash = s.makeDummyHash()
 	s.registerRoutes()
 	return s

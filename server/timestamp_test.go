@@ -5,12 +5,15 @@ import (
 	"context"
 	"crypto/x509"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/signroom/signroom/evidence"
 	"github.com/signroom/signroom/internal/tsatest"
 	"github.com/signroom/signroom/sealing"
+	"github.com/signroom/signroom/translog"
 	"github.com/signroom/signroom/tsa"
 )
 
@@ -113,4 +116,62 @@ func rootsPool(certs ...*x509.Certificate) *x509.CertPool {
 		p.AddCert(c)
 	}
 	return p
+}
+
+// TestSealTimeWithTSAAndLog measures what trusted time and the transparency log add to a
+// seal (one signatory, two 2-page documents; close → sealed): as is, with an in-process TSA,
+// and with the TSA and the embedded log (Tessera POSIX, default intervals). Each record
+// must verify with its time-stamp and inclusion proof; the times go to docs/benchmarks.md.
+func TestSealTimeWithTSAAndLog(t *testing.T) {
+	ts := tsatest.Start(t, "tsa")
+	key, err := translog.LoadOrCreateKey(t.TempDir(), "bench.example/log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lg, err := translog.Open(context.Background(), translog.Config{Dir: t.TempDir(), Key: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lg.Close(context.Background())
+	verifier, _ := evidence.ParseLogKey(key.Public)
+	configs := []struct {
+		name string
+		opts []envOption
+	}{
+		{"plain", nil},
+		{"tsa", []envOption{withTSA(tsa.New([]string{ts.URL}, nil, 0))}},
+		{"tsa+log", []envOption{withTSA(tsa.New([]string{ts.URL}, nil, 0)), func(c *Config) { c.Log = lg }}},
+	}
+	const seals = 5
+	for _, c := range configs {
+		e := newEnv(t, c.opts...)
+		var took []time.Duration
+		for i := range seals + 1 { // the first seal of each warms up (fonts, PDF code) and is not counted
+			f := buildCeremony(e, 1, "parallel")
+			e.must(f.register(e, f.signers[0]), http.StatusCreated)
+			f.openSigning(e)
+			e.must(f.sign(e, f.signers[0], nil), http.StatusCreated)
+			start := time.Now()
+			e.must(f.closeCeremony(e), http.StatusOK)
+			if i > 0 {
+				took = append(took, time.Since(start))
+			}
+			bundle := e.must(e.do("GET", "/api/agreements/"+f.id+"/evidence", f.owner, nil), http.StatusOK).raw
+			opt := evidence.Options{Trust: e.trust(), TSARoots: rootsPool(ts.Root)}
+			if c.name == "tsa+log" {
+				opt.LogKey = verifier
+			}
+			rep := evidence.VerifyBundle(context.Background(), bytes.NewReader(bundle), int64(len(bundle)), opt)
+			if !rep.OK() {
+				t.Fatalf("%s: %+v", c.name, rep.Failed())
+			}
+			logged := strings.Contains(checkNamed(rep, evidence.CheckLogInclusion).Detail, "signed by the log key")
+			stamped := strings.Contains(checkNamed(rep, evidence.CheckTrustedTime).Detail, "time-stamped at")
+			if logged != (c.name == "tsa+log") || stamped != (c.name != "plain") {
+				t.Fatalf("%s: logged %v, time-stamped %v", c.name, logged, stamped)
+			}
+		}
+		slices.Sort(took)
+		t.Logf("%s: close → sealed, median of %d: %s (all %v)", c.name, seals, took[seals/2], took)
+	}
 }

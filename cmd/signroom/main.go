@@ -3,7 +3,7 @@
 // Output rules for every subcommand: results go to stdout, diagnostics and errors to stderr
 // (one line, starting "signroom:"); exit code 0 on success, 1 on failure, 2 on a usage or
 // configuration error, and for verify 3 when the record is intact but its seal unverified
-// (no trusted seal certificate given).
+// (no trusted seal certificate given); for log 1 also when the log is inconsistent (a fork).
 package main
 
 import (
@@ -22,6 +22,7 @@ const usage = `Usage: signroom <command> [flags]
 Commands:
   serve     run the service (signroom serve --help lists every option)
   verify    check an evidence bundle or sealed PDF offline
+  log       check the transparency log of sealed records for consistency (forks, rewrites)
   user      add, list, disable or enable staff accounts
   keys      list, rotate or retire the token-signing keys
   version   print the version
@@ -51,6 +52,8 @@ func run(ctx context.Context, args []string, env func(string) string, stdin io.R
 		err = runServe(ctx, args[1:], env, stdout, stderr)
 	case "verify":
 		err = runVerify(ctx, args[1:], stdout, stderr)
+	case "log":
+		err = runLog(ctx, args[1:], stdout, stderr)
 	case "user":
 		err = runUser(ctx, args[1:], env, stdin, stdout, stderr)
 	case "keys":
@@ -71,7 +74,7 @@ func exitCode(err error, stderr io.Writer) int {
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
-	case errors.Is(err, errVerifyFailed):
+	case errors.Is(err, errVerifyFailed), errors.Is(err, errLogInconsistent):
 		return 1 // the report on stdout names the failing checks
 	case errors.Is(err, errVerifyUnverified):
 		return 3 // intact, but nobody said which seal to trust

@@ -31,7 +31,9 @@ import (
 	"github.com/signroom/signroom/signaling"
 	"github.com/signroom/signroom/storage/blob"
 	"github.com/signroom/signroom/storage/sqlite"
+	"github.com/signroom/signroom/translog"
 	"github.com/signroom/signroom/tsa"
+	"k8s.io/klog/v2"
 )
 
 // Main is the running service: every adapter opened and joined. Tests build one on
@@ -49,6 +51,7 @@ type Main struct {
 	Sealer    *evidence.Sealer
 	Sealing   *sealing.Service
 	Recorder  *recording.Recorder
+	Log       *translog.Log // the transparency log of sealed manifests
 	blobHTTP  http.Handler
 	HTTP      *http.Server
 	listener  net.Listener
@@ -77,8 +80,9 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdou
 		m.Close()
 		return err
 	}
-	fmt.Fprintf(stdout, "Signroom is serving at %s\n  listening on %s\n  data directory %s\n  database %s\n  blob store %s\n  WebRTC UDP %s\n",
-		m.Config.PublicURL, m.Addr(), absPath(cfg.DataDir), absPath(cfg.Database), m.blobDescription(), m.Hub.ICEUDPAddr())
+	fmt.Fprintf(stdout, "Signroom is serving at %s\n  listening on %s\n  data directory %s\n  database %s\n  blob store %s\n  WebRTC UDP %s\n  transparency log %s%s (key %s)\n",
+		m.Config.PublicURL, m.Addr(), absPath(cfg.DataDir), absPath(cfg.Database), m.blobDescription(), m.Hub.ICEUDPAddr(),
+		m.Config.PublicURL, translog.PublicPath, m.Log.Key().Public)
 	if users, err := m.DB.ListUsers(ctx); err == nil && len(users) == 0 {
 		fmt.Fprintf(stdout, "No staff accounts yet. Create the first one with:\n  signroom user add --data-dir %s --role admin,organizer NAME\n", cfg.DataDir)
 	}
@@ -135,6 +139,9 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	if err := m.openSealer(ctx); err != nil {
+		return err
+	}
+	if err := m.openLog(ctx); err != nil {
 		return err
 	}
 	if err := m.openRecorder(); err != nil {
@@ -196,11 +203,16 @@ func (m *Main) serverConfig() server.Config {
 	if m.blobHTTP != nil {
 		mounts["GET /blob/"] = m.blobHTTP
 	}
+	var txlog sealing.Log
+	if m.Log != nil {
+		mounts["GET "+translog.PublicPath] = m.Log.Handler(translog.PublicPath)
+		txlog = m.Log
+	}
 	return server.Config{
 		Logger: m.Logger, Registry: m.Registry, Checks: checks, Mounts: mounts, PublicURL: m.Config.PublicURL,
 		TrustedProxies: m.Config.TrustedProxies, MetricsToken: m.Config.MetricsToken,
 		Store: m.DB, Blobs: m.Blobs.Working, Archive: m.Blobs.Archive, Sealer: m.Sealer, Operator: m.operator(),
-		TSA:        tsa.New(m.Config.TSAURLs, nil, 0),
+		TSA: tsa.New(m.Config.TSAURLs, nil, 0), Log: txlog,
 		Recordings: m.Recorder, RecordingActive: m.Recorder.Active,
 		Keys: m.Keys, Issuer: m.Issuer, Verifier: m.Verifier,
 		Ceremony:       ceremonyEvents{hub: m.Hub},
@@ -247,6 +259,27 @@ func keyRingFromPEM(data []byte) (*auth.KeyRing, error) {
 		return nil, errors.New("$SIGNROOM_TOKEN_KEYS holds no PEM block")
 	}
 	return auth.NewKeyRing(keys...)
+}
+
+// openLog opens the transparency log in DATA-DIR/log, its key in DATA-DIR/seal (made at
+// first start, named after the public URL).
+func (m *Main) openLog(ctx context.Context) error {
+	klog.SetSlogLogger(m.Logger.With("component", "tessera")) // Tessera logs through klog's process-wide logger
+	key, err := translog.LoadOrCreateKey(filepath.Join(m.Config.DataDir, "seal"), translog.OriginFor(m.Config.PublicURL))
+	if err != nil {
+		return err
+	}
+	l, err := translog.Open(ctx, translog.Config{Dir: filepath.Join(m.Config.DataDir, "log"), Key: key, Logger: m.Logger})
+	if err != nil {
+		return err
+	}
+	m.Log = l
+	m.closers = append(m.closers, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return l.Close(ctx)
+	})
+	return nil
 }
 
 // openSealer loads the seal certificate and key from PEM or PKCS#12, or loads (creating at

@@ -10,14 +10,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/signroom/signroom/evidence"
 )
 
 const verifyUsage = `Usage: signroom verify [--seal-cert FILE]... [--seal-fingerprint SHA256]... [--trust-url URL]
-       [--tsa-roots FILE]... [--timestamp FILE] [--json] FILE
+       [--tsa-roots FILE]... [--timestamp FILE] [--log-key KEY] [--json] FILE
 
 Checks an evidence bundle (.zip) or a sealed PDF offline, with nothing but the file: bag fixity,
 the manifest seal, every signature, every document hash, the audit chain, the PDF seal and the
@@ -32,7 +31,15 @@ anyone can seal a forged record with a key of their own.
 Trusted time: a record time-stamped by an RFC 3161 time-stamp authority (TSA) carries its
 token; --tsa-roots names the PEM root certificates of the TSAs you trust, and the attested
 time is printed beside the service's claimed sealed_at. Without --tsa-roots the token is
-checked but "trusted time" is unverified; a record without a token says "time not attested".
+checked but not its TSA (the check says so); a record without a token says "time not
+attested".
+Transparency log: a bundle from a service with a log carries tlog-proof.txt, the proof that
+its manifest is in the log's tree at a signed checkpoint. --log-key (the log's public key,
+or a file holding it; GET URL/log/key) checks the checkpoint's signature; with it a bundle
+that is not in the log fails "log inclusion" (a re-sealed record is not); without it the
+proof is checked against its checkpoint, whose signature is not (the check says so). To see that the log itself is not forked or rewritten,
+run "signroom log" (docs/evidence-format.md, section 10).
+
 --timestamp gives a supplementary token (manifest.json.tsr, added after sealing when no TSA
 answered) for a bundle that has none.
 
@@ -64,6 +71,7 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	trustURL := fs.String("trust-url", "", "fetch the trusted seal certificates published by this Signroom service (https)")
 	var tsaRoots listFlag
 	fs.Var(&tsaRoots, "tsa-roots", "PEM file of trusted time-stamp authority root certificates (repeatable)")
+	logKey := fs.String("log-key", "", "the transparency log's public key, or a file holding it")
 	stampFile := fs.String("timestamp", "", "a supplementary manifest time-stamp token (manifest.json.tsr) for a bundle without one")
 	recDir := fs.String("recordings", "", "directory holding the record's recording files (named as in the manifest): each is checked against its SHA-256 and size")
 	fs.Usage = func() { fmt.Fprint(stderr, verifyUsage); fs.PrintDefaults() }
@@ -81,6 +89,11 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	opt := evidence.Options{Trust: trust}
 	if opt.TSARoots, err = loadTSARoots(tsaRoots); err != nil {
 		return &configError{"verify", err.Error()}
+	}
+	if *logKey != "" {
+		if opt.LogKey, err = loadLogKey(*logKey); err != nil {
+			return &configError{"verify", "--log-key: " + err.Error()}
+		}
 	}
 	if *stampFile != "" {
 		if opt.ManifestTimestamp, err = os.ReadFile(*stampFile); err != nil {
@@ -186,7 +199,8 @@ func printReport(w io.Writer, name string, rep evidence.Report) {
 	case evidence.VerdictValid:
 		fmt.Fprintf(w, "VALID: all %d checks passed, sealed by a trusted seal certificate\n", len(rep.Checks))
 	case evidence.VerdictUnverified:
-		fmt.Fprintf(w, "%s\n", unverifiedAdvice(rep))
+		fmt.Fprintf(w, "SEAL UNVERIFIED: the record is intact, but nothing says who sealed it; "+
+			"verify again with --seal-cert, --seal-fingerprint or --trust-url\n")
 	default:
 		fmt.Fprintf(w, "INVALID: %d of %d checks failed\n", failed, len(rep.Checks))
 	}
@@ -219,21 +233,3 @@ func loadTSARoots(files []string) (*x509.CertPool, error) {
 	}
 	return pool, nil
 }
-
-// unverifiedAdvice says which trust anchors were missing for an unverified verdict.
-func unverifiedAdvice(rep evidence.Report) string {
-	var missing []string
-	for _, c := range rep.Failed() {
-		switch c.Name {
-		case evidence.CheckSealTrust:
-			missing = append(missing, "who sealed it (--seal-cert, --seal-fingerprint or --trust-url)")
-		case evidence.CheckTrustedTime, evidence.CheckPDFTimestamp:
-			if !slices.Contains(missing, tsaAdvice) {
-				missing = append(missing, tsaAdvice)
-			}
-		}
-	}
-	return "SEAL UNVERIFIED: the record is intact, but nothing vouches for " + strings.Join(missing, ", nor for ") + "; verify again with those options"
-}
-
-const tsaAdvice = "the time-stamp authority (--tsa-roots)"
