@@ -67,6 +67,7 @@ var wantAllowed = map[string][]string{
 	"PUT /api/agreements/{id}/recording":                               ownerOnly,
 	"GET /api/agreements/{id}/evidence":                                readerRoles,
 	"GET /api/agreements/{id}/sealed.pdf":                              readerRoles,
+	"GET /api/agreements/{id}/evidence/manifest.json.tsr":              readerRoles,
 	"POST /api/verify":                                                 {"legal"},
 
 	"GET /api/join":                   {"join"},

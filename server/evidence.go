@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/signroom/signroom/agreement"
 	"github.com/signroom/signroom/evidence"
+	"github.com/signroom/signroom/sealing"
+	"github.com/signroom/signroom/storage/blob"
 )
 
 // handleEvidenceBundle serves the sealed agreement's evidence bundle from the archive.
@@ -146,4 +149,69 @@ func verifyBody(w http.ResponseWriter, r *http.Request, max int64) (io.Reader, e
 	}
 	return nil, &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type",
 		Message: "send the file as application/zip, application/pdf, application/octet-stream or the \"file\" part of multipart/form-data"}
+}
+
+// handleManifestTimestamp serves the RFC 3161 token over the sealed manifest: the one
+// archived at sealing, or else the supplementary one archived once a TSA answered after the
+// seal (its imprint is checked against the sealed manifest's hash before it is served).
+func (s *Server) handleManifestTimestamp(w http.ResponseWriter, r *http.Request) {
+	a := callerFrom(r.Context()).agr
+	rec, err := s.cfg.Store.Seal(r.Context(), a.ID)
+	if err == nil && rec.Status == agreement.SealDone {
+		if _, ok := rec.Artifact(sealing.ArtifactManifestTimestamp); ok {
+			s.serveArtifactOf(w, r, a, sealing.ArtifactManifestTimestamp, "application/timestamp-reply")
+			return
+		}
+	}
+	if errors.Is(err, agreement.ErrNotFound) || (err == nil && rec.Status != agreement.SealDone) || a.State != agreement.StateSealed {
+		s.fail(w, r, &apiError{Status: http.StatusNotFound, Code: "not_sealed", State: string(a.State), Message: "the agreement has no sealed evidence yet"})
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	token, err := s.supplementaryTimestamp(r, rec)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.auditServe(r, a.ID, "evidence.downloaded", map[string]any{"artifact": sealing.ArtifactManifestTimestamp, "supplementary": true}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/timestamp-reply")
+	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape("signroom-"+a.ID+"-"+sealing.ArtifactManifestTimestamp))
+	w.Header().Set("Cache-Control", "private, no-cache")
+	_, _ = w.Write(token)
+}
+
+// supplementaryTimestamp reads the token archived after sealing and checks it is over the
+// sealed manifest; none yet is 404 not_time_stamped.
+func (s *Server) supplementaryTimestamp(r *http.Request, rec agreement.Seal) ([]byte, error) {
+	notYet := &apiError{Status: http.StatusNotFound, Code: "not_time_stamped", Message: "no time-stamp authority has time-stamped this record yet"}
+	man, ok := rec.Artifact(sealing.ArtifactManifest)
+	if !ok || s.cfg.Archive == nil {
+		return nil, notYet
+	}
+	rc, _, err := s.cfg.Archive.Open(r.Context(), "agreements/"+rec.AgreementID+"/evidence/"+sealing.ArtifactManifestTimestamp)
+	if errors.Is(err, blob.ErrNotFound) {
+		return nil, notYet
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	token, err := io.ReadAll(io.LimitReader(rc, 1<<20))
+	if err != nil {
+		return nil, err
+	}
+	digest, err := hex.DecodeString(man.SHA256)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := evidence.VerifyTimestamp(token, digest, nil); err != nil {
+		return nil, fmt.Errorf("archived manifest time-stamp of %s: %w", rec.AgreementID, err)
+	}
+	return token, nil
 }

@@ -82,6 +82,7 @@ func (s *Server) routeTable() []route {
 		{"PUT", "/api/agreements/{id}/recording", managers, s.handleSetRecording},
 		{"GET", "/api/agreements/{id}/evidence", readers, s.handleEvidenceBundle},
 		{"GET", "/api/agreements/{id}/sealed.pdf", readers, s.handleSealedPDF},
+		{"GET", "/api/agreements/{id}/evidence/manifest.json.tsr", readers, s.handleManifestTimestamp},
 		{"POST", "/api/verify", verifiers, s.handleVerify},
 
 		{"GET", "/api/join", joiners, s.handleJoin},

@@ -21,13 +21,19 @@ func withTSA(c *tsa.Client) envOption { return func(cfg *Config) { cfg.TSA = c }
 
 // sealOne runs a one-signatory ceremony to its seal and returns the agreement id and bundle.
 func sealOne(e *env) (string, []byte) {
+	f, bundle := sealFixture(e)
+	return f.id, bundle
+}
+
+// sealFixture is sealOne returning the ceremony.
+func sealFixture(e *env) (*ceremonyFixture, []byte) {
 	e.t.Helper()
 	f := buildCeremony(e, 1, "parallel")
 	e.must(f.register(e, f.signers[0]), http.StatusCreated)
 	f.openSigning(e)
 	e.must(f.sign(e, f.signers[0], nil), http.StatusCreated)
 	e.must(f.closeCeremony(e), http.StatusOK)
-	return f.id, e.must(e.do("GET", "/api/agreements/"+f.id+"/evidence", f.owner, nil), http.StatusOK).raw
+	return f, e.must(e.do("GET", "/api/agreements/"+f.id+"/evidence", f.owner, nil), http.StatusOK).raw
 }
 
 func (e *env) verifyWith(bundle []byte, roots *x509.CertPool, supplementary []byte) evidence.Report {
@@ -50,7 +56,8 @@ func TestSealTimestamped(t *testing.T) {
 	down, ts := tsatest.Start(t, "down"), tsatest.Start(t, "up")
 	down.SetDown(true)
 	e := newEnv(t, withTSA(tsa.New([]string{down.URL, ts.URL}, nil, 0)))
-	id, bundle := sealOne(e)
+	f, bundle := sealFixture(e)
+	id := f.id
 	rep := e.verifyWith(bundle, rootsPool(ts.Root), nil)
 	if !rep.OK() {
 		t.Fatalf("verdict %s: %+v", rep.Verdict(), rep.Failed())
@@ -67,6 +74,10 @@ func TestSealTimestamped(t *testing.T) {
 	if _, evs := recorded(e, id); countEvents(evs, sealing.EventTimeNotAttested) != 0 {
 		t.Errorf("%s recorded although a TSA answered", sealing.EventTimeNotAttested)
 	}
+	token := e.must(e.do("GET", "/api/agreements/"+id+"/evidence/manifest.json.tsr", f.owner, nil), http.StatusOK).raw
+	if rep := e.verifyWith(bundle, rootsPool(ts.Root), token); !rep.OK() {
+		t.Errorf("the downloaded token: %+v", rep.Failed())
+	}
 }
 
 // TestSealWithTSADownThenTimestampAdded: with every TSA down the record seals without a
@@ -77,7 +88,12 @@ func TestSealWithTSADownThenTimestampAdded(t *testing.T) {
 	ts.SetDown(true)
 	client := tsa.New([]string{ts.URL}, nil, 0)
 	e := newEnv(t, withTSA(client))
-	id, bundle := sealOne(e)
+	f, bundle := sealFixture(e)
+	id := f.id
+	tokenURL := "/api/agreements/" + id + "/evidence/manifest.json.tsr"
+	if r := e.do("GET", tokenURL, f.owner, nil); r.status != http.StatusNotFound || r.errCode() != "not_time_stamped" {
+		t.Errorf("token before any TSA answered: %d %s", r.status, r.raw)
+	}
 	rep := e.verifyWith(bundle, rootsPool(ts.Root), nil)
 	if c := checkNamed(rep, evidence.CheckTrustedTime); !rep.OK() || !strings.HasPrefix(c.Detail, "time not attested") {
 		t.Fatalf("sealed with the TSA down: verdict %s, trusted time %+v", rep.Verdict(), c)
@@ -94,10 +110,7 @@ func TestSealWithTSADownThenTimestampAdded(t *testing.T) {
 	if n, err := svc.AddTimestamps(ctx); n != 1 || err != nil {
 		t.Fatalf("TSA back: added %d, err %v; want 1", n, err)
 	}
-	token, _, err := e.arch.get("agreements/" + id + "/evidence/" + sealing.ArtifactManifestTimestamp)
-	if err != nil {
-		t.Fatal(err)
-	}
+	token := e.must(e.do("GET", tokenURL, f.owner, nil), http.StatusOK).raw
 	rep = e.verifyWith(bundle, rootsPool(ts.Root), token)
 	if c := checkNamed(rep, evidence.CheckTrustedTime); !rep.OK() || !strings.Contains(c.Detail, "time-stamped at") {
 		t.Fatalf("with the supplementary token: verdict %s, trusted time %+v", rep.Verdict(), c)
