@@ -216,11 +216,20 @@ function utc(iso) {
   return iso.replace("T", " ").replace(/(\.\d+)?Z$/, " UTC");
 }
 
+// sourceSummary says what a trust source gave: seal certificates, of them TSA roots, a log key.
+function sourceSummary(st) {
+  const parts = [];
+  if (st.certificates || !st.log_keys) parts.push(t("verify.trust_source_ok", { n: st.certificates }));
+  if (st.tsa_roots) parts.push(t("verify.trust_source_tsa_roots", { n: st.tsa_roots }));
+  if (st.log_keys) parts.push(t("verify.trust_source_log_key"));
+  return parts.join(", ");
+}
+
 function renderSources() {
   $("trust-sources").replaceChildren(...state.extra.map((s, i) => {
     const li = document.createElement("li");
     const st = state.result && state.result.trust.find((x) => x.name === s.name);
-    li.textContent = s.name + (st ? " — " + (st.error ? t("verify.trust_source_error", { error: st.error }) : t("verify.trust_source_ok", { n: st.certificates })) : "");
+    li.textContent = s.name + (st ? " — " + (st.error ? t("verify.trust_source_error", { error: st.error }) : sourceSummary(st)) : "");
     const rm = document.createElement("button");
     rm.type = "button";
     rm.className = "button-quiet";
