@@ -250,7 +250,13 @@ func (m *webmMuxer) take() []byte {
 	return b
 }
 
+// maxSpare is the largest buffer kept for the next take: a flush that waited long (a stalled
+// disk) does not leave its buffer held for the rest of the segment.
+const maxSpare = 1 << 20
+
 // recycle hands back a buffer take returned, for the next take to collect into.
 func (m *webmMuxer) recycle(b []byte) {
-	m.spare = b[:0]
+	if cap(b) <= maxSpare {
+		m.spare = b[:0]
+	}
 }

@@ -64,7 +64,8 @@ func newRecorder(log *slog.Logger) (*recording.Recorder, string, error) {
 
 // serveChild runs a server (signroom, record: signroom recording every track, or baseline) until SIGTERM/SIGINT and
 // prints "LISTEN <base URL>" on stdout once it accepts connections.
-// With heapEvery it prints a "HEAP" line (sampleHeap) on stdout at that interval.
+// With heapEvery it prints a "HEAP" line (sampleHeap) on stdout at that interval, and with a
+// CPU profile it keeps the latest heap profile beside it (NAME-heap.pprof).
 func serveChild(mode, cpuProfile string, heapEvery time.Duration) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	mux := http.NewServeMux()
@@ -130,7 +131,11 @@ func serveChild(mode, cpuProfile string, heapEvery time.Duration) error {
 	}()
 	fmt.Printf("LISTEN http://%s\n", ln.Addr())
 	if heapEvery > 0 {
-		go sampleHeap(ctx, os.Stdout, heapEvery)
+		heapProfile := "" // beside the CPU profile
+		if cpuProfile != "" {
+			heapProfile = strings.TrimSuffix(cpuProfile, ".pprof") + "-heap.pprof"
+		}
+		go sampleHeap(ctx, os.Stdout, heapEvery, heapProfile)
 	}
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"runtime/metrics"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -22,8 +25,9 @@ type heapSample struct {
 
 // sampleHeap prints a "HEAP" line on w every interval until ctx ends: seconds since start,
 // live heap, heap in use, memory from the OS (bytes) and completed GC cycles. It forces no
-// collection, so the numbers are what the process holds as it runs.
-func sampleHeap(ctx context.Context, w io.Writer, every time.Duration) {
+// collection, so the numbers are what the process holds as it runs. With profile it also
+// writes the heap profile to that file at each sample (the last one stays).
+func sampleHeap(ctx context.Context, w io.Writer, every time.Duration, profile string) {
 	start := time.Now()
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -38,6 +42,9 @@ func sampleHeap(ctx context.Context, w io.Writer, every time.Duration) {
 			metrics.Read(live)
 			fmt.Fprintf(w, "HEAP %.1f %d %d %d %d\n", now.Sub(start).Seconds(), live[0].Value.Uint64(),
 				ms.HeapInuse, ms.Sys, ms.NumGC)
+			if profile != "" {
+				writeHeapProfile(profile)
+			}
 		}
 	}
 }
@@ -109,4 +116,16 @@ func liveSlope(s []heapSample, skip time.Duration) float64 {
 		return (n*sxy - sx*sy) / d
 	}
 	return 0
+}
+
+// writeHeapProfile replaces file with the current heap profile; a failure is reported on
+// stderr and the sampling goes on.
+func writeHeapProfile(file string) {
+	f, err := os.Create(file)
+	if err == nil {
+		err = errors.Join(pprof.Lookup("heap").WriteTo(f, 0), f.Close())
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "heap profile:", err)
+	}
 }

@@ -76,7 +76,7 @@ func TestHeapLineRoundTrip(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var w lockedBuffer
 	done := make(chan struct{})
-	go func() { sampleHeap(ctx, &w, time.Millisecond); close(done) }()
+	go func() { sampleHeap(ctx, &w, time.Millisecond, ""); close(done) }()
 	for w.lines() < 2 {
 		time.Sleep(time.Millisecond)
 	}

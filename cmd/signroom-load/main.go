@@ -62,7 +62,7 @@ func main() {
 	modes := flag.String("modes", "signroom,baseline", "servers to measure: signroom, baseline, record (signroom recording every track)")
 	maxLoss := flag.Float64("max-loss", 0.01, "stop the sweep after a room count whose Signroom loss exceeds this")
 	repeat := flag.Int("repeat", 1, "runs per server and room count; the median is reported")
-	profileDir := flag.String("profile-dir", "", "write each server's CPU profile to this directory")
+	profileDir := flag.String("profile-dir", "", "write each server's CPU profile (and, with -heap-every, its latest heap profile) to this directory")
 	url := flag.String("url", "", "measure a running server instead: ws(s)://host/api/agreements/{id}/ceremony/ws")
 	tokens := flag.String("tokens", "", "with -url: file of \"room publisher|subscriber token\" lines")
 	serverPID := flag.Int("server-pid", 0, "with -url: process id of the server, to read its CPU time")
