@@ -456,3 +456,61 @@ func printScreenshot(t *testing.T, b *browser, name string) {
 	b.screenshot(t, name)
 	b.run(t, "screen media", emulateMedia(""))
 }
+
+// readiness is the participant's line on the readiness board as a JavaScript expression.
+func readiness(pid string) string {
+	return `document.querySelector('#ready-table tr[data-participant-id=` + jsString(pid) + `]')`
+}
+
+// TestReadinessBoardInChromium: the organizer builds and schedules the MOU in the console and
+// opens the readiness board; a signatory who opens the link read from the panel shows in the
+// lobby; the organizer starts the ceremony from the board; once the signatory joined, the
+// board shows them in the room with camera, microphone and connection, and their key
+// registered; their mute shows too, and the audit trail holds the join and the mute.
+func TestReadinessBoardInChromium(t *testing.T) {
+	chromiumPath(t)
+	s := startService(t)
+	s.failOnWarnings(t)
+	org := s.organizer(t, "organizer", "a long enough password")
+	c := newConsoleUI(t, s, "en")
+	c.login("organizer", "a long enough password")
+	ag := c.build(smallMOU())
+	c.schedule()
+	wang := ag.Participants["Wang"]
+	link := c.invitationLink(wang)
+	c.click(`#ag-tabs [data-tab="readiness"]`)
+	c.b.waitFor(t, "board", `document.querySelectorAll("#ready-table tbody tr").length === 3`, 15*time.Second)
+	if got := eval[string](t, c.b, readiness(wang)+`.dataset.where`); got != "absent" {
+		t.Errorf("before opening the link Wang is %q, want absent", got)
+	}
+
+	p := newBrowser(t, "wang")
+	p.run(t, "open Wang's link", chromedp.Navigate(link))
+	p.waitFor(t, "lobby ready", `document.body.dataset.ready === "true"`, 15*time.Second)
+	c.b.waitFor(t, "Wang in the lobby", readiness(wang)+`.dataset.where === "lobby"`, 15*time.Second)
+	c.b.screenshot(t, "readiness-lobby-en")
+
+	c.click("#ready-start")
+	c.b.waitFor(t, "live", `document.querySelector("#ag-state").textContent === `+jsString(catalog(t, "en")["state.live"]), 10*time.Second)
+	// The lobby asks again within ten seconds and enables Join.
+	p.waitFor(t, "Join enabled", `document.querySelector("#preview").videoWidth > 0 && !document.querySelector("#join-button").disabled`, 60*time.Second)
+	p.run(t, "click Join", chromedp.Click(chromedp.CSS("#join-button")))
+	c.b.waitFor(t, "Wang in the room", readiness(wang)+`.dataset.where === "room"`, 20*time.Second)
+	c.b.waitFor(t, "camera, microphone, key", readiness(wang)+`.querySelector(".ready-camera [data-state]")?.dataset.state === "on" && `+
+		readiness(wang)+`.querySelector(".ready-microphone [data-state]")?.dataset.state === "on" && `+
+		readiness(wang)+`.querySelector(".ready-key [data-registered]")?.dataset.registered === "true"`, 30*time.Second)
+	c.b.waitFor(t, "connection measured", `["good", "fair", "poor"].includes(`+readiness(wang)+`.querySelector(".ready-connection [data-level]")?.dataset.level)`, 15*time.Second)
+
+	p.run(t, "mute the microphone", chromedp.Click(chromedp.CSS("#mic-button")))
+	c.b.waitFor(t, "microphone muted", readiness(wang)+`.querySelector(".ready-microphone [data-state]")?.dataset.state === "off"`, 15*time.Second)
+	for _, lang := range []string{"en", "ko", "zh"} {
+		c.switchLanguage(lang)
+		c.b.screenshot(t, "readiness-"+lang)
+	}
+	if n := countAudit(t, org, ag.ID, "ceremony.joined"); n != 1 {
+		t.Errorf("%d ceremony.joined events, want 1", n)
+	}
+	if n := countAudit(t, org, ag.ID, "ceremony.muted"); n < 1 {
+		t.Errorf("%d ceremony.muted events, want at least 1", n)
+	}
+}

@@ -61,6 +61,7 @@ var wantAllowed = map[string][]string{
 	"POST /api/agreements/{id}/invitations/{participantID}/revoke":     ownerOnly,
 	"POST /api/agreements/{id}/invitations/{participantID}/reissue":    ownerOnly,
 	"GET /api/agreements/{id}/audit":                                   readerRoles,
+	"GET /api/agreements/{id}/readiness":                               readerRoles,
 	"POST /api/agreements/{id}/participants/{participantID}/key/reset": ownerOnly,
 	"POST /api/agreements/{id}/seal":                                   ownerOnly,
 	"POST /api/agreements/{id}/close":                                  ownerOnly,

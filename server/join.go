@@ -50,6 +50,7 @@ func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.lobby.Seen(a.ID, p.ID, s.cfg.Now())
 	v := agreementViewOf(a)
 	v.Owner = "" // staff account ids are not the participants' business
 	writeJSON(w, http.StatusOK, joinView{Agreement: v, Participant: participantViewOf(p), Grants: map[string]bool{

@@ -76,6 +76,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/agreements/{id}/invitations/{participantID}/revoke", managers, s.handleRevokeInvitation},
 		{"POST", "/api/agreements/{id}/invitations/{participantID}/reissue", managers, s.handleReissueInvitation},
 		{"GET", "/api/agreements/{id}/audit", readers, s.handleAudit},
+		{"GET", "/api/agreements/{id}/readiness", readers, s.handleReadiness},
 		{"POST", "/api/agreements/{id}/participants/{participantID}/key/reset", managers, s.handleResetKey},
 		{"POST", "/api/agreements/{id}/seal", managers, s.handleClose},
 		{"POST", "/api/agreements/{id}/close", managers, s.handleClose},

@@ -46,6 +46,7 @@ import (
 	"github.com/signroom/signroom/agreement"
 	"github.com/signroom/signroom/auth"
 	"github.com/signroom/signroom/evidence"
+	"github.com/signroom/signroom/readyboard"
 	"github.com/signroom/signroom/sealing"
 	"github.com/signroom/signroom/signatures"
 	"github.com/signroom/signroom/storage/blob"
@@ -172,6 +173,9 @@ type Config struct {
 	// RecordingActive reports whether an agreement's ceremony is being recorded now (GET
 	// /api/join); nil: never.
 	RecordingActive func(agreementID string) bool
+	// Roster lists who is in an agreement's live room now, for the readiness board (GET
+	// /api/agreements/{id}/readiness); nil: nobody ever is.
+	Roster func(agreementID string) []readyboard.Presence
 	// Operator names who runs this installation, in the published seal certificate list.
 	Operator string
 
@@ -210,7 +214,8 @@ type Server struct {
 	verifies  *gate
 	uploads   *gate
 	integrity *prometheus.CounterVec
-	alerted   sync.Map // archive integrity alerts already raised, so each is raised once
+	lobby     *readyboard.Lobby // when each invitation page last asked (GET /api/join)
+	alerted   sync.Map          // archive integrity alerts already raised, so each is raised once
 }
 
 // New builds a Server and registers its routes.
@@ -219,7 +224,7 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), metrics: newHTTPMetrics(cfg.Registry),
 		validate: newValidator(), pdfs: newPDFChecker(cfg.TempDir), passwords: make(passwordGate, passwordSlots),
 		integrity: newIntegrityCounter(cfg.Registry), verifies: newGate(cfg.MaxVerifications, gateWait, "verifications"),
-		uploads: newGate(MaxUploads, gateWait, "uploads")}
+		uploads: newGate(MaxUploads, gateWait, "uploads"), lobby: readyboard.NewLobby()}
 	s.sealing = sealing.New(sealing.Config{Store: cfg.Store, Working: cfg.Blobs, Archive: cfg.Archive, Sealer: cfg.Sealer,
 		Logger: cfg.Logger, Recordings: cfg.Recordings, RecordingWait: cfg.RecordingWait, Closing: s.announceClosing, Announce: s.announceSealed, Now: cfg.Now,
 		TSA: cfg.TSA, Log: cfg.Log})

@@ -31,6 +31,9 @@ type Config struct {
 	JoinTimeout             time.Duration // to receive the join message; default 10s
 	PLIInterval             time.Duration // between keyframe requests; default 500ms
 	Sink                    TrackSink     // optional recorder hook
+	// Audit, when set, records every join, leave, mute and removal in the agreement's audit
+	// trail (see AuditSink).
+	Audit AuditSink
 	// Candidates decides which remote ICE candidates are accepted (see CandidatePolicy).
 	Candidates CandidatePolicy
 	// PresenceGrace is how long a participant may stay unreachable before the server ends

@@ -107,11 +107,20 @@ func (s *session) dispatch(m protocol.Message) {
 	case protocol.TypeCandidate:
 		s.handleCandidate(m)
 	case protocol.TypeMute:
-		s.room.setMuted(s, s, m.Source, *m.Muted)
+		if s.room.setMuted(s, s, m.Source, *m.Muted) {
+			s.auditMuted(s, m.Source, *m.Muted)
+		}
 	case protocol.TypeMuteParticipant:
-		s.hostAction(m, func(t *session) { s.room.setMuted(s, t, m.Source, true) })
+		s.hostAction(m, func(t *session) {
+			if s.room.setMuted(s, t, m.Source, true) {
+				s.auditMuted(t, m.Source, true)
+			}
+		})
 	case protocol.TypeRemoveParticipant:
-		s.hostAction(m, func(t *session) { s.room.remove(t, s.adm.TokenID) })
+		s.hostAction(m, func(t *session) {
+			s.room.remove(t, s.adm.TokenID)
+			s.auditRemoved(t)
+		})
 	case protocol.TypePing:
 		s.send(protocol.ServerMessage{Type: protocol.TypePong})
 	case protocol.TypeView:

@@ -53,7 +53,9 @@ func (s *session) pingLoop(ctx context.Context) {
 		case <-t.C:
 		}
 		pctx, cancel := context.WithTimeout(ctx, silenceLimit)
+		start := time.Now()
 		if s.conn.Ping(pctx) == nil {
+			s.rtt.Store(int64(time.Since(start)))
 			s.heardNow()
 		}
 		cancel()

@@ -241,11 +241,13 @@ func (r *room) close(reason string) {
 	r.wg.Wait()
 }
 
-func (r *room) setMuted(by, target *session, source string, muted bool) {
+// setMuted mutes or unmutes target's source and tells the room; it reports whether the target
+// was still in the room.
+func (r *room) setMuted(by, target *session, source string, muted bool) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if target.detached {
-		return
+		return false
 	}
 	target.muted[source] = muted
 	for _, f := range target.tracks {
@@ -256,6 +258,7 @@ func (r *room) setMuted(by, target *session, source string, muted bool) {
 	r.broadcastLocked(protocol.ServerMessage{Type: protocol.TypeMuteChanged,
 		ParticipantID: target.adm.ParticipantID, Source: source, Muted: &muted,
 		By: by.adm.ParticipantID}, nil)
+	return true
 }
 
 func (r *room) broadcast(ev Event) error {

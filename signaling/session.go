@@ -33,6 +33,7 @@ type session struct {
 	connected atomic.Bool // subscriber connection is up
 	negotiate chan struct{}
 	heard     atomic.Int64 // unix ns of the last frame or pong from the client
+	rtt       atomic.Int64 // ns of the last answered WebSocket ping
 
 	mediaMu sync.Mutex
 	media   [2]mediaState // publisher, subscriber (ICE)
@@ -133,15 +134,20 @@ func (s *session) run(ctx context.Context) {
 	go s.negotiateLoop()
 	go s.pingLoop(ctx)
 	leaveReason := protocol.ReasonLeft
-	if err := s.join(); err != nil {
+	joined := s.join() == nil
+	if !joined {
 		s.shutdown(protocol.ReasonRefused)
 	} else {
+		s.auditJoined()
 		stop := s.expireAt(s.adm.ExpiresAt)
 		leaveReason = s.leaveReason(s.readLoop(ctx))
 		stop()
 	}
 	s.shutdown(leaveReason)
 	s.room.leave(s, leaveReason)
+	if joined {
+		s.auditLeft()
+	}
 	s.closePCs()
 	s.wg.Wait()
 	s.conn.CloseNow()

@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"time"
 
 	"github.com/signroom/signroom/agreement"
 	"github.com/signroom/signroom/auth"
+	"github.com/signroom/signroom/readyboard"
 	"github.com/signroom/signroom/signaling"
+	"github.com/signroom/signroom/signatures"
 )
 
 // agreementReader is what admission needs from the metadata store.
@@ -84,4 +88,37 @@ func (c ceremonyEvents) End(agreementID, reason string) { c.hub.CloseRoom(agreem
 
 func (c ceremonyEvents) Connected(agreementID, participantID string) bool {
 	return c.hub.Connected(agreementID, participantID)
+}
+
+// Roster gives the readiness board who is in the agreement's live room.
+func (c ceremonyEvents) Roster(agreementID string) []readyboard.Presence {
+	in := c.hub.Roster(agreementID)
+	out := make([]readyboard.Presence, 0, len(in))
+	for _, p := range in {
+		out = append(out, readyboard.Presence{ParticipantID: p.ParticipantID, JoinedAt: p.JoinedAt, Sources: p.Sources,
+			Muted: p.Muted, Unreachable: p.Unreachable, RTT: p.RTT})
+	}
+	return out
+}
+
+// auditAppender appends one event to an agreement's audit trail.
+type auditAppender interface {
+	AppendAudit(ctx context.Context, agreementID string, e agreement.AuditEntry) (signatures.Event, error)
+}
+
+// roomAudit writes the hub's joins, leaves, mutes and removals to the audit trail.
+type roomAudit struct {
+	store auditAppender
+	log   *slog.Logger
+}
+
+// roomAuditTimeout bounds one audit write from a session's goroutine.
+const roomAuditTimeout = 5 * time.Second
+
+func (a roomAudit) Record(agreementID string, e signaling.RoomEvent) {
+	ctx, cancel := context.WithTimeout(context.Background(), roomAuditTimeout)
+	defer cancel()
+	if _, err := a.store.AppendAudit(ctx, agreementID, agreement.AuditEntry{Type: e.Type, Actor: e.Actor, Data: e.Data}); err != nil {
+		a.log.Error("audit room event", "agreement", agreementID, "event", e.Type, "err", err)
+	}
 }

@@ -216,6 +216,7 @@ func (m *Main) serverConfig() server.Config {
 		Recordings: m.Recorder, RecordingActive: m.Recorder.Active,
 		Keys: m.Keys, Issuer: m.Issuer, Verifier: m.Verifier,
 		Ceremony:       ceremonyEvents{hub: m.Hub},
+		Roster:         ceremonyEvents{hub: m.Hub}.Roster,
 		MaxUploadBytes: m.Config.MaxUploadBytes, StaffTokenTTL: m.Config.StaffTokenTTL,
 		TempDir: filepath.Join(m.Config.DataDir, "tmp"),
 	}
@@ -333,6 +334,7 @@ func (m *Main) openHub() error {
 		Registerer: m.Registry, OriginPatterns: mc.AllowedOrigins, LoopbackOnly: m.loopbackMedia,
 		Candidates: signaling.CandidatePolicy{DenyPrivate: mc.ICEDenyPrivate, AllowMDNS: mc.ICEAllowMDNS, Deny: mc.ICEDeny},
 		Sink:       newRecordingSink(m.Recorder, m.DB),
+		Audit:      roomAudit{store: m.DB, log: m.Logger},
 	}, admitter{verifier: m.Verifier, store: m.DB})
 	if err != nil {
 		return fmt.Errorf("start media server: %w", err)

@@ -1,3 +1,4 @@
 // parts: the staff console's pages beyond the agreement editor; each registers itself with
 // staff.js (register) when loaded.
 import "./invitations.js";
+import "./readiness.js";
