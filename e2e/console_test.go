@@ -54,7 +54,7 @@ func (c *consoleUI) login(user, password string) {
 		chromedp.SendKeys(chromedp.CSS("#username"), user),
 		chromedp.SendKeys(chromedp.CSS("#password"), password),
 		chromedp.Click(chromedp.CSS("#login-submit")))
-	c.b.waitFor(c.t, "agreements list", `!document.querySelector("#list-view").hidden`, 10*time.Second)
+	c.b.waitFor(c.t, "signed in", `!document.querySelector("#list-view").hidden || !document.querySelector("#admin-view").hidden`, 10*time.Second)
 }
 
 // set types v into the field sel, replacing what it held (a select takes the option value).
@@ -513,4 +513,76 @@ func TestReadinessBoardInChromium(t *testing.T) {
 	if n := countAudit(t, org, ag.ID, "ceremony.muted"); n < 1 {
 		t.Errorf("%d ceremony.muted events, want at least 1", n)
 	}
+}
+
+// TestRecordAndAdminInChromium: the agreement page shows the state, a timeline and the audit
+// trail of an agreement built and scheduled in the console; an administrator creates an
+// organizer account (a short password refused beside its field), takes a role away, disables
+// an account and rotates the token-signing key, all in the admin pages.
+func TestRecordAndAdminInChromium(t *testing.T) {
+	chromiumPath(t)
+	s := startService(t)
+	s.organizer(t, "organizer", "a long enough password")
+	s.AddUser(t, "root", "an admin's long password", "admin")
+	en := catalog(t, "en")
+	c := newConsoleUI(t, s, "en")
+	c.login("organizer", "a long enough password")
+	ag := c.build(smallMOU())
+	c.schedule()
+	c.click(`#ag-tabs [data-tab="record"]`)
+	c.b.waitFor(t, "timeline", `document.querySelectorAll("#timeline li").length >= 3`, 15*time.Second)
+	for _, typ := range []string{"agreement.created", "documents.frozen", "agreement.scheduled"} {
+		if got := c.text(`#timeline li[data-type="` + typ + `"]`); !strings.Contains(got, en["event."+typ]) {
+			t.Errorf("timeline entry %s = %q, want %q", typ, got, en["event."+typ])
+		}
+	}
+	if n := c.count(`#audit-table tbody tr[data-type="invitation.issued"]`); n != 3 {
+		t.Errorf("audit trail lists %d invitation.issued, want 3", n)
+	}
+	if got := c.text(`#audit-table tbody tr[data-type="invitation.issued"]`); !strings.Contains(got, "organizer") || !strings.Contains(got, "Wang") && !strings.Contains(got, "Kim") && !strings.Contains(got, "MC Park") {
+		t.Errorf("audit line = %q, want the organizer and the participant by name", got)
+	}
+	if !eval[bool](t, c.b, `document.querySelector("#record-downloads").hidden && !document.querySelector("#record-not-sealed").hidden`) {
+		t.Error("downloads offered before the seal")
+	}
+	for _, lang := range []string{"en", "ko", "zh"} {
+		c.switchLanguage(lang)
+		c.b.screenshot(t, "record-"+lang)
+	}
+	_ = ag
+
+	a := newConsoleUI(t, s, "en")
+	a.login("root", "an admin's long password")
+	a.b.waitFor(t, "admin link", `!document.querySelector("#nav-admin").hidden`, 10*time.Second)
+	a.b.waitFor(t, "accounts", `document.querySelectorAll("#users-table tbody tr").length === 2`, 15*time.Second)
+	a.set("#user-name", "lee")
+	a.set("#user-display", "Lee Organizer")
+	a.set("#user-password", "short")
+	a.click(`#user-form input[value="organizer"]`)
+	a.click(`#user-form input[value="legal"]`)
+	a.click("#user-form button[type=submit]")
+	a.b.waitFor(t, "password refused", `document.querySelector('#user-form .field-error[data-for-field="password"]') !== null`, 10*time.Second)
+	a.set("#user-password", "a long enough password for lee")
+	a.click("#user-form button[type=submit]")
+	row := `#users-table tr[data-username="lee"]`
+	a.b.waitFor(t, "lee listed", `document.querySelector(`+jsString(row)+`) !== null`, 10*time.Second)
+	a.click(row + ` input[data-role="legal"]`)
+	a.b.waitFor(t, "legal role taken away", `document.querySelector(`+jsString(row)+`).dataset.roles === "organizer"`, 10*time.Second)
+	a.click(row + " .row-actions button")
+	a.b.waitFor(t, "lee disabled", `document.querySelector(`+jsString(row)+`).dataset.disabled === "true"`, 10*time.Second)
+	before := a.count(`#keys-list li`)
+	a.click("#rotate-key")
+	a.waitCount("a second key", "#keys-list li", before+1)
+	if n := a.count(`#keys-list li[data-active="true"]`); n != 1 {
+		t.Errorf("%d active keys, want 1", n)
+	}
+	for _, lang := range []string{"en", "ko", "zh"} {
+		a.switchLanguage(lang)
+		a.b.screenshot(t, "admin-"+lang)
+	}
+	// The disabled account cannot sign in.
+	l := newConsoleUI(t, s, "en")
+	l.b.run(t, "sign in as lee", chromedp.SendKeys(chromedp.CSS("#username"), "lee"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "a long enough password for lee"), chromedp.Click(chromedp.CSS("#login-submit")))
+	l.b.waitFor(t, "refused", `!document.querySelector("#login-error").hidden`, 10*time.Second)
 }

@@ -47,6 +47,8 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/users", admins, s.handleListUsers},
 		{"POST", "/api/users", admins, s.handleCreateUser},
 		{"PATCH", "/api/users/{id}", admins, s.handleUpdateUser},
+		{"GET", "/api/admin/token-keys", admins, s.handleListTokenKeys},
+		{"POST", "/api/admin/token-keys/rotate", admins, s.handleRotateTokenKey},
 
 		{"GET", "/api/agreements", listers, s.handleListAgreements},
 		{"POST", "/api/agreements", creators, s.handleCreateAgreement},

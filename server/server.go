@@ -154,9 +154,12 @@ type Config struct {
 	// listener instead).
 	MetricsToken string
 
-	Store    Store
-	Blobs    blob.Store // the working bucket: uploaded documents
-	Keys     *auth.KeyRing
+	Store Store
+	Blobs blob.Store // the working bucket: uploaded documents
+	Keys  *auth.KeyRing
+	// KeyDir is the data directory whose keys/ the admin API rotates (POST
+	// /api/admin/token-keys/rotate); "" when the keys come from the environment.
+	KeyDir   string
 	Issuer   *auth.Issuer
 	Verifier *auth.Verifier
 	Limiter  *auth.LoginLimiter // nil: auth.DefaultLimiterConfig

@@ -214,12 +214,21 @@ func (m *Main) serverConfig() server.Config {
 		Store: m.DB, Blobs: m.Blobs.Working, Archive: m.Blobs.Archive, Sealer: m.Sealer, Operator: m.operator(),
 		TSA: tsa.New(m.Config.TSAURLs, nil, 0), Log: txlog,
 		Recordings: m.Recorder, RecordingActive: m.Recorder.Active,
-		Keys: m.Keys, Issuer: m.Issuer, Verifier: m.Verifier,
+		Keys: m.Keys, KeyDir: m.keyDir(), Issuer: m.Issuer, Verifier: m.Verifier,
 		Ceremony:       ceremonyEvents{hub: m.Hub},
 		Roster:         ceremonyEvents{hub: m.Hub}.Roster,
 		MaxUploadBytes: m.Config.MaxUploadBytes, StaffTokenTTL: m.Config.StaffTokenTTL,
 		TempDir: filepath.Join(m.Config.DataDir, "tmp"),
 	}
+}
+
+// keyDir is the data directory whose keys/ hold the token keys, or "" when they come from
+// $SIGNROOM_TOKEN_KEYS (and so cannot be rotated from the admin API).
+func (m *Main) keyDir() string {
+	if m.Config.TokenKeysPEM != "" {
+		return ""
+	}
+	return m.Config.DataDir
 }
 
 // openAuth loads the token-signing keys from $SIGNROOM_TOKEN_KEYS, or from DATA-DIR/keys

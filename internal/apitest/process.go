@@ -104,14 +104,20 @@ func (p *Process) waitHealthy(t testing.TB) {
 // in through the API.
 func (p *Process) Organizer(t testing.TB, user, password string) *Client {
 	t.Helper()
+	p.AddUser(t, user, password, "organizer")
+	return Login(t, p.Base, user, password)
+}
+
+// AddUser creates a staff account with roles through `signroom user add --password-stdin`.
+func (p *Process) AddUser(t testing.TB, user, password string, roles ...string) {
+	t.Helper()
 	bin, _ := BuildBinary()
-	add := exec.Command(bin, "user", "add", "--data-dir", p.DataDir, "--role", "organizer", "--password-stdin", user)
+	add := exec.Command(bin, "user", "add", "--data-dir", p.DataDir, "--role", strings.Join(roles, ","), "--password-stdin", user)
 	add.Env = append(os.Environ(), p.Env...)
 	add.Stdin = strings.NewReader(password + "\n")
 	if out, err := add.CombinedOutput(); err != nil {
 		t.Fatalf("user add: %v %s", err, out)
 	}
-	return Login(t, p.Base, user, password)
 }
 
 // SyncBuffer is a bytes.Buffer safe for a process's writes and a test's reads.

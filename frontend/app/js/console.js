@@ -208,7 +208,11 @@ export class Editor {
   }
 
   renderDocuments() {
-    const items = this.ag.documents.map((d) => documentCard(d, this.editable() ? () => this.deleteItem("documents", d.id) : null));
+    const items = this.ag.documents.map((d) => {
+      const card = documentCard(d, this.editable() ? () => this.deleteItem("documents", d.id) : null);
+      if (d.pages) card.append(thumbnails(this.ag.id, d, this.token()));
+      return card;
+    });
     $("documents-list").replaceChildren(...items);
     if (!items.length) $("documents-list").append(el("li", { className: "muted empty", i18n: "console.no_documents" }));
   }
@@ -381,4 +385,41 @@ export function documentCard(d, onDelete) {
   hash.setAttribute("aria-label", t("console.sha256"));
   return el("li", { className: "doc-card", dataset: { documentId: d.id, language: d.language } }, head,
     el("span", { className: "muted small-label", i18n: "console.sha256" }), hash);
+}
+
+// THUMBS is how many page thumbnails a document card shows; thumbCache keeps their object URLs
+// by document id and page, so re-rendering does not fetch them again.
+const THUMBS = 6;
+const thumbCache = new Map();
+
+// thumbnails shows a document's first pages as thumbnails (the server renders them at upload);
+// a server without page images leaves the row empty.
+function thumbnails(agreementId, d, token) {
+  const row = el("div", { className: "thumbs", dataset: { document: d.id } });
+  const base = `/api/agreements/${agreementId}/documents/${d.id}/pages/`;
+  const n = Math.min(d.pages, THUMBS);
+  for (let page = 1; page <= n; page++) {
+    const img = el("img", { alt: t("console.page_thumb", { n: page }), loading: "lazy" });
+    img.dataset.page = String(page);
+    row.append(img);
+    const key = d.id + "/" + page;
+    const cached = thumbCache.get(key);
+    if (cached) img.src = cached;
+    else fetchThumb(base + page + "/thumb", token).then((url) => {
+      if (!url) return row.remove();
+      thumbCache.set(key, url);
+      img.src = url;
+    });
+  }
+  if (d.pages > n) row.append(el("span", { className: "muted small", textContent: t("console.more_pages", { n: d.pages - n }) }));
+  return row;
+}
+
+async function fetchThumb(path, token) {
+  try {
+    const res = await fetch(path, { headers: { Authorization: "Bearer " + token } });
+    return res.ok ? URL.createObjectURL(await res.blob()) : "";
+  } catch {
+    return "";
+  }
 }

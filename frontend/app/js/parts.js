@@ -2,3 +2,5 @@
 // staff.js (register) when loaded.
 import "./invitations.js";
 import "./readiness.js";
+import "./record.js";
+import "./admin.js";

@@ -180,7 +180,9 @@ async function route() {
   const parts = location.hash.replace(/^#\/?/, "").split("/");
   if (parts[0] === "new") return showAgreement("", "details");
   if (parts[0] === "a" && parts[1]) return showAgreement(parts[1], parts[2]);
-  if (parts[0] === "admin" && page.extra.admin) {
+  // An account that reads no agreements (an administrator only) starts on the admin pages.
+  const lister = ["organizer", "legal", "archivist"].some(hasRole);
+  if ((parts[0] === "admin" || !lister) && hasRole("admin") && page.extra.admin) {
     show("admin");
     return page.extra.admin.open(page.me);
   }
