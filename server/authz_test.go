@@ -72,6 +72,7 @@ var wantAllowed = map[string][]string{
 	"GET /api/agreements/{id}/sealed.pdf":                              readerRoles,
 	"GET /api/agreements/{id}/evidence/manifest.json.tsr":              readerRoles,
 	"POST /api/verify":                                                 {"legal"},
+	"GET /api/archive/search":                                          {"admin", "legal", "archivist"},
 
 	"GET /api/join":                   {"join"},
 	"GET /api/join/documents/{docID}": {"join"},

@@ -19,6 +19,7 @@ const (
 	managers                // the agreement {id}: its owner, while an organizer
 	joiners                 // a valid invitation token, for its own agreement only
 	verifiers               // legal staff
+	searchers               // legal staff, archivists and administrators (the archive)
 )
 
 // route is one entry of the route table that both the mux and the OpenAPI test walk.
@@ -87,6 +88,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/agreements/{id}/sealed.pdf", readers, s.handleSealedPDF},
 		{"GET", "/api/agreements/{id}/evidence/manifest.json.tsr", readers, s.handleManifestTimestamp},
 		{"POST", "/api/verify", verifiers, s.handleVerify},
+		{"GET", "/api/archive/search", searchers, s.handleSearch},
 
 		{"GET", "/api/join", joiners, s.handleJoin},
 		{"GET", "/api/join/documents/{docID}", joiners, s.handleJoinDocument},

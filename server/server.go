@@ -44,6 +44,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/signroom/signroom/agreement"
+	"github.com/signroom/signroom/archive"
 	"github.com/signroom/signroom/auth"
 	"github.com/signroom/signroom/evidence"
 	"github.com/signroom/signroom/readyboard"
@@ -81,6 +82,7 @@ type Store interface {
 	AuditHead(ctx context.Context, agreementID string) (string, error)
 
 	SigningStore
+	archive.Index // search
 }
 
 // SigningStore keeps signer keys, nonces, signatures and seal records; storage/sqlite.DB

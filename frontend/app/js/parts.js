@@ -4,3 +4,4 @@ import "./invitations.js";
 import "./readiness.js";
 import "./record.js";
 import "./admin.js";
+import "./archive.js";

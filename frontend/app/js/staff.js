@@ -31,7 +31,7 @@ function signedOut() {
 
 function show(view) {
   page.view = view;
-  for (const v of ["login", "list", "agreement", "admin"]) {
+  for (const v of ["login", "list", "agreement", "admin", "archive"]) {
     const sec = $(v + "-view");
     if (sec) sec.hidden = view !== v;
   }
@@ -71,6 +71,7 @@ async function loadMe() {
   page.me = await api("/api/me");
   setText($("who"), "staff.signed_in_as", { name: page.me.display_name || page.me.username || "" });
   $("nav-admin").hidden = !hasRole("admin");
+  $("nav-archive").hidden = !(hasRole("legal") || hasRole("archivist") || hasRole("admin"));
   $("new-agreement").hidden = !hasRole("organizer");
 }
 
@@ -180,6 +181,10 @@ async function route() {
   const parts = location.hash.replace(/^#\/?/, "").split("/");
   if (parts[0] === "new") return showAgreement("", "details");
   if (parts[0] === "a" && parts[1]) return showAgreement(parts[1], parts[2]);
+  if (parts[0] === "archive" && page.extra.archive) {
+    show("archive");
+    return page.extra.archive.open();
+  }
   // An account that reads no agreements (an administrator only) starts on the admin pages.
   const lister = ["organizer", "legal", "archivist"].some(hasRole);
   if ((parts[0] === "admin" || !lister) && hasRole("admin") && page.extra.admin) {
