@@ -259,6 +259,8 @@ func TestConsoleBuildsAgreementInChromium(t *testing.T) {
 			t.Errorf("%s: parties heading = %q, want %q", lang, got, cat["console.parties"])
 		}
 		c.b.screenshot(t, "console-"+lang)
+		eval[bool](t, c.b, `(document.querySelector("#parties-heading").scrollIntoView(), true)`)
+		c.b.screenshot(t, "console-parts-"+lang)
 	}
 }
 

@@ -21,7 +21,7 @@ const GRANTS = {
 };
 
 export function grantsText(role) {
-  return (GRANTS[role] || []).map((g) => t("grant." + g)).join(", ");
+  return (GRANTS[role] || []).map((g) => t("grant." + g)).join(t("console.list_sep"));
 }
 
 // Editor edits one agreement (or a new one) in the details tab.
