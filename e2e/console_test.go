@@ -153,7 +153,8 @@ func (c *consoleUI) uploadDocument(lang string, pdf []byte) string {
 	c.b.run(c.t, "pick the PDF", chromedp.SetUploadFiles(chromedp.CSS("#doc-file"), []string{file}))
 	c.click("#doc-upload")
 	card := `#documents-list li[data-language="` + lang + `"]`
-	c.b.waitFor(c.t, "document listed", `document.querySelector(`+jsString(card)+`) !== null`, 30*time.Second)
+	// An upload renders every page (the renderer compiles at the first one after a start).
+	c.b.waitFor(c.t, "document listed", `document.querySelector(`+jsString(card)+`) !== null`, 90*time.Second)
 	return strings.ReplaceAll(c.text(card+" .fingerprint"), " ", "")
 }
 
@@ -229,7 +230,7 @@ func TestConsoleBuildsAgreementInChromium(t *testing.T) {
 	os.WriteFile(file, pdf, 0o644)
 	c.b.run(t, "pick the PDF again", chromedp.SetUploadFiles(chromedp.CSS("#doc-file"), []string{file}))
 	c.click("#doc-upload")
-	c.b.waitFor(t, "language error", `document.querySelector('#document-form .field-error[data-for-field="language"]') !== null`, 15*time.Second)
+	c.b.waitFor(t, "language error", `document.querySelector('#document-form .field-error[data-for-field="language"]') !== null`, 60*time.Second)
 	if got, want := c.fieldError("#document-form", "language"), en["validation.document_exists"]; got != want {
 		t.Errorf("second ko upload: error = %q, want %q", got, want)
 	}
