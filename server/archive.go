@@ -117,3 +117,54 @@ func searchHitOf(h archive.Hit) searchHit {
 	}
 	return out
 }
+
+// holdRequest is the body of placing or lifting a legal hold.
+type holdRequest struct {
+	Reason string `json:"reason" validate:"required,max=1000"`
+}
+
+type holdView struct {
+	PlacedAt time.Time `json:"placed_at"`
+	PlacedBy string    `json:"placed_by"`
+	Reason   string    `json:"reason"`
+}
+
+// handlePlaceHold puts a sealed record under legal hold: every archived object of it, in the
+// object store itself.
+func (s *Server) handlePlaceHold(w http.ResponseWriter, r *http.Request) {
+	var req holdRequest
+	if err := s.decode(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	h, err := s.holds.Place(r.Context(), r.PathValue("id"), callerFrom(r.Context()).user.ID, req.Reason)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, holdView{PlacedAt: h.PlacedAt, PlacedBy: h.PlacedBy, Reason: h.Reason})
+}
+
+// handleLiftHold lifts a record's legal hold.
+func (s *Server) handleLiftHold(w http.ResponseWriter, r *http.Request) {
+	var req holdRequest
+	if err := s.decode(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.holds.Lift(r.Context(), r.PathValue("id"), callerFrom(r.Context()).user.ID, req.Reason); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// handleDispose deletes a sealed record's archived objects once neither retention nor a legal
+// hold keeps them; otherwise 409 retained says which and until when.
+func (s *Server) handleDispose(w http.ResponseWriter, r *http.Request) {
+	if err := s.holds.Dispose(r.Context(), r.PathValue("id")); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -4,9 +4,12 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/signroom/signroom/agreement"
+	"github.com/signroom/signroom/storage/blob"
 )
 
 func TestSearchScopeAndFields(t *testing.T) {
@@ -63,5 +66,44 @@ func TestSearchScopeAndFields(t *testing.T) {
 		if r := e.do("GET", "/api/archive/search?"+bad, e.tokens["legal"], nil); r.status != http.StatusUnprocessableEntity && r.status != http.StatusBadRequest {
 			t.Errorf("%s: status %d, want 422 or 400", bad, r.status)
 		}
+	}
+}
+
+func TestLegalHoldAndDisposal(t *testing.T) {
+	local, err := blob.NewLocal(t.TempDir(), []byte("0123456789abcdef0123456789abcdef"), "http://127.0.0.1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, func(c *Config) { c.Archive = local.Buckets().Archive })
+	ctx := context.Background()
+	a := &agreement.Agreement{Owner: e.users["owner"].ID, Title: agreement.Localized{"en": "Held"}, State: agreement.StateSealed}
+	if err := e.db.CreateAgreement(ctx, a, nil); err != nil {
+		t.Fatal(err)
+	}
+	until := time.Now().Add(48 * time.Hour)
+	if _, err := local.Buckets().Archive.Put(ctx, "agreements/"+a.ID+"/evidence/bundle.zip", strings.NewReader("zip"),
+		blob.PutOptions{RetainUntil: until}); err != nil {
+		t.Fatal(err)
+	}
+	base := "/api/agreements/" + a.ID
+	r := e.must(e.do("DELETE", base+"/archive", e.tokens["admin"], nil), http.StatusConflict)
+	if r.errCode() != "retained" || !strings.Contains(r.errMessage(), until.UTC().Format(time.DateOnly)) {
+		t.Fatalf("dispose within retention: %s %q", r.errCode(), r.errMessage())
+	}
+	e.must(e.do("POST", base+"/legal-hold", e.tokens["archivist"], map[string]string{}), http.StatusUnprocessableEntity)
+	e.must(e.do("POST", base+"/legal-hold", e.tokens["archivist"], map[string]string{"reason": "court order"}), http.StatusOK)
+	r = e.must(e.do("GET", "/api/archive/search?hold=on", e.tokens["archivist"], nil), http.StatusOK)
+	if r.body["total"] != float64(1) {
+		t.Fatalf("search hold=on total = %v, want 1", r.body["total"])
+	}
+	r = e.must(e.do("DELETE", base+"/archive", e.tokens["admin"], nil), http.StatusConflict)
+	if r.errCode() != "retained" || !strings.Contains(r.errMessage(), "legal hold") {
+		t.Fatalf("dispose under hold: %s %q", r.errCode(), r.errMessage())
+	}
+	e.must(e.do("POST", base+"/legal-hold/lift", e.tokens["admin"], map[string]string{"reason": "settled"}), http.StatusNoContent)
+	e.must(e.do("POST", base+"/legal-hold/lift", e.tokens["admin"], map[string]string{"reason": "again"}), http.StatusNotFound)
+	r = e.must(e.do("GET", base+"/audit", e.tokens["legal"], nil), http.StatusOK)
+	if got := string(r.raw); !strings.Contains(got, "legal_hold.placed") || !strings.Contains(got, "legal_hold.lifted") {
+		t.Fatalf("audit lacks the hold events: %s", got)
 	}
 }

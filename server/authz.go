@@ -196,6 +196,8 @@ func (s *Server) authorize(r *http.Request, a access, c *caller) error {
 		return needRole(c, auth.RoleOrganizer, auth.RoleLegal, auth.RoleArchivist)
 	case searchers:
 		return needRole(c, auth.RoleLegal, auth.RoleArchivist, auth.RoleAdmin)
+	case keepers:
+		return needRole(c, auth.RoleArchivist, auth.RoleAdmin)
 	case readers, managers:
 		return s.authorizeAgreement(r, a, c)
 	}

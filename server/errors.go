@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/signroom/signroom/agreement"
+	"github.com/signroom/signroom/archive"
 	"github.com/signroom/signroom/sealing"
 )
 
@@ -49,6 +50,8 @@ func errorFor(err error) *apiError {
 		return &apiError{Status: http.StatusServiceUnavailable, Code: "recordings_pending", Message: sealing.ErrRecordingsPending.Error()}
 	case errors.Is(err, sealing.ErrSignaturesMissing):
 		return &apiError{Status: http.StatusConflict, Code: "signatures_missing", Message: err.Error()}
+	case errors.Is(err, archive.ErrRetained):
+		return &apiError{Status: http.StatusConflict, Code: "retained", Message: err.Error()}
 	case errors.As(err, &te):
 		return &apiError{Status: http.StatusConflict, Code: "illegal_transition", Message: err.Error(), State: string(te.From)}
 	case errors.Is(err, agreement.ErrNotFound):

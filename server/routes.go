@@ -20,6 +20,7 @@ const (
 	joiners                 // a valid invitation token, for its own agreement only
 	verifiers               // legal staff
 	searchers               // legal staff, archivists and administrators (the archive)
+	keepers                 // archivists and administrators (legal holds, disposal)
 )
 
 // route is one entry of the route table that both the mux and the OpenAPI test walk.
@@ -89,6 +90,9 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/agreements/{id}/evidence/manifest.json.tsr", readers, s.handleManifestTimestamp},
 		{"POST", "/api/verify", verifiers, s.handleVerify},
 		{"GET", "/api/archive/search", searchers, s.handleSearch},
+		{"POST", "/api/agreements/{id}/legal-hold", keepers, s.handlePlaceHold},
+		{"POST", "/api/agreements/{id}/legal-hold/lift", keepers, s.handleLiftHold},
+		{"DELETE", "/api/agreements/{id}/archive", keepers, s.handleDispose},
 
 		{"GET", "/api/join", joiners, s.handleJoin},
 		{"GET", "/api/join/documents/{docID}", joiners, s.handleJoinDocument},

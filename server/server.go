@@ -82,7 +82,8 @@ type Store interface {
 	AuditHead(ctx context.Context, agreementID string) (string, error)
 
 	SigningStore
-	archive.Index // search
+	archive.Index     // search
+	archive.HoldStore // legal holds
 }
 
 // SigningStore keeps signer keys, nonces, signatures and seal records; storage/sqlite.DB
@@ -221,6 +222,7 @@ type Server struct {
 	integrity *prometheus.CounterVec
 	lobby     *readyboard.Lobby // when each invitation page last asked (GET /api/join)
 	alerted   sync.Map          // archive integrity alerts already raised, so each is raised once
+	holds     *archive.Holds    // legal holds and disposal of sealed records
 }
 
 // New builds a Server and registers its routes.
@@ -233,6 +235,7 @@ func New(cfg Config) *Server {
 	s.sealing = sealing.New(sealing.Config{Store: cfg.Store, Working: cfg.Blobs, Archive: cfg.Archive, Sealer: cfg.Sealer,
 		Logger: cfg.Logger, Recordings: cfg.Recordings, RecordingWait: cfg.RecordingWait, Closing: s.announceClosing, Announce: s.announceSealed, Now: cfg.Now,
 		TSA: cfg.TSA, Log: cfg.Log})
+	s.holds = &archive.Holds{Store: cfg.Store, Archive: cfg.Archive, Now: cfg.Now}
 	s.dummyHash = s.makeDummyHash()
 	s.registerRoutes()
 	return s

@@ -41,6 +41,7 @@ type localMeta struct {
 	RetainUntil time.Time `json:"retain_until,omitzero"`
 	ModTime     time.Time `json:"mod_time"`
 	VersionID   string    `json:"version_id,omitempty"` // random per Put; absent in sidecars written before versions
+	LegalHold   bool      `json:"legal_hold,omitempty"` // see LegalHolder
 }
 
 // Local bucket names, also used in presigned URLs.

@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strings"
 	"syscall"
-	"time"
 )
 
 // readMeta loads a key's sidecar; ErrNotFound if there is none.
@@ -142,8 +141,8 @@ func (s *localStore) Delete(ctx context.Context, key string) error {
 	if err != nil {
 		return fmt.Errorf("delete %s/%s: %w", s.name, key, err)
 	}
-	if time.Now().Before(meta.RetainUntil) {
-		return fmt.Errorf("delete %s/%s: %w until %s", s.name, key, ErrRetained, meta.RetainUntil.Format(time.RFC3339))
+	if err := refuseDelete(s.name, key, meta.RetainUntil, meta.LegalHold); err != nil {
+		return err
 	}
 	if err := os.Remove(s.dataPath(key)); err != nil {
 		if isNotExist(err) {

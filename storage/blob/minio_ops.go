@@ -108,8 +108,9 @@ func (s *minioStore) Delete(ctx context.Context, key string) error {
 		return err
 	}
 	info := objectInfo(key, o)
-	if time.Now().Before(info.RetainUntil) {
-		return fmt.Errorf("delete %s/%s: %w until %s", s.bucket, key, ErrRetained, info.RetainUntil.Format(time.RFC3339))
+	held := o.Metadata.Get("X-Amz-Object-Lock-Legal-Hold") == string(minio.LegalHoldEnabled)
+	if err := refuseDelete(s.bucket, key, info.RetainUntil, held); err != nil {
+		return err
 	}
 	err = s.core.Client.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{VersionID: o.VersionID})
 	if err != nil {

@@ -35,6 +35,7 @@ func TestMinIOContract(t *testing.T) {
 			Buckets:       b,
 			CheckClean:    func(t *testing.T) { wantNoLeftovers(t, raw, cfg) },
 			CheckRetained: func(t *testing.T, key string) { wantServerRefuses(t, raw, cfg.ArchiveBucket, key) },
+			CheckHeld:     func(t *testing.T, key string) { wantServerHolds(t, raw, cfg.ArchiveBucket, key) },
 		}
 	}, blobtest.Options{PartSize: blob.MinPartSize})
 }
@@ -107,5 +108,23 @@ func TestMinIOConfigChecked(t *testing.T) {
 				t.Errorf("NewMinIO(%+v) succeeded, want error", tt.cfg)
 			}
 		})
+	}
+}
+
+// wantServerHolds checks that MinIO itself reports the legal hold on the current version of
+// key and refuses to delete that version.
+func wantServerHolds(t *testing.T, c *minio.Client, bucket, key string) {
+	t.Helper()
+	ctx := t.Context()
+	info, err := c.StatObject(ctx, bucket, key, minio.StatObjectOptions{})
+	if err != nil || info.VersionID == "" {
+		t.Fatalf("StatObject(%s): version %q, %v; want a versioned object", key, info.VersionID, err)
+	}
+	st, err := c.GetObjectLegalHold(ctx, bucket, key, minio.GetObjectLegalHoldOptions{VersionID: info.VersionID})
+	if err != nil || st == nil || *st != minio.LegalHoldEnabled {
+		t.Errorf("MinIO legal hold of %s = %v, %v; want ON", key, st, err)
+	}
+	if err := c.RemoveObject(ctx, bucket, key, minio.RemoveObjectOptions{VersionID: info.VersionID}); err == nil {
+		t.Errorf("MinIO deleted held version %s of %s", info.VersionID, key)
 	}
 }

@@ -29,6 +29,9 @@ type Fixture struct {
 	// CheckRetained verifies that the backend itself (not only the Store)
 	// refuses to remove the retained archive object key.
 	CheckRetained func(t *testing.T, key string)
+	// CheckHeld verifies that the backend itself refuses to remove the archive object key,
+	// which is under legal hold and has no retention date.
+	CheckHeld func(t *testing.T, key string)
 }
 
 // Options tune the suite to the implementation.
@@ -93,6 +96,7 @@ func (s *suite) cases() []testCase {
 		{"InvalidKeys", s.testInvalidKeys},
 		{"Ping", s.testPing},
 		{"Versions", s.testVersions},
+		{"LegalHold", s.testLegalHold},
 	}
 }
 
