@@ -51,6 +51,7 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	routeKlog(cfg.Logger)
 	if cfg.BatchAge <= 0 {
 		cfg.BatchAge = DefaultBatchAge
 	}

@@ -33,7 +33,6 @@ import (
 	"github.com/signroom/signroom/storage/sqlite"
 	"github.com/signroom/signroom/translog"
 	"github.com/signroom/signroom/tsa"
-	"k8s.io/klog/v2"
 )
 
 // Main is the running service: every adapter opened and joined. Tests build one on
@@ -274,7 +273,6 @@ func keyRingFromPEM(data []byte) (*auth.KeyRing, error) {
 // openLog opens the transparency log in DATA-DIR/log, its key in DATA-DIR/seal (made at
 // first start, named after the public URL).
 func (m *Main) openLog(ctx context.Context) error {
-	klog.SetSlogLogger(m.Logger.With("component", "tessera")) // Tessera logs through klog's process-wide logger
 	key, err := translog.LoadOrCreateKey(filepath.Join(m.Config.DataDir, "seal"), translog.OriginFor(m.Config.PublicURL))
 	if err != nil {
 		return err
