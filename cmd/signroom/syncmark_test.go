@@ -48,15 +48,22 @@ func TestSyncMarkOnTheSealedTimeline(t *testing.T) {
 	org.Post("/api/agreements/"+mou.ID+"/start", nil, http.StatusOK, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	start := time.Now().Add(5 * time.Second)
 	plays := []venuePlay{
-		{mou.Kim, mediatest.Spec{Seconds: 5, MarkAt: 3.0}, start, 0},
-		{mou.Wang, mediatest.Spec{Seconds: 3.7, MarkAt: 1.7}, start.Add(1300 * time.Millisecond), netDelay},
+		{mou.Kim, mediatest.Spec{Seconds: 5, MarkAt: 3.0}, time.Time{}, 0},
+		{mou.Wang, mediatest.Spec{Seconds: 3.7, MarkAt: 1.7}, time.Time{}, netDelay},
 	}
+	// The media are made (ffmpeg) before the start is set, so a slow machine does not eat
+	// into the publishers' time to connect.
+	sources := make([][]mediatest.Frame, len(plays))
+	for i, v := range plays {
+		sources[i] = mediatest.Source(t, v.spec)
+	}
+	start := time.Now().Add(8 * time.Second)
+	plays[0].start, plays[1].start = start, start.Add(1300*time.Millisecond)
 	var wg sync.WaitGroup
 	errs := make([]error, len(plays))
 	for i, v := range plays {
-		frames := mediatest.Source(t, v.spec)
+		frames := sources[i]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
