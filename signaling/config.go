@@ -39,6 +39,10 @@ type Config struct {
 	// PresenceGrace is how long a participant may stay unreachable before the server ends
 	// its session (participant_left connection_lost); default 30s.
 	PresenceGrace time.Duration
+	// ICEServersFor, when set, adds a participant's own servers to its welcome (the embedded
+	// TURN server's short-lived credentials), given its participant id and the invitation's
+	// expiry.
+	ICEServersFor func(participantID string, invitationExpires time.Time) []webrtc.ICEServer
 }
 
 // MaxServedRoomSize is the largest room a server should be configured for: in a room of 32

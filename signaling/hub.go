@@ -7,11 +7,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/pion/webrtc/v4"
 
 	"github.com/signroom/signroom/signaling/protocol"
 	"github.com/signroom/signroom/signaling/rtcapi"
@@ -52,13 +54,28 @@ func NewHub(cfg Config, admit Admitter) (*Hub, error) {
 	}
 	h := &Hub{cfg: cfg, admit: admit, api: api, log: cfg.Logger, metrics: m,
 		rooms: map[string]*room{}}
-	for _, s := range cfg.ICEServers {
-		cred, _ := s.Credential.(string)
-		h.iceServers = append(h.iceServers, protocol.ICEServer{URLs: s.URLs, Username: s.Username,
-			Credential: cred})
-	}
+	h.iceServers = wireICEServers(cfg.ICEServers)
 	h.log.Info("signaling hub ready", "ice_udp", h.ICEUDPAddr(), "ice_tcp", api.TCPAddr != nil)
 	return h, nil
+}
+
+func wireICEServers(in []webrtc.ICEServer) []protocol.ICEServer {
+	var out []protocol.ICEServer
+	for _, s := range in {
+		cred, _ := s.Credential.(string)
+		out = append(out, protocol.ICEServer{URLs: s.URLs, Username: s.Username, Credential: cred})
+	}
+	return out
+}
+
+// iceServersFor is the welcome's ICE servers for a session: the configured ones and the
+// participant's own.
+func (h *Hub) iceServersFor(adm Admission) []protocol.ICEServer {
+	if h.cfg.ICEServersFor == nil {
+		return h.iceServers
+	}
+	own := wireICEServers(h.cfg.ICEServersFor(adm.ParticipantID, adm.ExpiresAt))
+	return append(slices.Clip(h.iceServers), own...)
 }
 
 // ICEUDPAddr returns the addresses of the shared ICE UDP sockets, comma-separated.

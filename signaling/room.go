@@ -81,7 +81,7 @@ func (r *room) join(s *session) error {
 func (r *room) welcomeLocked(s *session) protocol.ServerMessage {
 	self := participantInfo(s)
 	m := protocol.ServerMessage{Type: protocol.TypeWelcome, SessionID: s.id, Self: &self,
-		ICEServers: r.hub.iceServers, MaxMessageSize: protocol.MaxMessageSize,
+		ICEServers: r.hub.iceServersFor(s.adm), MaxMessageSize: protocol.MaxMessageSize,
 		Participants: []protocol.Participant{}, Tracks: []protocol.Track{}, View: r.viewLocked()}
 	for _, o := range r.orderedLocked() {
 		if o != s {

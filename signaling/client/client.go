@@ -34,6 +34,10 @@ type Options struct {
 	OnPublisherRTCP func(trackID string, pkts []rtcp.Packet)
 	// OnServerCandidate sees every candidate the server sends.
 	OnServerCandidate func(target string, c protocol.Candidate)
+	// UseICEServers makes the peer connections use the welcome's ICE servers, as a browser
+	// does; RelayOnly also limits them to relay candidates (the TURN server's).
+	UseICEServers bool
+	RelayOnly     bool
 }
 
 // Client is one signaling session with its two peer connections.
@@ -45,6 +49,7 @@ type Client struct {
 	answers chan string
 	onRTCP  func(string, []rtcp.Packet)
 	onCand  func(string, protocol.Candidate)
+	opts    Options
 
 	sigMu sync.Mutex // orders descriptions before their candidates
 	wmu   sync.Mutex // one websocket writer at a time
@@ -72,7 +77,7 @@ func Dial(ctx context.Context, url, token string, opts Options) (*Client, error)
 	}
 	conn.SetReadLimit(1 << 20)
 	c := &Client{conn: conn, api: opts.API, events: make(chan protocol.ServerMessage, opts.EventBuffer),
-		answers: make(chan string, 1), onRTCP: opts.OnPublisherRTCP, onCand: opts.OnServerCandidate, queue: map[string][]webrtc.ICECandidateInit{}}
+		answers: make(chan string, 1), onRTCP: opts.OnPublisherRTCP, onCand: opts.OnServerCandidate, opts: opts, queue: map[string][]webrtc.ICECandidateInit{}}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	if err := c.join(ctx, token); err != nil {
 		c.cancel()

@@ -22,8 +22,23 @@ func (c *Client) read(ctx context.Context) (protocol.ServerMessage, error) {
 	return m, json.Unmarshal(b, &m)
 }
 
+// rtcConfig is the peer connections' configuration: the welcome's ICE servers when the
+// options ask for them.
+func (c *Client) rtcConfig() webrtc.Configuration {
+	var cfg webrtc.Configuration
+	if c.opts.UseICEServers || c.opts.RelayOnly {
+		for _, s := range c.welcome.ICEServers {
+			cfg.ICEServers = append(cfg.ICEServers, webrtc.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
+		}
+	}
+	if c.opts.RelayOnly {
+		cfg.ICETransportPolicy = webrtc.ICETransportPolicyRelay
+	}
+	return cfg
+}
+
 func (c *Client) newPC(target string) (*webrtc.PeerConnection, error) {
-	pc, err := c.api.NewPeerConnection(webrtc.Configuration{})
+	pc, err := c.api.NewPeerConnection(c.rtcConfig())
 	if err != nil {
 		return nil, fmt.Errorf("new %s peer connection: %w", target, err)
 	}

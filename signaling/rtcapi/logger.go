@@ -38,3 +38,7 @@ func (l pionLogger) Warn(msg string)                   { l.logf(slog.LevelDebug,
 func (l pionLogger) Warnf(format string, args ...any)  { l.logf(slog.LevelDebug, format, args...) }
 func (l pionLogger) Error(msg string)                  { l.logf(slog.LevelInfo, "%s", msg) }
 func (l pionLogger) Errorf(format string, args ...any) { l.logf(slog.LevelInfo, format, args...) }
+
+// NewLoggerFactory returns Pion's logger factory writing to log with the levels above, for
+// other Pion components of the service (the embedded TURN server).
+func NewLoggerFactory(log *slog.Logger) logging.LoggerFactory { return loggerFactory{log} }
