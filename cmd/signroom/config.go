@@ -45,6 +45,7 @@ type Config struct {
 	// empty this long; CloseAfter closes it this long after its last signature (0: never).
 	CloseWhenEmpty time.Duration
 	CloseAfter     time.Duration
+	TURN           TURNConfig
 	// TSAURLs are RFC 3161 time-stamp authorities, tried in order, that time-stamp each
 	// seal (--tsa-url, repeatable; $SIGNROOM_TSA_URLS comma-separated). Empty: no trusted time.
 	TSAURLs []string
@@ -80,6 +81,22 @@ type MediaConfig struct {
 	ICEAllowMDNS   bool
 	ICEDeny        []netip.Prefix
 }
+
+// TURNConfig configures the embedded TURN server (package turnserver); off unless Addr or
+// TLSAddr is set.
+type TURNConfig struct {
+	Addr          string        // UDP and TCP listen address
+	TLSAddr       string        // TLS listen address; needs CertFile and KeyPEM
+	CertFile      string        // PEM certificate chain, leaf first
+	KeyPEM        string        // secret: PEM private key of CertFile
+	Host          string        // host name in the URLs handed to browsers; "": the public URL's host
+	CredentialTTL time.Duration // longest lifetime of a participant's credentials
+	MaxAllocs     int64         // per invitation
+	MaxAllocBytes int64         // per allocation; 0: no limit
+}
+
+// Enabled says whether the embedded TURN server runs.
+func (t TURNConfig) Enabled() bool { return t.Addr != "" || t.TLSAddr != "" }
 
 // S3Config points the blob store at MinIO or any S3-compatible service.
 type S3Config struct {
@@ -180,6 +197,7 @@ Secrets (environment only, or a file named by the *_FILE variant):
                                directory when unset
   SIGNROOM_TURN_USERNAME       TURN username handed to browsers with --ice-servers
   SIGNROOM_TURN_PASSWORD       TURN credential (or SIGNROOM_TURN_PASSWORD_FILE)
+  SIGNROOM_TURN_TLS_KEY        PEM private key of --turn-tls-cert (or SIGNROOM_TURN_TLS_KEY_FILE)
   SIGNROOM_TOKEN_KEYS          Ed25519 PKCS#8 PEM private keys that sign and verify tokens,
                                the first one signs (or SIGNROOM_TOKEN_KEYS_FILE); when unset
                                keys are generated and kept in DATA-DIR/keys
@@ -234,6 +252,13 @@ func parseServeConfig(args []string, env func(string) string, stderr io.Writer) 
 	ef.Int64(&c.Media.MaxRoomSize, "max-room-size", "SIGNROOM_MAX_ROOM_SIZE", 16, "most participants in one ceremony (at most 32: larger rooms' signaling frames are not measured to fit)")
 	ef.String(&origins, "allowed-origins", "SIGNROOM_ALLOWED_ORIGINS", "", "comma-separated extra Origin hosts allowed to open the ceremony WebSocket")
 	var iceDeny string
+	ef.String(&c.TURN.Addr, "turn-addr", "SIGNROOM_TURN_ADDR", "", "UDP and TCP address of the embedded TURN server, e.g. :3478 (empty: off)")
+	ef.String(&c.TURN.TLSAddr, "turn-tls-addr", "SIGNROOM_TURN_TLS_ADDR", "", "TLS address of the embedded TURN server, e.g. :5349 or :443 (empty: off); needs --turn-tls-cert")
+	ef.String(&c.TURN.CertFile, "turn-tls-cert", "SIGNROOM_TURN_TLS_CERT", "", "PEM certificate chain of --turn-tls-addr (leaf first) for --turn-host; its key comes from $SIGNROOM_TURN_TLS_KEY(_FILE)")
+	ef.String(&c.TURN.Host, "turn-host", "SIGNROOM_TURN_HOST", "", "host name or address browsers reach the TURN server at (default: the public URL's host)")
+	ef.Duration(&c.TURN.CredentialTTL, "turn-credential-ttl", "SIGNROOM_TURN_CREDENTIAL_TTL", 12*time.Hour, "longest lifetime of a participant's TURN credentials (an invitation that expires sooner ends them sooner)")
+	ef.Int64(&c.TURN.MaxAllocs, "turn-max-allocations", "SIGNROOM_TURN_MAX_ALLOCATIONS", 16, "most TURN allocations one invitation holds at once")
+	ef.Int64(&c.TURN.MaxAllocBytes, "turn-max-allocation-bytes", "SIGNROOM_TURN_MAX_ALLOCATION_BYTES", 16<<30, "most bytes one TURN allocation relays (0: no limit)")
 	ef.Bool(&c.Media.ICEDenyPrivate, "ice-deny-private", "SIGNROOM_ICE_DENY_PRIVATE", false, "refuse participants' ICE candidates in private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7)")
 	ef.Bool(&c.Media.ICEAllowMDNS, "ice-allow-mdns", "SIGNROOM_ICE_ALLOW_MDNS", false, "accept participants' mDNS (.local) ICE candidates")
 	ef.String(&iceDeny, "ice-deny", "SIGNROOM_ICE_DENY", "", "comma-separated further addresses or CIDRs the SFU never sends ICE checks to")
@@ -285,6 +310,9 @@ func (c *Config) loadSecrets(env func(string) string) error {
 		return err
 	}
 	if c.Media.TURNPassword, err = secret(env, "SIGNROOM_TURN_PASSWORD"); err != nil {
+		return err
+	}
+	if c.TURN.KeyPEM, err = secret(env, "SIGNROOM_TURN_TLS_KEY"); err != nil {
 		return err
 	}
 	if c.TokenKeysPEM, err = secret(env, "SIGNROOM_TOKEN_KEYS"); err != nil {
@@ -376,6 +404,9 @@ func (c *Config) validate() error {
 	if err := c.Media.validate(); err != nil {
 		return err
 	}
+	if err := c.TURN.validate(c.PublicURL); err != nil {
+		return err
+	}
 	if err := c.Seal.validate(); err != nil {
 		return err
 	}
@@ -409,6 +440,31 @@ func addrHostIP(addr string) string {
 		return host
 	}
 	return ""
+}
+
+func (t *TURNConfig) validate(publicURL string) error {
+	for _, a := range []struct{ flag, addr string }{{"--turn-addr", t.Addr}, {"--turn-tls-addr", t.TLSAddr}} {
+		if _, _, err := net.SplitHostPort(a.addr); a.addr != "" && err != nil {
+			return &configError{a.flag, fmt.Sprintf("want host:port, got %q", a.addr)}
+		}
+	}
+	switch {
+	case t.TLSAddr != "" && (t.CertFile == "" || t.KeyPEM == ""):
+		return &configError{"--turn-tls-cert", "--turn-tls-addr needs a certificate and $SIGNROOM_TURN_TLS_KEY"}
+	case t.TLSAddr == "" && t.CertFile != "":
+		return &configError{"--turn-tls-cert", "given without --turn-tls-addr"}
+	case t.CredentialTTL < time.Minute || t.CredentialTTL > 7*24*time.Hour:
+		return &configError{"--turn-credential-ttl", "must be between 1m and 168h"}
+	case t.MaxAllocs < 1 || t.MaxAllocs > 1000:
+		return &configError{"--turn-max-allocations", "must be between 1 and 1000"}
+	case t.MaxAllocBytes < 0:
+		return &configError{"--turn-max-allocation-bytes", "must not be negative"}
+	}
+	if t.Host == "" {
+		u, _ := url.Parse(publicURL)
+		t.Host = u.Hostname()
+	}
+	return nil
 }
 
 func (m *MediaConfig) validate() error {

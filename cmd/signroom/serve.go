@@ -33,6 +33,7 @@ import (
 	"github.com/signroom/signroom/storage/sqlite"
 	"github.com/signroom/signroom/translog"
 	"github.com/signroom/signroom/tsa"
+	"github.com/signroom/signroom/turnserver"
 )
 
 // Main is the running service: every adapter opened and joined. Tests build one on
@@ -47,6 +48,7 @@ type Main struct {
 	Issuer    *auth.Issuer
 	Verifier  *auth.Verifier
 	Hub       *signaling.Hub
+	TURN      *turnserver.Server // nil unless configured
 	Sealer    *evidence.Sealer
 	Sealing   *sealing.Service
 	Recorder  *recording.Recorder
@@ -335,7 +337,11 @@ func (m *Main) openHub() error {
 	if len(mc.ICEServers) > 0 {
 		ice = []webrtc.ICEServer{{URLs: mc.ICEServers, Username: mc.TURNUsername, Credential: mc.TURNPassword}}
 	}
-	hub, err := signaling.NewHub(signaling.Config{
+	turnFor, err := m.openTURN()
+	if err != nil {
+		return err
+	}
+	hub, err := signaling.NewHub(signaling.Config{ICEServersFor: turnFor,
 		ICEUDPPort: int(mc.ICEUDPPort), ICETCPPort: int(mc.ICETCPPort), ICEAddr: mc.ICEAddr, PublicIPs: mc.PublicIPs,
 		ICEServers: ice, MaxRoomSize: int(mc.MaxRoomSize), Logger: m.Logger.With("component", "sfu"),
 		Registerer: m.Registry, OriginPatterns: mc.AllowedOrigins, LoopbackOnly: m.loopbackMedia,
@@ -348,6 +354,9 @@ func (m *Main) openHub() error {
 	}
 	m.Hub = hub
 	m.closers = append(m.closers, hub.Close)
+	if m.TURN != nil {
+		m.TURN.SetPeers(sfuAddrs(hub))
+	}
 	if ip := net.ParseIP(mc.ICEAddr); ip != nil && ip.IsLoopback() && !m.loopbackMedia {
 		for _, p := range mc.PublicIPs {
 			if pip := net.ParseIP(p); pip != nil && !pip.IsLoopback() {
