@@ -90,3 +90,28 @@ func TestPublicIPsAreAnnounced(t *testing.T) {
 		}
 	}
 }
+
+// TestWelcomeICEServersPerParticipant: the configured servers (an external TURN, --ice-servers)
+// come first and the same for everyone, then each participant's own (the embedded TURN's
+// credentials), made from its participant id and its invitation's expiry.
+func TestWelcomeICEServersPerParticipant(t *testing.T) {
+	shared := webrtc.ICEServer{URLs: []string{"turn:turn.example.org:3478"}, Username: "u", Credential: "c"}
+	h := newHarness(t, signaling.Config{ICEServers: []webrtc.ICEServer{shared},
+		ICEServersFor: func(pid string, exp time.Time) []webrtc.ICEServer {
+			return []webrtc.ICEServer{{URLs: []string{"turn:own.example.org:3478"}, Username: pid + "@" + exp.UTC().Format(time.RFC3339), Credential: "x"}}
+		}})
+	ctx := testCtx(t)
+	for _, pid := range []string{"kim", "wang"} {
+		tok, adm := h.invite("mou", pid, "signatory")
+		c, err := client.Dial(ctx, h.url("mou"), tok, client.Options{API: h.api.API})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Close() })
+		got := c.Welcome().ICEServers
+		want := pid + "@" + adm.ExpiresAt.UTC().Format(time.RFC3339)
+		if len(got) != 2 || got[0].URLs[0] != shared.URLs[0] || got[0].Username != "u" || got[1].Username != want {
+			t.Errorf("%s's welcome ice_servers = %+v, want the shared server then its own (%s)", pid, got, want)
+		}
+	}
+}
