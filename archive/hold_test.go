@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -156,3 +157,5 @@ func wantAudit(t *testing.T, db *sqlite.DB, id string, types ...string) {
 		t.Fatalf("audit = %v, want %v", got, types)
 	}
 }
+
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -168,3 +168,31 @@ func (s *Server) handleDispose(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+type fixityRunView struct {
+	ID         int64     `json:"id"`
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at"`
+	Records    int       `json:"records"`
+	Objects    int       `json:"objects"`
+	Bytes      int64     `json:"bytes"`
+}
+
+// handleFixity gives the latest fixity run and its alerts on the record.
+func (s *Server) handleFixity(w http.ResponseWriter, r *http.Request) {
+	run, alerts, err := s.cfg.Store.LastFixity(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := struct {
+		LastRun *fixityRunView    `json:"last_run,omitempty"`
+		Alerts  []archive.Problem `json:"alerts"`
+	}{Alerts: []archive.Problem{}}
+	if run.ID != 0 {
+		out.LastRun = &fixityRunView{ID: run.ID, StartedAt: run.StartedAt, FinishedAt: run.FinishedAt, Records: run.Records,
+			Objects: run.Objects, Bytes: run.Bytes}
+	}
+	out.Alerts = append(out.Alerts, alerts...)
+	writeJSON(w, http.StatusOK, out)
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/signroom/signroom/agreement"
+	"github.com/signroom/signroom/archive"
 	"github.com/signroom/signroom/storage/blob"
 )
 
@@ -105,5 +106,45 @@ func TestLegalHoldAndDisposal(t *testing.T) {
 	r = e.must(e.do("GET", base+"/audit", e.tokens["legal"], nil), http.StatusOK)
 	if got := string(r.raw); !strings.Contains(got, "legal_hold.placed") || !strings.Contains(got, "legal_hold.lifted") {
 		t.Fatalf("audit lacks the hold events: %s", got)
+	}
+}
+
+func TestFixityAlertOnRecord(t *testing.T) {
+	local, err := blob.NewLocal(t.TempDir(), []byte("0123456789abcdef0123456789abcdef"), "http://127.0.0.1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arch := local.Buckets().Archive
+	e := newEnv(t, func(c *Config) { c.Archive = arch })
+	ctx := context.Background()
+	a := &agreement.Agreement{Owner: e.users["owner"].ID, Title: agreement.Localized{"en": "Checked"}, State: agreement.StateSigning}
+	if err := e.db.CreateAgreement(ctx, a, nil); err != nil {
+		t.Fatal(err)
+	}
+	key := "agreements/" + a.ID + "/evidence/sealed.pdf"
+	info, err := arch.Put(ctx, key, strings.NewReader("%PDF"), blob.PutOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	art := agreement.Artifact{Name: "sealed.pdf", ArchiveKey: key, VersionID: info.VersionID, SHA256: strings.Repeat("0", 64), Size: info.Size}
+	if err := e.db.StageSeal(ctx, agreement.Seal{AgreementID: a.ID, SealedAt: time.Now(), RetainUntil: time.Now(), StagedAt: time.Now(),
+		Artifacts: []agreement.Artifact{art}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.FinishSeal(ctx, a.ID, func(ed *agreement.Edit) error { ed.Agreement.State = agreement.StateSealed; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	path := "/api/agreements/" + a.ID + "/fixity"
+	if r := e.must(e.do("GET", path, e.tokens["archivist"], nil), http.StatusOK); r.body["last_run"] != nil {
+		t.Fatalf("before any run: %s", r.raw)
+	}
+	f := &archive.Fixity{Store: e.db, Archive: arch, Log: e.api.log, Now: time.Now}
+	if _, err := f.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := e.must(e.do("GET", path, e.tokens["archivist"], nil), http.StatusOK)
+	alerts, _ := r.body["alerts"].([]any)
+	if r.body["last_run"] == nil || len(alerts) != 1 || alerts[0].(map[string]any)["key"] != key {
+		t.Fatalf("after a run that found the mismatch: %s", r.raw)
 	}
 }

@@ -77,6 +77,7 @@ var wantAllowed = map[string][]string{
 	"POST /api/agreements/{id}/legal-hold":      {"admin", "archivist"},
 	"POST /api/agreements/{id}/legal-hold/lift": {"admin", "archivist"},
 	"DELETE /api/agreements/{id}/archive":       {"admin", "archivist"},
+	"GET /api/agreements/{id}/fixity":           readerRoles,
 
 	"GET /api/join":                   {"join"},
 	"GET /api/join/documents/{docID}": {"join"},

@@ -93,6 +93,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/agreements/{id}/legal-hold", keepers, s.handlePlaceHold},
 		{"POST", "/api/agreements/{id}/legal-hold/lift", keepers, s.handleLiftHold},
 		{"DELETE", "/api/agreements/{id}/archive", keepers, s.handleDispose},
+		{"GET", "/api/agreements/{id}/fixity", readers, s.handleFixity},
 
 		{"GET", "/api/join", joiners, s.handleJoin},
 		{"GET", "/api/join/documents/{docID}", joiners, s.handleJoinDocument},

@@ -84,6 +84,8 @@ type Store interface {
 	SigningStore
 	archive.Index     // search
 	archive.HoldStore // legal holds
+	// LastFixity is the latest fixity run and the alerts it raised on the record.
+	LastFixity(ctx context.Context, agreementID string) (archive.FixityRun, []archive.Problem, error)
 }
 
 // SigningStore keeps signer keys, nonces, signatures and seal records; storage/sqlite.DB

@@ -46,6 +46,8 @@ type Config struct {
 	CloseWhenEmpty time.Duration
 	CloseAfter     time.Duration
 	TURN           TURNConfig
+	// FixityInterval is how often serve re-hashes the archive against the seals (0: never).
+	FixityInterval time.Duration
 	// TSAURLs are RFC 3161 time-stamp authorities, tried in order, that time-stamp each
 	// seal (--tsa-url, repeatable; $SIGNROOM_TSA_URLS comma-separated). Empty: no trusted time.
 	TSAURLs []string
@@ -233,6 +235,7 @@ func parseServeConfig(args []string, env func(string) string, stderr io.Writer) 
 	ef.Int64(&c.S3.PartSize, "s3-part-size", "SIGNROOM_S3_PART_SIZE", 16<<20, "multipart upload part size in bytes (5 MiB to 5 GiB)")
 	ef.Duration(&c.CloseWhenEmpty, "close-when-empty", "SIGNROOM_CLOSE_WHEN_EMPTY", 2*time.Minute, "close (and seal) a ceremony whose signatures are all in once its room has been empty this long")
 	ef.Duration(&c.CloseAfter, "close-after", "SIGNROOM_CLOSE_AFTER", time.Hour, "close (and seal) a ceremony this long after its last signature, even with people in the room (0: only the host or an empty room closes it)")
+	ef.Duration(&c.FixityInterval, "fixity-interval", "SIGNROOM_FIXITY_INTERVAL", 24*time.Hour, "how often to re-hash every archived object against its seal (signroom fixity runs it once; 0: never)")
 	ef.Duration(&c.StaffTokenTTL, "staff-token-ttl", "SIGNROOM_STAFF_TOKEN_TTL", 8*time.Hour, "lifetime of a staff access token")
 	ef.String(&c.Seal.Operator, "operator", "SIGNROOM_OPERATOR", "", "who runs this installation (an organisation's name), named in the seal certificate and its published list; default the public URL's host")
 	ef.String(&c.Seal.Name, "seal-name", "SIGNROOM_SEAL_NAME", "", "common name of the self-signed seal certificate generated at first start (default \"Signroom seal of OPERATOR\")")

@@ -3,7 +3,8 @@
 // Output rules for every subcommand: results go to stdout, diagnostics and errors to stderr
 // (one line, starting "signroom:"); exit code 0 on success, 1 on failure, 2 on a usage or
 // configuration error, and for verify 3 when the record is intact but its seal unverified
-// (no trusted seal certificate given); for log 1 also when the log is inconsistent (a fork).
+// (no trusted seal certificate given); for log 1 also when the log is inconsistent (a fork);
+// for fixity 1 also when an archived object differs from its seal.
 package main
 
 import (
@@ -22,6 +23,7 @@ const usage = `Usage: signroom <command> [flags]
 Commands:
   serve     run the service (signroom serve --help lists every option)
   verify    check an evidence bundle or sealed PDF offline
+  fixity    re-hash every archived object against its seal, once (serve does it periodically)
   log       check the transparency log of sealed records for consistency (forks, rewrites)
   user      add, list, disable or enable staff accounts
   keys      list, rotate or retire the token-signing keys
@@ -54,6 +56,8 @@ func run(ctx context.Context, args []string, env func(string) string, stdin io.R
 		err = runVerify(ctx, args[1:], stdout, stderr)
 	case "log":
 		err = runLog(ctx, args[1:], stdout, stderr)
+	case "fixity":
+		err = runFixity(ctx, args[1:], env, stdout, stderr)
 	case "user":
 		err = runUser(ctx, args[1:], env, stdin, stdout, stderr)
 	case "keys":
@@ -74,7 +78,7 @@ func exitCode(err error, stderr io.Writer) int {
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
-	case errors.Is(err, errVerifyFailed), errors.Is(err, errLogInconsistent):
+	case errors.Is(err, errVerifyFailed), errors.Is(err, errLogInconsistent), errors.Is(err, errFixityFailed):
 		return 1 // the report on stdout names the failing checks
 	case errors.Is(err, errVerifyUnverified):
 		return 3 // intact, but nobody said which seal to trust

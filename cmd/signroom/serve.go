@@ -59,6 +59,8 @@ type Main struct {
 	closers   []func() error
 	debugMu   sync.Mutex
 	debugAddr string // where pprof is served, once Run started it
+	// fixityMismatches counts archived objects fixity runs found changed (a metric).
+	fixityMismatches prometheus.Counter
 	// loopbackMedia keeps ICE on 127.0.0.1 (tests).
 	loopbackMedia bool
 }
@@ -151,6 +153,9 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := m.openHub(); err != nil {
 		return err
 	}
+	m.fixityMismatches = prometheus.NewCounter(prometheus.CounterOpts{Name: "signroom_fixity_mismatches_total",
+		Help: "Archived objects found by a fixity run to differ from their seal or to be unreadable."})
+	m.Registry.MustRegister(m.fixityMismatches)
 	srv := server.New(m.serverConfig())
 	m.Sealing = srv.Sealing()
 	if n, err := m.Sealing.Sweep(ctx); err != nil {
@@ -392,6 +397,14 @@ func (m *Main) Run(ctx context.Context) error {
 	stamps := make(chan struct{})
 	go func() { defer close(stamps); m.Sealing.RunTimestamps(ctx, 0) }()
 	defer func() { <-stamps }()
+	fixity := make(chan struct{})
+	go func() {
+		defer close(fixity)
+		if m.Config.FixityInterval > 0 {
+			m.fixity().RunEvery(ctx, m.Config.FixityInterval)
+		}
+	}()
+	defer func() { <-fixity }()
 	keyWatch := make(chan struct{})
 	go func() { defer close(keyWatch); m.watchKeys(ctx) }()
 	defer func() { <-keyWatch }()
