@@ -38,9 +38,12 @@ var ErrNotRendered = errors.New("docpages: document has no rendered pages")
 
 // Manifest describes a rendered document.
 type Manifest struct {
-	Pages      []Page    `json:"pages"`
-	RenderedAt time.Time `json:"rendered_at"`
-	DPI        int       `json:"dpi"`
+	// SourceSHA256 is the SHA-256 of the PDF the pages were rendered from: pages are read
+	// only for the document version that has this hash.
+	SourceSHA256 string    `json:"source_sha256"`
+	Pages        []Page    `json:"pages"`
+	RenderedAt   time.Time `json:"rendered_at"`
+	DPI          int       `json:"dpi"`
 }
 
 // Page is one page of a Manifest.
@@ -51,9 +54,11 @@ type Page struct {
 	ImageWidth  int     `json:"image_width"`
 	ImageHeight int     `json:"image_height"`
 	ImageSHA256 string  `json:"image_sha256"`
+	ImageSize   int64   `json:"image_size"`
 	ThumbWidth  int     `json:"thumb_width"`
 	ThumbHeight int     `json:"thumb_height"`
 	ThumbSHA256 string  `json:"thumb_sha256"`
+	ThumbSize   int64   `json:"thumb_size"`
 	Text        string  `json:"text"`
 }
 
@@ -79,6 +84,9 @@ func prefix(agreementID, docID string) string {
 	return fmt.Sprintf("agreements/%s/documents/%s/", agreementID, docID)
 }
 
+// Prefix is the key prefix under which a document's pages are stored.
+func Prefix(agreementID, docID string) string { return prefix(agreementID, docID) }
+
 // Key returns the object key of page n (1-based) of a document, or of its thumbnail.
 func Key(agreementID, docID string, n int, thumb bool) string {
 	dir := "pages"
@@ -88,10 +96,11 @@ func Key(agreementID, docID string, n int, thumb bool) string {
 	return fmt.Sprintf("%s%s/%d.jpg", prefix(agreementID, docID), dir, n)
 }
 
-// Render renders the PDF in r (size bytes) and stores its pages. On any error nothing of the
-// document's pages stays stored; errors of the PDF itself wrap render.ErrUnrenderable.
-func (s *Store) Render(ctx context.Context, agreementID, docID string, r io.ReadSeeker, size int64) (Manifest, error) {
-	m := Manifest{DPI: s.dpi, Pages: []Page{}}
+// Render renders the PDF in r (size bytes, SHA-256 sourceSHA256) and stores its pages. On
+// any error nothing of the document's pages stays stored; errors of the PDF itself wrap
+// render.ErrUnrenderable.
+func (s *Store) Render(ctx context.Context, agreementID, docID, sourceSHA256 string, r io.ReadSeeker, size int64) (Manifest, error) {
+	m := Manifest{SourceSHA256: sourceSHA256, DPI: s.dpi, Pages: []Page{}}
 	_, err := s.renderer.Render(ctx, r, size, func(p render.Page) error {
 		pg, err := s.putPage(ctx, agreementID, docID, p)
 		m.Pages = append(m.Pages, pg)
@@ -119,8 +128,8 @@ func (s *Store) putPage(ctx context.Context, agreementID, docID string, p render
 		return Page{}, err
 	}
 	return Page{Number: n, WidthPt: p.WidthPt, HeightPt: p.HeightPt, ImageWidth: p.ImageWidth,
-		ImageHeight: p.ImageHeight, ImageSHA256: img.SHA256, ThumbWidth: p.ThumbWidth,
-		ThumbHeight: p.ThumbHeight, ThumbSHA256: th.SHA256, Text: p.Text}, nil
+		ImageHeight: p.ImageHeight, ImageSHA256: img.SHA256, ImageSize: img.Size, ThumbWidth: p.ThumbWidth,
+		ThumbHeight: p.ThumbHeight, ThumbSHA256: th.SHA256, ThumbSize: th.Size, Text: p.Text}, nil
 }
 
 func (s *Store) put(ctx context.Context, key string, b []byte) (blob.ObjectInfo, error) {

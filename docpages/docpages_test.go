@@ -29,7 +29,7 @@ func TestRenderStoresPagesAndManifest(t *testing.T) {
 	blobs := localStore(t)
 	s := docpages.New(blobs, rendertest.Engine(t), render.DefaultDPI)
 	pdf := pdftest.Text([][]string{{"One", "第一页"}, {"Two", "둘째 쪽"}})
-	m, err := s.Render(ctx, "ag1", "doc1", bytes.NewReader(pdf), int64(len(pdf)))
+	m, err := s.Render(ctx, "ag1", "doc1", "pdfsha", bytes.NewReader(pdf), int64(len(pdf)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,6 +39,9 @@ func TestRenderStoresPagesAndManifest(t *testing.T) {
 	}
 	if len(got.Pages) != 2 || got.Pages[1].Number != 2 || !strings.Contains(got.Pages[1].Text, "둘째 쪽") || got.DPI != render.DefaultDPI {
 		t.Fatalf("manifest %+v", got)
+	}
+	if got.SourceSHA256 != "pdfsha" || got.Pages[0].ImageSize < 1000 || got.Pages[0].ThumbSize < 100 {
+		t.Fatalf("manifest source %q, image %d bytes, thumbnail %d bytes", got.SourceSHA256, got.Pages[0].ImageSize, got.Pages[0].ThumbSize)
 	}
 	if got.Pages[0].ImageSHA256 != m.Pages[0].ImageSHA256 {
 		t.Fatal("manifest read back differs from the one returned")
@@ -81,7 +84,7 @@ func TestFailedRenderLeavesNothing(t *testing.T) {
 	ctx := context.Background()
 	blobs := localStore(t)
 	s := docpages.New(blobs, failAfter{pages: 2}, 120)
-	_, err := s.Render(ctx, "ag1", "doc1", bytes.NewReader(nil), 0)
+	_, err := s.Render(ctx, "ag1", "doc1", "pdfsha", bytes.NewReader(nil), 0)
 	if !errors.Is(err, render.ErrUnrenderable) {
 		t.Fatalf("err = %v", err)
 	}

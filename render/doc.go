@@ -10,8 +10,11 @@
 // Start returns at once and compiles the WebAssembly module in the background (about ten
 // seconds on a small machine the first time; with Config.CacheDir the compiled code is kept on
 // disk and later starts take a fraction of that). Render waits for the compilation, so the
-// cost never falls on a request that arrives after start-up has finished. Close stops
-// everything Start began.
+// cost never falls on a request that arrives after start-up has finished. With Config.Lazy
+// the compilation starts at the first Render (or Ready) instead: a server that starts
+// beside other busy programs (browsers under test, a ceremony's media) does not compete
+// with them for the CPU until a document actually arrives. Close stops everything Start
+// began.
 //
 // # Sandbox and limits
 //

@@ -54,6 +54,10 @@ type Config struct {
 	Timeout      time.Duration // longest time one document may take
 	MaxPages     int           // documents with more pages are refused
 	MaxTextBytes int           // a page's text is cut to this many bytes
+	// Lazy defers the compilation from Start to the first Render or Ready: a server that
+	// never renders never pays it, and one that does pays it when the first document
+	// arrives instead of while everything else starts.
+	Lazy bool
 }
 
 func (c Config) withDefaults() Config {
@@ -96,19 +100,38 @@ type Engine struct {
 	cjk      bool     // a CJK font is among them
 
 	closing   chan struct{}
+	beginOnce sync.Once
 	closeOnce sync.Once
 	mu        sync.Mutex // guards pool (while compiling) and closed
 	closed    bool
 }
 
-// Start begins compiling the PDFium module in the background and returns at once. Render
-// waits for the compilation; Ready reports its outcome.
+// Start begins compiling the PDFium module in the background (with Config.Lazy, at the first
+// Render or Ready) and returns at once. Render waits for the compilation; Ready reports its
+// outcome.
 func Start(cfg Config) *Engine {
 	cfg = cfg.withDefaults()
 	e := &Engine{cfg: cfg, log: cfg.Logger, ready: make(chan struct{}),
 		slots: make(chan struct{}, cfg.Workers), closing: make(chan struct{})}
-	go e.compile()
+	if !cfg.Lazy {
+		e.begin()
+	}
 	return e
+}
+
+// begin starts the compilation once; after Close it only marks the engine unavailable.
+func (e *Engine) begin() {
+	e.beginOnce.Do(func() {
+		e.mu.Lock()
+		closed := e.closed
+		e.mu.Unlock()
+		if closed {
+			e.err = ErrNotReady
+			close(e.ready)
+			return
+		}
+		go e.compile()
+	})
 }
 
 // compile is the one goroutine Start begins; it ends when the module is compiled. When Close
@@ -221,8 +244,10 @@ func (e *Engine) runtimeConfig() (wazero.RuntimeConfig, error) {
 	return rc.WithCompilationCache(cache), nil
 }
 
-// Ready waits until the engine is compiled and reports whether it can render.
+// Ready waits until the engine is compiled (starting a lazy one) and reports whether it can
+// render.
 func (e *Engine) Ready(ctx context.Context) error {
+	e.begin()
 	select {
 	case <-e.ready:
 		if e.err != nil {
@@ -273,6 +298,7 @@ func (e *Engine) Close() error {
 		pool := e.pool
 		e.mu.Unlock()
 		close(e.closing)
+		e.begin()        // a lazy engine never started: only marks it unavailable
 		if pool == nil { // still compiling (it cleans up after itself) or failed
 			return
 		}
@@ -307,7 +333,8 @@ func (e *Engine) acquire(ctx context.Context) (release func(), err error) {
 }
 
 // Ping reports, without waiting, whether the engine failed to start or is closed. While it
-// is still compiling it answers nil: renders then wait, they do not fail. /readyz uses it.
+// is still compiling, or a lazy engine has not started, it answers nil: renders then wait,
+// they do not fail. /readyz uses it.
 func (e *Engine) Ping(ctx context.Context) error {
 	select {
 	case <-e.closing:

@@ -210,3 +210,26 @@ func TestEmitErrorStops(t *testing.T) {
 		t.Fatalf("err %v after %d calls, want the emit error after 1", err, calls)
 	}
 }
+
+func TestLazyEngineCompilesOnFirstUse(t *testing.T) {
+	idle := render.Start(render.Config{CacheDir: rendertest.CacheDir(), Lazy: true})
+	if err := idle.Ping(context.Background()); err != nil {
+		t.Fatalf("Ping of a lazy engine not yet started: %v, want nil", err)
+	}
+	if err := idle.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := idle.Ready(context.Background()); !errors.Is(err, render.ErrNotReady) {
+		t.Fatalf("Ready after closing a lazy engine never used: %v, want ErrNotReady", err)
+	}
+	if err := idle.Ping(context.Background()); !errors.Is(err, render.ErrNotReady) {
+		t.Fatalf("Ping after Close: %v, want ErrNotReady", err)
+	}
+
+	e := render.Start(render.Config{CacheDir: rendertest.CacheDir(), Lazy: true})
+	t.Cleanup(func() { _ = e.Close() })
+	pages, err := renderAll(t, e, pdftest.Minimal(2, "lazy"))
+	if err != nil || len(pages) != 2 {
+		t.Fatalf("first render of a lazy engine: %d pages, %v; want 2 pages", len(pages), err)
+	}
+}

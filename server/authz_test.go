@@ -54,6 +54,10 @@ var wantAllowed = map[string][]string{
 	"DELETE /api/agreements/{id}/participants/{participantID}":         ownerOnly,
 	"POST /api/agreements/{id}/documents":                              ownerOnly,
 	"GET /api/agreements/{id}/documents/{docID}":                       readerRoles,
+	"GET /api/agreements/{id}/documents/{docID}/pages":                 readerRoles,
+	"GET /api/agreements/{id}/documents/{docID}/pages/{page}/image":    readerRoles,
+	"GET /api/agreements/{id}/documents/{docID}/pages/{page}/thumb":    readerRoles,
+	"GET /api/agreements/{id}/documents/{docID}/pages/{page}/text":     readerRoles,
 	"DELETE /api/agreements/{id}/documents/{docID}":                    ownerOnly,
 	"POST /api/agreements/{id}/schedule":                               ownerOnly,
 	"POST /api/agreements/{id}/start":                                  ownerOnly,
@@ -79,13 +83,17 @@ var wantAllowed = map[string][]string{
 	"DELETE /api/agreements/{id}/archive":       {"admin", "archivist"},
 	"GET /api/agreements/{id}/fixity":           readerRoles,
 
-	"GET /api/join":                   {"join"},
-	"GET /api/join/documents/{docID}": {"join"},
-	"GET /api/join/sealed-pdf":        {"join"},
-	"POST /api/join/key":              {"join"},
-	"GET /api/join/statement":         {"join"},
-	"POST /api/join/nonce":            {"join"},
-	"POST /api/join/signature":        {"join"},
+	"GET /api/join":                                      {"join"},
+	"GET /api/join/documents/{docID}":                    {"join"},
+	"GET /api/join/documents/{docID}/pages":              {"join"},
+	"GET /api/join/documents/{docID}/pages/{page}/image": {"join"},
+	"GET /api/join/documents/{docID}/pages/{page}/thumb": {"join"},
+	"GET /api/join/documents/{docID}/pages/{page}/text":  {"join"},
+	"GET /api/join/sealed-pdf":                           {"join"},
+	"POST /api/join/key":                                 {"join"},
+	"GET /api/join/statement":                            {"join"},
+	"POST /api/join/nonce":                               {"join"},
+	"POST /api/join/signature":                           {"join"},
 	// The matrix's join token is a signatory's; the host's is TestHostOpensSigning's.
 	"POST /api/join/open-signing": {},
 	"POST /api/join/close":        {},
@@ -129,7 +137,7 @@ func (f fixture) path(e *env, p string) string {
 		return strings.ReplaceAll(p, "{id}", userID)
 	}
 	return strings.NewReplacer("{id}", f.id, "{partyID}", f.party, "{venueID}", f.venue,
-		"{participantID}", f.signer, "{docID}", f.doc).Replace(p)
+		"{participantID}", f.signer, "{docID}", f.doc, "{page}", "1").Replace(p)
 }
 
 // tokenFor returns a fresh token for role (fresh so that logout in one request does not

@@ -58,6 +58,7 @@ func (s *Server) handleUploadDocument(w http.ResponseWriter, r *http.Request) {
 	})
 	if err != nil {
 		s.deleteObject(doc.ObjectKey)
+		s.deletePages(a.ID, doc.ID)
 		s.fail(w, r, err)
 		return
 	}
@@ -127,8 +128,8 @@ func tooLarge(err error) bool {
 	return errors.As(err, &mbe) || errors.Is(err, blob.ErrTooLarge)
 }
 
-// storeDocument checks the magic bytes, streams body into the blob store and parses the
-// stored object; on any failure the object is deleted again.
+// storeDocument checks the magic bytes, streams body into the blob store, parses the stored
+// object and renders its pages (docpages); on any failure the object is deleted again.
 func (s *Server) storeDocument(ctx context.Context, agreementID, lang, filename string, body io.Reader) (agreement.Document, error) {
 	head := make([]byte, len(pdfMagic))
 	if n, err := io.ReadFull(body, head); err != nil || !bytes.Equal(head[:n], pdfMagic) {
@@ -159,6 +160,9 @@ func (s *Server) storeDocument(ctx context.Context, agreementID, lang, filename 
 		return agreement.Document{}, fmt.Errorf("store document: %w: %w", storageError(err), err)
 	}
 	pages, err := s.pdfs.check(ctx, spool)
+	if err == nil {
+		_, err = s.renderPages(ctx, agreementID, id, info.SHA256, spool, info.Size)
+	}
 	if err != nil {
 		s.deleteObject(key)
 		return agreement.Document{}, err
@@ -181,10 +185,13 @@ func (s *Server) pingStore(ctx context.Context) error {
 	return nil
 }
 
+// deleteTimeout bounds removing what a refused or deleted upload left in the store.
+const deleteTimeout = 30 * time.Second
+
 // deleteObject removes an object that must not stay, with its own deadline so that a
 // cancelled request still cleans up.
 func (s *Server) deleteObject(key string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), deleteTimeout)
 	defer cancel()
 	if err := s.cfg.Blobs.Delete(ctx, key); err != nil && !errors.Is(err, blob.ErrNotFound) {
 		s.log.Error("delete refused document", "key", key, "err", err)
@@ -211,20 +218,21 @@ func cleanFilename(name, lang string) string {
 // handleDeleteDocument removes a document from a draft, then its stored object.
 func (s *Server) handleDeleteDocument(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("docID")
-	var key string
+	var key, agreementID string
 	saved := s.editDraft(w, r, http.StatusOK, func(ed *agreement.Edit) (any, error) {
 		a := ed.Agreement
 		i := indexOf(a.Documents, func(d agreement.Document) bool { return d.ID == id })
 		if i < 0 {
 			return nil, notFound("document", id)
 		}
-		key = a.Documents[i].ObjectKey
+		key, agreementID = a.Documents[i].ObjectKey, a.ID
 		ed.Record("document.deleted", callerFrom(r.Context()).actor(), documentViewOf(a.Documents[i]))
 		a.Documents = append(a.Documents[:i], a.Documents[i+1:]...)
 		return nil, nil
 	})
 	if saved {
 		s.deleteObject(key)
+		s.deletePages(agreementID, id)
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/signroom/signroom/agreement"
 	"github.com/signroom/signroom/auth"
 	"github.com/signroom/signroom/evidence"
+	"github.com/signroom/signroom/render/rendertest"
 	"github.com/signroom/signroom/storage/blob"
 	"github.com/signroom/signroom/storage/sqlite"
 )
@@ -75,7 +76,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		hub: &fakeHub{}, users: map[string]agreement.User{}, tokens: map[string]string{}}
 	cfg := Config{Store: db, Blobs: e.blobs, Keys: keys, Issuer: e.issuer,
 		Verifier: auth.NewVerifier(keys, testIssuer, db, nil), Ceremony: e.hub, Archive: e.arch, Sealer: sealer,
-		PasswordParams: &cheapArgon, TempDir: t.TempDir(), MaxUploadBytes: 1 << 20}
+		PasswordParams: &cheapArgon, TempDir: t.TempDir(), MaxUploadBytes: 1 << 20, Renderer: rendertest.Fast(t), RenderDPI: rendertest.FastDPI}
 	for _, o := range opts {
 		o(&cfg)
 	}

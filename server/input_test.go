@@ -224,11 +224,13 @@ func TestMultipartUploadAndDownload(t *testing.T) {
 	if !bytes.Equal(rg.raw, pdf[10:20]) {
 		t.Fatalf("range = %q, want %q", rg.raw, pdf[10:20])
 	}
-	// Deleting the document removes its object too.
+	// Deleting the document removes its object and its page objects (per page an image and
+	// a thumbnail, and the manifest) too.
 	n := e.blobs.count()
+	pages, _ := r.body["pages"].(float64)
 	e.must(e.do("DELETE", "/api/agreements/"+f.id+"/documents/"+r.str("id"), e.tokens["owner"], nil), http.StatusOK)
-	if got := e.blobs.count(); got != n-1 {
-		t.Fatalf("blob count after delete = %d, want %d", got, n-1)
+	if want := n - 1 - (2*int(pages) + 1); pages < 1 || e.blobs.count() != want {
+		t.Fatalf("blob count after delete = %d, want %d (%v pages)", e.blobs.count(), want, pages)
 	}
 }
 
@@ -259,10 +261,14 @@ func TestConcurrentUploadsOfOneLanguage(t *testing.T) {
 		}
 	}
 	a, _ := e.db.Agreement(context.Background(), f.id)
-	if created != 1 || len(a.Documents) != 2 || e.blobs.count() != blobsBefore+1 {
-		t.Fatalf("created %d, documents %d, blobs %d; want 1, 2 (ko, en), %d", created, len(a.Documents), e.blobs.count(), blobsBefore+1)
+	if want := blobsBefore + 1 + onePageObjects; created != 1 || len(a.Documents) != 2 || e.blobs.count() != want {
+		t.Fatalf("created %d, documents %d, blobs %d; want 1, 2 (ko, en), %d", created, len(a.Documents), e.blobs.count(), want)
 	}
 }
+
+// onePageObjects are the objects a rendered one-page PDF adds beside it: the page image,
+// its thumbnail and the page manifest.
+const onePageObjects = 3
 
 func TestUnknownIDs(t *testing.T) {
 	e := newEnv(t)

@@ -70,6 +70,10 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/agreements/{id}/documents", managers, s.handleUploadDocument},
 		{"GET", "/api/agreements/{id}/documents/{docID}", readers, s.handleDownloadDocument},
 		{"DELETE", "/api/agreements/{id}/documents/{docID}", managers, s.handleDeleteDocument},
+		{"GET", "/api/agreements/{id}/documents/{docID}/pages", readers, s.pagesRoute(staffAgreement, s.servePageList)},
+		{"GET", "/api/agreements/{id}/documents/{docID}/pages/{page}/image", readers, s.pagesRoute(staffAgreement, s.servePageImage)},
+		{"GET", "/api/agreements/{id}/documents/{docID}/pages/{page}/thumb", readers, s.pagesRoute(staffAgreement, s.servePageThumb)},
+		{"GET", "/api/agreements/{id}/documents/{docID}/pages/{page}/text", readers, s.pagesRoute(staffAgreement, s.servePageText)},
 
 		{"POST", "/api/agreements/{id}/schedule", managers, s.handleSchedule},
 		{"POST", "/api/agreements/{id}/start", managers, s.handleStart},
@@ -97,6 +101,10 @@ func (s *Server) routeTable() []route {
 
 		{"GET", "/api/join", joiners, s.handleJoin},
 		{"GET", "/api/join/documents/{docID}", joiners, s.handleJoinDocument},
+		{"GET", "/api/join/documents/{docID}/pages", joiners, s.pagesRoute(s.joinAgreement, s.servePageList)},
+		{"GET", "/api/join/documents/{docID}/pages/{page}/image", joiners, s.pagesRoute(s.joinAgreement, s.servePageImage)},
+		{"GET", "/api/join/documents/{docID}/pages/{page}/thumb", joiners, s.pagesRoute(s.joinAgreement, s.servePageThumb)},
+		{"GET", "/api/join/documents/{docID}/pages/{page}/text", joiners, s.pagesRoute(s.joinAgreement, s.servePageText)},
 		{"GET", "/api/join/sealed-pdf", joiners, s.handleJoinSealedPDF},
 		{"POST", "/api/join/key", joiners, s.handleRegisterKey},
 		{"GET", "/api/join/statement", joiners, s.handleStatement},

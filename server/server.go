@@ -46,8 +46,10 @@ import (
 	"github.com/signroom/signroom/agreement"
 	"github.com/signroom/signroom/archive"
 	"github.com/signroom/signroom/auth"
+	"github.com/signroom/signroom/docpages"
 	"github.com/signroom/signroom/evidence"
 	"github.com/signroom/signroom/readyboard"
+	"github.com/signroom/signroom/render"
 	"github.com/signroom/signroom/sealing"
 	"github.com/signroom/signroom/signatures"
 	"github.com/signroom/signroom/storage/blob"
@@ -187,6 +189,13 @@ type Config struct {
 	// Operator names who runs this installation, in the published seal certificate list.
 	Operator string
 
+	// Renderer renders every uploaded PDF's pages to images and text (docpages), kept in
+	// Blobs beside the PDF; a PDF it cannot render is refused. nil: uploads are refused
+	// with 503 renderer_unavailable. RenderDPI is recorded in the page lists (0:
+	// render.DefaultDPI; set it to the renderer's).
+	Renderer  docpages.Renderer
+	RenderDPI int
+
 	MaxUploadBytes int64         // largest PDF upload; 0: DefaultMaxUploadBytes
 	StaffTokenTTL  time.Duration // 0: DefaultStaffTokenTTL
 	InvitationTTL  time.Duration // 0: DefaultInvitationTTL
@@ -218,6 +227,7 @@ type Server struct {
 	dummyHash string
 	passwords passwordGate
 	pdfs      *pdfChecker
+	pages     *docpages.Store // nil without a Renderer
 	sealing   *sealing.Service
 	verifies  *gate
 	uploads   *gate
@@ -238,6 +248,9 @@ func New(cfg Config) *Server {
 		Logger: cfg.Logger, Recordings: cfg.Recordings, RecordingWait: cfg.RecordingWait, Closing: s.announceClosing, Announce: s.announceSealed, Now: cfg.Now,
 		TSA: cfg.TSA, Log: cfg.Log})
 	s.holds = &archive.Holds{Store: cfg.Store, Archive: cfg.Archive, Now: cfg.Now}
+	if cfg.Renderer != nil {
+		s.pages = docpages.New(cfg.Blobs, cfg.Renderer, cfg.RenderDPI)
+	}
 	s.dummyHash = s.makeDummyHash()
 	s.registerRoutes()
 	return s
@@ -278,6 +291,9 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.RenderDPI <= 0 {
+		cfg.RenderDPI = render.DefaultDPI
 	}
 	return cfg
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/signroom/signroom/agreement"
+	"github.com/signroom/signroom/docpages"
 	"github.com/signroom/signroom/evidence"
 	"github.com/signroom/signroom/storage/blob"
 )
@@ -294,22 +295,30 @@ func TestSweepUploadsRemovesCrashLeftovers(t *testing.T) {
 	f := draftAgreement(e)
 	a, _ := e.db.Agreement(ctx, f.id)
 	kept := a.Documents[0].ObjectKey
+	keptPage := docpages.Key(f.id, a.Documents[0].ID, 1, false)
 	orphan := "agreements/" + f.id + "/documents/orphan.pdf"
-	if _, err := e.blobs.Put(ctx, orphan, strings.NewReader("%PDF-"), blob.PutOptions{}); err != nil {
-		t.Fatal(err)
+	orphanPage := docpages.Key(f.id, "orphan", 1, false)
+	for _, k := range []string{orphan, orphanPage} {
+		if _, err := e.blobs.Put(ctx, k, strings.NewReader("%PDF-"), blob.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, n := range []string{"signroom-pdf-123", "signroom-verify-456"} {
 		os.WriteFile(filepath.Join(tmp, n), []byte("x"), 0o600)
 	}
 	n, err := New(Config{Store: e.db, Blobs: e.blobs, TempDir: tmp}).SweepUploads(ctx)
-	if err != nil || n != 3 {
-		t.Fatalf("SweepUploads = %d, %v; want 3 removed", n, err)
+	if err != nil || n != 4 {
+		t.Fatalf("SweepUploads = %d, %v; want 4 removed", n, err)
 	}
-	if _, err := e.blobs.Stat(ctx, orphan); err == nil {
-		t.Errorf("the unreferenced upload is still stored")
+	for _, k := range []string{orphan, orphanPage} {
+		if _, err := e.blobs.Stat(ctx, k); err == nil {
+			t.Errorf("the unreferenced upload %s is still stored", k)
+		}
 	}
-	if _, err := e.blobs.Stat(ctx, kept); err != nil {
-		t.Errorf("the agreement's document was removed: %v", err)
+	for _, k := range []string{kept, keptPage} {
+		if _, err := e.blobs.Stat(ctx, k); err != nil {
+			t.Errorf("the agreement's document %s was removed: %v", k, err)
+		}
 	}
 	if left, _ := os.ReadDir(tmp); len(left) > 0 {
 		t.Errorf("temporary files left: %v", left)

@@ -9,12 +9,14 @@ import (
 	"strings"
 
 	"github.com/signroom/signroom/agreement"
+	"github.com/signroom/signroom/docpages"
 )
 
 // SweepUploads removes what a crash can leave of uploads: temporary files of PDF checks and
 // verifications in the temporary directory, and uploaded documents in the working store
 // that no agreement references (stored, then the process died before the agreement recorded
-// them). Call it at start, before serving: the temporary directory is the server's own.
+// them), with their page images. Call it at start, before serving: the temporary directory
+// is the server's own.
 func (s *Server) SweepUploads(ctx context.Context) (int, error) {
 	n := 0
 	for _, pattern := range []string{"signroom-pdf-*", "signroom-verify-*"} {
@@ -42,7 +44,7 @@ func (s *Server) SweepUploads(ctx context.Context) (int, error) {
 			}
 			refs[parts[1]] = keys
 		}
-		if keys[o.Key] {
+		if keys[o.Key] || keys[pagesPrefixOf(o.Key)] {
 			continue
 		}
 		if err := s.cfg.Blobs.Delete(ctx, o.Key); err != nil {
@@ -66,6 +68,17 @@ func (s *Server) documentKeys(ctx context.Context, id string) (map[string]bool, 
 	}
 	for _, d := range a.Documents {
 		keys[d.ObjectKey] = true
+		keys[docpages.Prefix(a.ID, d.ID)] = true
 	}
 	return keys, nil
+}
+
+// pagesPrefixOf is the docpages prefix of a page object's key
+// (agreements/{id}/documents/{doc}/...), or "" for any other key.
+func pagesPrefixOf(key string) string {
+	parts := strings.SplitN(key, "/", 5)
+	if len(parts) < 5 || parts[2] != "documents" {
+		return ""
+	}
+	return strings.Join(parts[:4], "/") + "/"
 }

@@ -29,6 +29,8 @@ type Config struct {
 	LogLevel        string
 	ShutdownTimeout time.Duration
 	MaxUploadBytes  int64
+	// RenderCache keeps the page renderer's compiled WebAssembly between starts ("": none).
+	RenderCache string
 
 	Blob string // local | s3
 	S3   S3Config
@@ -225,6 +227,7 @@ func parseServeConfig(args []string, env func(string) string, stderr io.Writer) 
 	ef.String(&c.LogLevel, "log-level", "SIGNROOM_LOG_LEVEL", "info", "log level: debug, info, warn or error")
 	ef.Duration(&c.ShutdownTimeout, "shutdown-timeout", "SIGNROOM_SHUTDOWN_TIMEOUT", 20*time.Second, "how long graceful shutdown waits for requests")
 	ef.Int64(&c.MaxUploadBytes, "max-upload-bytes", "SIGNROOM_MAX_UPLOAD_BYTES", 64<<20, "largest document upload accepted, in bytes (inspecting one costs up to about 3.5 times its size in memory)")
+	ef.String(&c.RenderCache, "render-cache", "SIGNROOM_RENDER_CACHE", defaultRenderCache(), "directory keeping the page renderer's compiled code between starts (empty: compile at every start, about 10 s at the first upload)")
 	ef.String(&c.Blob, "blob", "SIGNROOM_BLOB", "local", "blob store: local (a directory under DATA-DIR) or s3 (MinIO or any S3-compatible store)")
 	ef.String(&c.S3.Endpoint, "s3-endpoint", "SIGNROOM_S3_ENDPOINT", "", "S3 endpoint host:port")
 	ef.String(&c.S3.AccessKey, "s3-access-key", "SIGNROOM_S3_ACCESS_KEY", "", "S3 access key id")

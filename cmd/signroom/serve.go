@@ -26,6 +26,7 @@ import (
 	"github.com/signroom/signroom/evidence"
 	"github.com/signroom/signroom/frontend"
 	"github.com/signroom/signroom/recording"
+	"github.com/signroom/signroom/render"
 	"github.com/signroom/signroom/sealing"
 	"github.com/signroom/signroom/server"
 	"github.com/signroom/signroom/signaling"
@@ -53,6 +54,7 @@ type Main struct {
 	Sealing   *sealing.Service
 	Recorder  *recording.Recorder
 	Log       *translog.Log // the transparency log of sealed manifests
+	Renderer  *render.Engine // page images at upload, compiled at the first one
 	blobHTTP  http.Handler
 	HTTP      *http.Server
 	listener  net.Listener
@@ -156,6 +158,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.fixityMismatches = prometheus.NewCounter(prometheus.CounterOpts{Name: "signroom_fixity_mismatches_total",
 		Help: "Archived objects found by a fixity run to differ from their seal or to be unreadable."})
 	m.Registry.MustRegister(m.fixityMismatches)
+	m.openRenderer()
 	srv := server.New(m.serverConfig())
 	m.Sealing = srv.Sealing()
 	if n, err := m.Sealing.Sweep(ctx); err != nil {
@@ -199,6 +202,7 @@ func (m *Main) serverConfig() server.Config {
 		{Name: "blob_working", Checker: m.Blobs.Working},
 		{Name: "blob_archive", Checker: m.Blobs.Archive},
 		{Name: "recordings", Checker: m.Recorder},
+		{Name: "renderer", Checker: m.Renderer},
 	}
 	fe := frontend.Handler()
 	mounts := map[string]http.Handler{
@@ -219,7 +223,7 @@ func (m *Main) serverConfig() server.Config {
 		TrustedProxies: m.Config.TrustedProxies, MetricsToken: m.Config.MetricsToken,
 		Store: m.DB, Blobs: m.Blobs.Working, Archive: m.Blobs.Archive, Sealer: m.Sealer, Operator: m.operator(),
 		TSA: tsa.New(m.Config.TSAURLs, nil, 0), Log: txlog,
-		Recordings: m.Recorder, RecordingActive: m.Recorder.Active,
+		Recordings: m.Recorder, RecordingActive: m.Recorder.Active, Renderer: m.Renderer,
 		Keys: m.Keys, KeyDir: m.keyDir(), Issuer: m.Issuer, Verifier: m.Verifier,
 		Ceremony:       ceremonyEvents{hub: m.Hub},
 		Roster:         ceremonyEvents{hub: m.Hub}.Roster,

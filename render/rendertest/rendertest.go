@@ -15,8 +15,14 @@ import (
 )
 
 var (
-	once   sync.Once
-	shared *render.Engine
+	once, fastOnce sync.Once
+	shared, fast   *render.Engine
+)
+
+// FastDPI and FastThumbWidth are Fast's image sizes.
+const (
+	FastDPI        = 24
+	FastThumbWidth = 40
 )
 
 // CacheDir is where tests keep the compiled PDFium module.
@@ -39,6 +45,21 @@ func Engine(tb testing.TB) *render.Engine {
 		tb.Fatalf("page renderer: %v", err)
 	}
 	return shared
+}
+
+// Fast returns a shared engine that renders small images (FastDPI, FastThumbWidth), for
+// tests that upload many documents but do not look at the pixels: under the race detector a
+// page at the default 120 dpi takes seconds (copying and encoding its pixels), at 24 dpi a
+// tenth of a second. Everything else (opening, refusing, text) is the same.
+func Fast(tb testing.TB) *render.Engine {
+	tb.Helper()
+	fastOnce.Do(func() {
+		fast = render.Start(render.Config{CacheDir: CacheDir(), DPI: FastDPI, ThumbWidth: FastThumbWidth})
+	})
+	if err := fast.Ready(context.Background()); err != nil {
+		tb.Fatalf("page renderer: %v", err)
+	}
+	return fast
 }
 
 // New starts an engine of its own with cfg (the test cache directory filled in) and closes
