@@ -48,6 +48,15 @@ type MOUOptions struct {
 	Observer    bool      // add an observer (no media) at the Nanjing venue
 	ScheduledAt time.Time // the planned start, if not zero
 	Witnesses   int       // add this many witnesses (camera and microphone), alternately at each venue
+	// TextDocuments uploads two-page Korean and Chinese texts of the MOU (MOUText) instead
+	// of one-page placeholders, for the room's document view.
+	TextDocuments bool
+}
+
+// MOUText is the text of the MOU's pages by language, for MOUOptions.TextDocuments.
+var MOUText = map[string][][]string{
+	"ko": {{"강원도-남경시 전자상거래 협력 양해각서", "제1조 목적"}, {"제2조 협력 분야", "양측은 국경 간 전자상거래에서 협력한다"}},
+	"zh": {{"江原道-南京市跨境电商合作备忘录", "第一条 目的"}, {"第二条 合作领域", "双方在跨境电子商务领域开展合作"}},
 }
 
 // SetUpMOUWith is SetUpMOU with options.
@@ -94,7 +103,11 @@ func setUpMOU(t testing.TB, c *Client, order string, o MOUOptions) *MOU {
 		m.Witnesses = append(m.Witnesses, add(c, base+"/participants", map[string]any{"name": "Witness " + strconv.Itoa(i+1), "venue_id": venue, "role": "witness"}))
 	}
 	for _, lang := range []string{"ko", "zh"} {
-		c.Do("POST", base+"/documents?language="+lang, bytes.NewReader(pdftest.Minimal(1, "MOU "+lang)), "application/pdf", http.StatusCreated, nil)
+		pdf := pdftest.Minimal(1, "MOU "+lang)
+		if o.TextDocuments {
+			pdf = pdftest.Text(MOUText[lang])
+		}
+		c.Do("POST", base+"/documents?language="+lang, bytes.NewReader(pdf), "application/pdf", http.StatusCreated, nil)
 	}
 	m.schedule(t, c)
 	return m

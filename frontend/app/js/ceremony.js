@@ -205,6 +205,9 @@ export class Ceremony {
 
   removeParticipant(participant) { this.send({ type: "remove_participant", participant }); }
 
+  // setView shares the host's document view (document id, page from 1).
+  setView(document, page) { this.send({ type: "view", document, page }); }
+
   leave() {
     this.closed = true;
     this.send({ type: "leave" });

@@ -9,6 +9,7 @@ import { Devices } from "./devices.js";
 import { Clocks, scheduledItems } from "./clocks.js";
 import { OutageBanner, QualityLevel, levelOf } from "./connection.js";
 import { SigningPanel, SignatureList, openSigning, closeCeremony, documentItem } from "./signing.js";
+import { DocView } from "./docview.js";
 
 const $ = (id) => document.getElementById(id);
 const LIVE = new Set(["live", "signing"]);
@@ -100,6 +101,7 @@ function relabel() {
   if (page.stage) page.stage.relabel();
   if (page.panel) page.panel.render();
   if (page.signatures) page.signatures.relabel();
+  if (page.docview) page.docview.relabel();
 }
 
 async function startPreview() {
@@ -200,6 +202,9 @@ function join() {
   }, $("observers"));
   page.ceremony = new Ceremony({ agreementId: page.info.agreement.id, token: page.token, stream: page.stream,
     onEvent: (type, m) => (EVENTS[type] || (() => {}))(m) });
+  page.docview = new DocView($("docview"), { token: page.token, documents: page.info.agreement.documents,
+    host: !!page.info.grants.host, sendView: (doc, n) => page.ceremony.setView(doc, n) });
+  page.docview.init();
   $("mic-button").addEventListener("click", () => setOwnMute("microphone", page.mic));
   $("cam-button").addEventListener("click", () => setOwnMute("camera", page.cam));
   $("leave-button").addEventListener("click", () => page.ceremony.leave());
@@ -414,7 +419,9 @@ const EVENTS = {
     // A reconnection is told by the outage banner, not by another "you joined".
     if (!page.welcomed) feed("feed.you_joined");
     page.welcomed = true;
+    if (m.view) page.docview.hostMoved(m.view);
   },
+  view_changed(m) { page.docview.hostMoved(m.view, m.view?.by === page.ceremony.self?.id); },
   connection(m) { document.body.dataset.connection = m.state; page.outage.update(m.state); },
   participant_joined(m) {
     page.stage.upsert(m.participant, false);
