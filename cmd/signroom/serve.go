@@ -53,7 +53,7 @@ type Main struct {
 	Sealer    *evidence.Sealer
 	Sealing   *sealing.Service
 	Recorder  *recording.Recorder
-	Log       *translog.Log // the transparency log of sealed manifests
+	Log       *translog.Log  // the transparency log of sealed manifests
 	Renderer  *render.Engine // page images at upload, compiled at the first one
 	blobHTTP  http.Handler
 	HTTP      *http.Server
