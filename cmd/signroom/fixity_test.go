@@ -63,6 +63,36 @@ func TestFixityCommand(t *testing.T) {
 	}
 }
 
+// TestReindexCommand: with the database deleted, signroom reindex restores the sealed record
+// from the local archive (its manifest).
+func TestReindexCommand(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "data")
+	local, err := blob.NewLocal(filepath.Join(dir, "blobs"), bytes.Repeat([]byte{1}, 32), "http://127.0.0.1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := sqlite.NewID()
+	_, err = local.Buckets().Archive.Put(ctx, "agreements/"+id+"/evidence/manifest.json",
+		strings.NewReader(`{"agreement":{"id":"`+id+`","titles":{"ko":"복원된 협정"}},"sealed_at":"2026-01-02T03:04:05Z"}`), blob.PutOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := run(ctx, []string{"reindex", "--data-dir", dir}, func(string) string { return "" }, nil, &out, &errb); code != 0 ||
+		!strings.Contains(out.String(), "1 records restored") {
+		t.Fatalf("reindex: exit %d, %q %q", code, out.String(), errb.String())
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "signroom.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if a, err := db.Agreement(ctx, id); err != nil || a.Title["ko"] != "복원된 협정" || a.State != agreement.StateSealed {
+		t.Fatalf("restored = %+v, %v", a, err)
+	}
+}
+
 // changeOnDisk replaces old with new in the one file under root holding old.
 func changeOnDisk(t *testing.T, root, old, new string) {
 	t.Helper()

@@ -24,6 +24,7 @@ Commands:
   serve     run the service (signroom serve --help lists every option)
   verify    check an evidence bundle or sealed PDF offline
   fixity    re-hash every archived object against its seal, once (serve does it periodically)
+  reindex   rebuild the database's sealed records from the archive bucket alone
   log       check the transparency log of sealed records for consistency (forks, rewrites)
   user      add, list, disable or enable staff accounts
   keys      list, rotate or retire the token-signing keys
@@ -58,6 +59,8 @@ func run(ctx context.Context, args []string, env func(string) string, stdin io.R
 		err = runLog(ctx, args[1:], stdout, stderr)
 	case "fixity":
 		err = runFixity(ctx, args[1:], env, stdout, stderr)
+	case "reindex":
+		err = runReindex(ctx, args[1:], env, stdout, stderr)
 	case "user":
 		err = runUser(ctx, args[1:], env, stdin, stdout, stderr)
 	case "keys":
