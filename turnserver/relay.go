@@ -16,27 +16,47 @@ var errTCPRelay = errors.New("turn: TCP relay allocations are not offered")
 // errNoPeers refuses allocations before the SFU's addresses are known.
 var errNoPeers = errors.New("turn: SFU addresses not set")
 
-// peers is the set of addresses the relay may send to: the SFU's ICE sockets.
+// peers is the set of addresses the relay may send to: the SFU's ICE sockets, and the public
+// addresses the SFU announces instead of them behind 1:1 NAT (public), which the relay
+// translates to the first local socket of the same address family and back.
 type peers struct {
-	mu    sync.RWMutex
-	addrs map[netip.AddrPort]bool
-	ips   map[netip.Addr]bool
-	bind  netip.Addr // relay sockets bind here: the SFU's first address
+	mu     sync.RWMutex
+	addrs  map[netip.AddrPort]bool
+	ips    map[netip.Addr]bool
+	public map[netip.AddrPort]netip.AddrPort // announced -> local
+	local  map[netip.AddrPort]netip.AddrPort // local -> announced
+	bind   netip.Addr                        // relay sockets bind here: the SFU's first address
 }
 
-func (p *peers) set(addrs []netip.AddrPort) {
+func (p *peers) set(addrs []netip.AddrPort, public []netip.Addr) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.addrs, p.ips = map[netip.AddrPort]bool{}, map[netip.Addr]bool{}
+	p.public, p.local = map[netip.AddrPort]netip.AddrPort{}, map[netip.AddrPort]netip.AddrPort{}
 	p.bind = netip.Addr{}
 	for _, a := range addrs {
-		a = netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
+		a = unmap(a)
 		p.addrs[a], p.ips[a.Addr()] = true, true
 		if !p.bind.IsValid() {
 			p.bind = a.Addr()
 		}
 	}
+	for _, ip := range public {
+		ip = ip.Unmap()
+		for _, a := range addrs {
+			if a = unmap(a); a.Addr().Is4() == ip.Is4() {
+				pub := netip.AddrPortFrom(ip, a.Port())
+				p.public[pub], p.ips[ip] = a, true
+				if _, ok := p.local[a]; !ok {
+					p.local[a] = pub
+				}
+				break
+			}
+		}
+	}
 }
+
+func unmap(a netip.AddrPort) netip.AddrPort { return netip.AddrPortFrom(a.Addr().Unmap(), a.Port()) }
 
 func (p *peers) allowIP(ip net.IP) bool {
 	a, ok := netip.AddrFromSlice(ip)
@@ -45,15 +65,37 @@ func (p *peers) allowIP(ip net.IP) bool {
 	return ok && p.ips[a.Unmap()]
 }
 
-func (p *peers) allowAddr(addr net.Addr) bool {
+// outbound maps a destination the client named to the SFU socket it stands for.
+func (p *peers) outbound(addr net.Addr) (*net.UDPAddr, bool) {
 	u, ok := addr.(*net.UDPAddr)
 	if !ok {
-		return false
+		return nil, false
 	}
-	a := u.AddrPort()
+	a := unmap(u.AddrPort())
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	return p.addrs[netip.AddrPortFrom(a.Addr().Unmap(), a.Port())]
+	if l, ok := p.public[a]; ok {
+		return net.UDPAddrFromAddrPort(l), true
+	}
+	return u, p.addrs[a]
+}
+
+// inbound maps the SFU socket a packet came from to the address the client knows it by.
+func (p *peers) inbound(addr net.Addr) (net.Addr, bool) {
+	u, ok := addr.(*net.UDPAddr)
+	if !ok {
+		return nil, false
+	}
+	a := unmap(u.AddrPort())
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if !p.addrs[a] {
+		return nil, false
+	}
+	if pub, ok := p.local[a]; ok {
+		return net.UDPAddrFromAddrPort(pub), true
+	}
+	return u, true
 }
 
 func (p *peers) bindAddr() netip.Addr {
@@ -113,21 +155,23 @@ func (c *relayConn) ReadFrom(b []byte) (int, net.Addr, error) {
 		if err != nil {
 			return n, addr, err
 		}
-		if c.pass(addr, n, "from_peer") {
-			return n, addr, nil
+		from, ok := c.g.peers.inbound(addr)
+		if c.pass(ok, n, "from_peer") {
+			return n, from, nil
 		}
 	}
 }
 
 func (c *relayConn) WriteTo(b []byte, addr net.Addr) (int, error) {
-	if !c.pass(addr, len(b), "to_peer") {
+	to, ok := c.g.peers.outbound(addr)
+	if !c.pass(ok, len(b), "to_peer") {
 		return len(b), nil // dropped, as UDP may
 	}
-	return c.PacketConn.WriteTo(b, addr)
+	return c.PacketConn.WriteTo(b, to)
 }
 
-func (c *relayConn) pass(addr net.Addr, n int, dir string) bool {
-	if !c.g.peers.allowAddr(addr) {
+func (c *relayConn) pass(peer bool, n int, dir string) bool {
+	if !peer {
 		c.g.metrics.refused.WithLabelValues(reasonPeer).Inc()
 		return false
 	}

@@ -151,9 +151,11 @@ func (s *Server) closeListeners() {
 func (s *Server) Port() int    { return s.port }
 func (s *Server) TLSPort() int { return s.tlsPort }
 
-// SetPeers names the SFU's ICE sockets, the only addresses the server relays to. Relay
-// sockets bind to the first one's IP address.
-func (s *Server) SetPeers(addrs []netip.AddrPort) { s.peers.set(addrs) }
+// SetPeers names the SFU's ICE sockets, the only addresses the server relays to, and the
+// public addresses the SFU announces instead behind 1:1 NAT (--public-ip): a client naming
+// one of those (on the sockets' port) reaches the local socket, without a hairpin through
+// the NAT. Relay sockets bind to the first socket's IP address.
+func (s *Server) SetPeers(addrs []netip.AddrPort, public []netip.Addr) { s.peers.set(addrs, public) }
 
 // Close stops the server and its allocations.
 func (s *Server) Close() error { return s.srv.Close() }

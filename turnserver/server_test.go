@@ -104,7 +104,7 @@ func addrPort(c *net.UDPConn) netip.AddrPort { return c.LocalAddr().(*net.UDPAdd
 
 func TestCredentialsRefused(t *testing.T) {
 	f := newFixture(t, turnserver.Config{})
-	f.srv.SetPeers([]netip.AddrPort{addrPort(peerSocket(t))})
+	f.srv.SetPeers([]netip.AddrPort{addrPort(peerSocket(t))}, nil)
 	good := turnserver.NewCredentials(testSecret, "kim", time.Now().Add(time.Hour))
 	expired := turnserver.NewCredentials(testSecret, "kim", time.Now().Add(-time.Second))
 	forged := turnserver.NewCredentials([]byte("another secret, not the server's"), "kim", time.Now().Add(time.Hour))
@@ -136,7 +136,7 @@ func TestCredentialsRefused(t *testing.T) {
 func TestRelayOnlyToSFU(t *testing.T) {
 	f := newFixture(t, turnserver.Config{})
 	sfu, other := peerSocket(t), peerSocket(t)
-	f.srv.SetPeers([]netip.AddrPort{addrPort(sfu)})
+	f.srv.SetPeers([]netip.AddrPort{addrPort(sfu)}, nil)
 	c := turnserver.NewCredentials(testSecret, "kim", time.Now().Add(time.Hour))
 	_, relay, err := f.allocate(t, c.Username, c.Password)
 	if err != nil {
@@ -178,9 +178,41 @@ func TestRelayOnlyToSFU(t *testing.T) {
 	}
 }
 
+// TestRelayToAnnouncedAddress: behind 1:1 NAT browsers know the SFU by its public address;
+// the relay delivers to the local socket and the answer comes back from the public address.
+func TestRelayToAnnouncedAddress(t *testing.T) {
+	f := newFixture(t, turnserver.Config{})
+	sfu := peerSocket(t)
+	public := netip.MustParseAddr("192.0.2.7") // TEST-NET-1: never sent to, only translated
+	f.srv.SetPeers([]netip.AddrPort{addrPort(sfu)}, []netip.Addr{public})
+	c := turnserver.NewCredentials(testSecret, "kim", time.Now().Add(time.Hour))
+	_, relay, err := f.allocate(t, c.Username, c.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	announced := net.UDPAddrFromAddrPort(netip.AddrPortFrom(public, addrPort(sfu).Port()))
+	if _, err := relay.WriteTo([]byte("hello"), announced); err != nil {
+		t.Fatalf("write to the announced address: %v", err)
+	}
+	buf := make([]byte, 64)
+	_ = sfu.SetReadDeadline(time.Now().Add(10 * time.Second))
+	n, from, err := sfu.ReadFrom(buf)
+	if err != nil || string(buf[:n]) != "hello" {
+		t.Fatalf("sfu read %q, %v", buf[:n], err)
+	}
+	if _, err := sfu.WriteTo([]byte("answer"), from); err != nil {
+		t.Fatal(err)
+	}
+	_ = relay.SetReadDeadline(time.Now().Add(10 * time.Second))
+	n, got, err := relay.ReadFrom(buf)
+	if err != nil || string(buf[:n]) != "answer" || got.String() != announced.String() {
+		t.Fatalf("client read %q from %v, %v; want answer from %v", buf[:n], got, err, announced)
+	}
+}
+
 func TestAllocationQuota(t *testing.T) {
 	f := newFixture(t, turnserver.Config{MaxAllocations: 2})
-	f.srv.SetPeers([]netip.AddrPort{addrPort(peerSocket(t))})
+	f.srv.SetPeers([]netip.AddrPort{addrPort(peerSocket(t))}, nil)
 	kim := turnserver.NewCredentials(testSecret, "kim", time.Now().Add(time.Hour))
 	for i := range 2 {
 		if _, _, err := f.allocate(t, kim.Username, kim.Password); err != nil {
@@ -206,7 +238,7 @@ func TestAllocationQuota(t *testing.T) {
 func TestAllocationByteQuota(t *testing.T) {
 	f := newFixture(t, turnserver.Config{MaxAllocationBytes: 10})
 	sfu := peerSocket(t)
-	f.srv.SetPeers([]netip.AddrPort{addrPort(sfu)})
+	f.srv.SetPeers([]netip.AddrPort{addrPort(sfu)}, nil)
 	c := turnserver.NewCredentials(testSecret, "kim", time.Now().Add(time.Hour))
 	_, relay, err := f.allocate(t, c.Username, c.Password)
 	if err != nil {

@@ -107,7 +107,7 @@ func newSFU(t *testing.T, urls func(port, tlsPort int) []string) *sfuFixture {
 	for _, a := range hub.ICEUDPAddrs() {
 		sfuAddrs = append(sfuAddrs, a.AddrPort())
 	}
-	f.srv.SetPeers(sfuAddrs)
+	f.srv.SetPeers(sfuAddrs, nil)
 	mux := http.NewServeMux()
 	mux.Handle("GET /api/agreements/{id}/ceremony/ws", hub.Handler())
 	hs := httptest.NewServer(mux)

@@ -364,7 +364,7 @@ func (m *Main) openHub() error {
 	m.Hub = hub
 	m.closers = append(m.closers, hub.Close)
 	if m.TURN != nil {
-		m.TURN.SetPeers(sfuAddrs(hub))
+		m.TURN.SetPeers(sfuAddrs(hub), publicAddrs(mc.PublicIPs))
 	}
 	if ip := net.ParseIP(mc.ICEAddr); ip != nil && ip.IsLoopback() && !m.loopbackMedia {
 		for _, p := range mc.PublicIPs {

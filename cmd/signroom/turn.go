@@ -63,3 +63,14 @@ func sfuAddrs(hub *signaling.Hub) []netip.AddrPort {
 	}
 	return out
 }
+
+// publicAddrs parses --public-ip (validated at start).
+func publicAddrs(ips []string) []netip.Addr {
+	var out []netip.Addr
+	for _, s := range ips {
+		if a, err := netip.ParseAddr(s); err == nil {
+			out = append(out, a)
+		}
+	}
+	return out
+}
