@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -195,4 +196,21 @@ func (s *Server) handleFixity(w http.ResponseWriter, r *http.Request) {
 	}
 	out.Alerts = append(out.Alerts, alerts...)
 	writeJSON(w, http.StatusOK, out)
+}
+
+// indexPageText adds a new document's page text (extracted when its pages were rendered) to
+// the archive search. A failure leaves the document findable by its title and file name only,
+// so it is logged, not answered.
+func (s *Server) indexPageText(ctx context.Context, agreementID, docID string) {
+	m, err := s.pages.Manifest(ctx, agreementID, docID)
+	if err == nil {
+		texts := make([]string, len(m.Pages))
+		for i, p := range m.Pages {
+			texts[i] = p.Text
+		}
+		err = s.cfg.Store.IndexPages(ctx, agreementID, docID, texts)
+	}
+	if err != nil {
+		s.log.Error("index document text for search", "agreement", agreementID, "document", docID, "err", err)
+	}
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/signroom/signroom/agreement"
 	"github.com/signroom/signroom/archive"
+	"github.com/signroom/signroom/render"
+	"github.com/signroom/signroom/render/rendertest"
 	"github.com/signroom/signroom/storage/blob"
 )
 
@@ -146,5 +148,22 @@ func TestFixityAlertOnRecord(t *testing.T) {
 	alerts, _ := r.body["alerts"].([]any)
 	if r.body["last_run"] == nil || len(alerts) != 1 || alerts[0].(map[string]any)["key"] != key {
 		t.Fatalf("after a run that found the mismatch: %s", r.raw)
+	}
+}
+
+// TestSearchFindsUploadedPageText: a phrase from page 2 of an uploaded Chinese PDF (its text
+// extracted when its pages were rendered) finds the agreement, naming the document and page.
+func TestSearchFindsUploadedPageText(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Renderer, c.RenderDPI = rendertest.Engine(t), render.DefaultDPI })
+	f, zh := scheduledWithZh(e)
+	r := e.must(e.do("GET", "/api/archive/search?q="+url.QueryEscape("合作领域"), e.tokens["legal"], nil), http.StatusOK)
+	hits, _ := r.body["hits"].([]any)
+	if len(hits) != 1 {
+		t.Fatalf("hits = %s, want one", r.raw)
+	}
+	hit := hits[0].(map[string]any)
+	m, _ := hit["match"].(map[string]any)
+	if hit["id"] != f.id || m == nil || m["document_id"] != zh || m["page"] != float64(2) || !strings.Contains(m["snippet"].(string), "合作领域") {
+		t.Fatalf("hit = %v, want page 2 of %s", hit, zh)
 	}
 }

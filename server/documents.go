@@ -62,6 +62,7 @@ func (s *Server) handleUploadDocument(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.indexPageText(r.Context(), a.ID, doc.ID)
 	writeJSON(w, http.StatusCreated, documentViewOf(doc))
 }
 
