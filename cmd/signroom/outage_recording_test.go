@@ -12,10 +12,11 @@ import (
 	"github.com/signroom/signroom/storage/blob/blobtest"
 )
 
-// TestMinIOOutageMidCeremony: MinIO goes away (a proxy in front of it is cut) while Kim
-// publishes and then leaves; her finished segment cannot be uploaded, stays in the spool and
-// /readyz names the recordings; the ceremony goes on (both sign). When MinIO is back the
-// upload gets through and the organizer's close seals the agreement with that segment.
+// TestMinIOOutageMidCeremony: MinIO goes away for 60 s (a proxy in front of it is cut) while
+// Kim publishes and then leaves; her finished segment cannot be uploaded, stays in the spool
+// and /readyz names the recordings; the ceremony goes on (both sign) and the organizer's close
+// during the outage is answered 503 recordings_pending. When MinIO is back the upload gets
+// through and the agreement seals by itself with that segment.
 func TestMinIOOutageMidCeremony(t *testing.T) {
 	mc := blobtest.MinIO(t)
 	px := apitest.NewProxy(t, mc.Endpoint)
@@ -26,7 +27,7 @@ func TestMinIOOutageMidCeremony(t *testing.T) {
 	mou := apitest.SetUpMOU(t, org, "sequential")
 	org.Post("/api/agreements/"+mou.ID+"/start", nil, http.StatusOK, nil)
 	rtc := loopbackClients(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	publisher, err := joinCeremony(ctx, t, rtc, base, mou.ID, mou.Tokens[mou.Kim])
 	if err != nil {
@@ -35,6 +36,7 @@ func TestMinIOOutageMidCeremony(t *testing.T) {
 	publisher.publish(ctx, t, "kim")
 	time.Sleep(3 * time.Second)
 	px.Outage()
+	outageStart := time.Now()
 	publisher.c.Close() // her segment ends while the store is down
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -61,8 +63,34 @@ func TestMinIOOutageMidCeremony(t *testing.T) {
 	org.Post("/api/agreements/"+mou.ID+"/open-signing", nil, http.StatusOK, nil)
 	signAs(t, base, mou.Tokens[mou.Kim])
 	signAs(t, base, mou.Tokens[mou.Wang])
+	// Closed while the store is still down: the close is recorded and the seal waits for the
+	// recordings, which stay in the spool.
+	var refusal struct {
+		Error struct{ Code string } `json:"error"`
+	}
+	org.Post("/api/agreements/"+mou.ID+"/close", nil, http.StatusServiceUnavailable, &refusal)
+	if refusal.Error.Code != "recordings_pending" {
+		t.Fatalf("close during the outage: code %q, want recordings_pending", refusal.Error.Code)
+	}
+	if n := m.Recorder.Pending(mou.ID); n != 1 {
+		t.Fatalf("%d segments pending after the refused close, want Kim's 1", n)
+	}
+	time.Sleep(time.Until(outageStart.Add(60 * time.Second))) // the store is down for 60 s
 	px.Resume()
-	org.Post("/api/agreements/"+mou.ID+"/close", nil, http.StatusOK, nil)
+	t.Logf("store back after %v", time.Since(outageStart).Round(time.Second))
+	// The automatic close finishes the seal once the upload's retry reaches the store.
+	for {
+		var a struct{ State string }
+		org.Do("GET", "/api/agreements/"+mou.ID, nil, "", http.StatusOK, &a)
+		if a.State == "sealed" {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("agreement %s after the store came back, want it sealed", a.State)
+		}
+		time.Sleep(time.Second)
+	}
+	t.Logf("sealed %v after the store came back", time.Since(outageStart.Add(60*time.Second)).Round(time.Second))
 	recs := checkSealedRecordings(ctx, t, m, mou.ID, []string{mou.Kim})
 	if recs[0].ParticipantID != mou.Kim || recs[0].DurationMS < 2000 {
 		t.Errorf("sealed segment %+v, want Kim's of about 3 s", recs[0])
