@@ -18,12 +18,14 @@ import (
 // already there (then it reports false), under a disabled restore account as owner.
 type ReindexStore interface {
 	RestoreRecord(ctx context.Context, a *agreement.Agreement, s agreement.Seal) (bool, error)
+	PlaceHold(ctx context.Context, h LegalHold, ev agreement.AuditEntry) error
 }
 
 // Reindex rebuilds the metadata of every sealed record from the archive bucket alone (the
 // archive is the source of truth): for each agreements/{id}/evidence/manifest.json it restores
 // the agreement (titles, parties, venues, participants, documents) as sealed, with its seal
-// record listing the archived evidence objects at their current versions. The search index
+// record listing the archived evidence objects at their current versions, and its legal hold
+// when the store holds any of those objects. The search index
 // follows by itself. It returns how many records were restored and how many were present.
 func Reindex(ctx context.Context, arch blob.Store, st ReindexStore) (restored, present int, err error) {
 	objs, err := arch.List(ctx, "agreements/")
@@ -75,7 +77,32 @@ func restoreOne(ctx context.Context, arch blob.Store, st ReindexStore, id string
 		s.Artifacts = append(s.Artifacts, agreement.Artifact{Name: path.Base(o.Key), ArchiveKey: o.Key,
 			VersionID: info.VersionID, SHA256: info.SHA256, Size: info.Size})
 	}
-	return st.RestoreRecord(ctx, a, s)
+	ok, err := st.RestoreRecord(ctx, a, s)
+	if err != nil || !ok {
+		return ok, err
+	}
+	return true, restoreHold(ctx, arch, st, id, s)
+}
+
+// restoreHold records a legal hold when the archive store holds any of the record's objects:
+// the hold itself lives on the objects, so it survives the database.
+func restoreHold(ctx context.Context, arch blob.Store, st ReindexStore, id string, s agreement.Seal) error {
+	holder, ok := arch.(blob.LegalHolder)
+	if !ok {
+		return nil
+	}
+	for _, a := range s.Artifacts {
+		held, err := holder.LegalHold(ctx, a.ArchiveKey)
+		if err != nil {
+			return fmt.Errorf("reindex %s: %w", id, err)
+		}
+		if held {
+			h := LegalHold{AgreementID: id, PlacedAt: s.SealedAt, PlacedBy: "", Reason: "found on the archived objects by reindex"}
+			ev := agreement.AuditEntry{Type: "legal_hold.restored", Actor: "system:reindex", Data: map[string]any{"key": a.ArchiveKey}}
+			return st.PlaceHold(ctx, h, ev)
+		}
+	}
+	return nil
 }
 
 func readManifest(ctx context.Context, arch blob.Store, key string) (evidence.Manifest, error) {

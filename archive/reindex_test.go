@@ -54,6 +54,9 @@ func TestReindexRebuildsTheDatabase(t *testing.T) {
 			if n, _, err := archive.Reindex(ctx, arch, db); err != nil || n != 3 {
 				t.Fatalf("first reindex = %d, %v", n, err)
 			}
+			if _, err := (&archive.Holds{Store: db, Archive: arch, Now: time.Now}).Place(ctx, ids[1], "u1", "court order"); err != nil {
+				t.Fatal(err)
+			}
 			db.Close()
 			for _, f := range []string{file, file + "-wal", file + "-shm"} { // the database is lost
 				os.Remove(f)
@@ -81,6 +84,10 @@ func TestReindexRebuildsTheDatabase(t *testing.T) {
 				if err != nil || a.State != agreement.StateSealed || len(a.Participants) != 1 {
 					t.Fatalf("restored %s = %+v, %v", id, a, err)
 				}
+			}
+			res, err := archive.Search(ctx, db, archive.Query{Hold: archive.HoldOn})
+			if err != nil || res.Total != 1 || res.Hits[0].Agreement.ID != ids[1] {
+				t.Fatalf("records on hold after reindex = %+v, %v; want %s", res, err, ids[1])
 			}
 			run, err := (&archive.Fixity{Store: db, Archive: arch, Log: discard(), Now: time.Now}).Run(ctx)
 			if err != nil || run.Records != 3 || run.Objects != 6 || len(run.Problems) != 0 {
