@@ -12,6 +12,9 @@ import (
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
+
+	"github.com/signroom/signroom/internal/apitest"
+	"github.com/signroom/signroom/internal/pdftest"
 )
 
 // seedMOU is the demo MOU of docs/design.md as an organizer types it: six parties, two venues,
@@ -23,6 +26,8 @@ func seedMOU() mouSpec {
 		consoleParty{Key: "group", Ko: "가의현 그룹", En: "Jiayixian Group", Country: "CN"},
 		consoleParty{Key: "export", Ko: "㈜강원수출", En: "Gangwon Export Co., Ltd.", Country: "KR"},
 		consoleParty{Key: "cosmetics", Ko: "강원도 화장품협회", En: "Gangwon Cosmetics Association", Country: "KR"})
+	// Two-page texts, so the host can turn to page 2 of the Chinese version.
+	m.Documents = map[string][]byte{"ko": pdftest.Text(apitest.MOUText["ko"]), "zh": pdftest.Text(apitest.MOUText["zh"])}
 	return m
 }
 
@@ -93,6 +98,25 @@ func TestOrganizerBuildsSeedMOUInChromium(t *testing.T) {
 		c.b.waitFor(t, b+" in the room", readiness(ag.Participants[name])+`?.dataset.where === "room"`, 20*time.Second)
 	}
 	c.b.screenshot(t, "seed-readiness-en")
+
+	// The host turns to page 2 of the Chinese version; Kim and Wang are shown that page.
+	var zhNames []string
+	for _, lang := range []string{"en", "ko", "zh"} {
+		zhNames = append(zhNames, jsString(catalog(t, lang)["doclang.zh"]))
+	}
+	host.waitFor(t, "document view ready", docView+`.dataset.ready === "true"`, 20*time.Second)
+	zhDoc := eval[string](t, host, `[...document.querySelectorAll("#doc-tabs button")].find((b) => [`+
+		strings.Join(zhNames, ",")+`].includes(b.textContent.trim()))?.dataset.document || ""`)
+	if zhDoc == "" {
+		t.Fatal("the host's document view has no tab for the Chinese version")
+	}
+	zhPage2 := apitest.MOUText["zh"][1][0]
+	host.run(t, "pick the Chinese version", chromedp.Click(chromedp.CSS(`#doc-tabs button[data-document="`+zhDoc+`"]`)))
+	host.run(t, "next page", chromedp.Click(chromedp.CSS("#doc-next")))
+	for name, b := range map[string]*browser{"host": host, "kim": kim, "wang": wang} {
+		b.waitFor(t, name+" on page 2 of the Chinese version", showsPage(zhDoc, "2", zhPage2), 15*time.Second)
+		b.screenshot(t, "seed-docview-zh-page2-"+name)
+	}
 
 	host.run(t, "click Open signing", chromedp.Click(chromedp.CSS("#open-signing")))
 	kim.waitFor(t, "Kim's turn", `!document.querySelector("#sign-button").disabled`, 15*time.Second)
