@@ -95,6 +95,7 @@ var wantAllowed = map[string][]string{
 	"POST /api/join/nonce":                               {"join"},
 	"POST /api/join/signature":                           {"join"},
 	// The matrix's join token is a signatory's; the host's is TestHostOpensSigning's.
+	"POST /api/join/start":        {},
 	"POST /api/join/open-signing": {},
 	"POST /api/join/close":        {},
 }

@@ -110,6 +110,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/join/statement", joiners, s.handleStatement},
 		{"POST", "/api/join/nonce", joiners, s.handleNonce},
 		{"POST", "/api/join/signature", joiners, s.handleSignature},
+		{"POST", "/api/join/start", joiners, s.handleHostStart},
 		{"POST", "/api/join/open-signing", joiners, s.handleHostOpenSigning},
 		{"POST", "/api/join/close", joiners, s.handleHostClose},
 	}

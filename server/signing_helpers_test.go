@@ -118,6 +118,18 @@ func buildCeremonyPages(e *env, n int, order string, pages int) *ceremonyFixture
 // buildCeremonyWith is buildCeremony with the documents docFor makes for each language.
 func buildCeremonyWith(e *env, n int, order string, docFor func(lang string) []byte) *ceremonyFixture {
 	e.t.Helper()
+	f := scheduledCeremony(e, n, order, docFor)
+	e.must(e.do("POST", "/api/agreements/"+f.id+"/start", f.owner, nil), http.StatusOK)
+	for _, s := range append([]*signer{f.witness}, f.signers...) {
+		e.hub.connect(f.id, s.pid, true)
+	}
+	return f
+}
+
+// scheduledCeremony is buildCeremonyWith's agreement scheduled (invitations issued), not
+// started.
+func scheduledCeremony(e *env, n int, order string, docFor func(lang string) []byte) *ceremonyFixture {
+	e.t.Helper()
 	tok := e.tokens["owner"]
 	f := &ceremonyFixture{owner: tok, tokens: map[string]string{}, still: testJPEG(e.t), drw: testPNG(e.t)}
 	f.id = e.must(e.do("POST", "/api/agreements", tok, map[string]any{
@@ -157,10 +169,6 @@ func buildCeremonyWith(e *env, n int, order string, docFor func(lang string) []b
 		f.signers = append(f.signers, newSigner(e.t, pid, f.tokens[pid]))
 	}
 	f.witness = newSigner(e.t, wid, f.tokens[wid])
-	e.must(e.do("POST", base+"/start", tok, nil), http.StatusOK)
-	for _, s := range append([]*signer{f.witness}, f.signers...) {
-		e.hub.connect(f.id, s.pid, true)
-	}
 	return f
 }
 

@@ -66,6 +66,7 @@ async function main() {
   renderLobby();
   $("lobby").hidden = false;
   $("join-button").addEventListener("click", join);
+  $("host-start-button").addEventListener("click", hostStart);
   document.body.dataset.ready = "true";
   await startPreview();
   waitUntilLive();
@@ -151,15 +152,39 @@ async function sendStream(stream) {
   }
 }
 
+// hostStart is the host's Start the ceremony in the lobby of a scheduled ceremony: it goes
+// live for everyone waiting, and Join opens at once here.
+async function hostStart() {
+  $("host-start-button").disabled = true;
+  $("host-start-error").hidden = true;
+  try {
+    await request("/api/join/start", { token: page.token, method: "POST" });
+    page.info = await request("/api/join", { token: page.token });
+    page.state = page.info.agreement.state;
+    renderLobby();
+    const live = LIVE.has(page.info.agreement.state);
+    $("join-button").disabled = !live;
+    $("not-live").hidden = live;
+    $("host-start").hidden = live;
+  } catch (err) {
+    setText($("host-start-error"), err instanceof ApiError && err.code === "conflict" ? "host.start_conflict" : "error.generic");
+    $("host-start-error").hidden = false;
+  } finally {
+    $("host-start-button").disabled = false;
+  }
+}
+
 // waitUntilLive enables Join once the ceremony is live, checking again every ten seconds.
 async function waitUntilLive() {
   const live = LIVE.has(page.info.agreement.state);
   $("join-button").disabled = !live;
   $("not-live").hidden = live;
+  $("host-start").hidden = !(page.info.grants.host && page.info.agreement.state === "scheduled");
   if (live || page.ceremony) return;
   setTimeout(async () => {
     try {
       page.info = await request("/api/join", { token: page.token });
+      page.state = page.info.agreement.state; // the lobby has no events yet: this is the state
       renderLobby();
     } catch (err) {
       // The invitation itself was refused (revoked, reissued, cancelled...): say so and stop
