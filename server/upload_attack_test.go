@@ -100,6 +100,11 @@ func TestUploadBombsBounded(t *testing.T) {
 	tmp := t.TempDir()
 	e := newEnv(t, func(c *Config) { c.Blobs, c.TempDir, c.MaxUploadBytes = working, tmp, 16<<20 })
 	f := draftAgreement(e)
+	// The draft's own document: its PDF and its rendered pages.
+	stored, err := working.List(context.Background(), "agreements/"+f.id+"/documents/")
+	if err != nil || len(stored) == 0 {
+		t.Fatalf("the draft's document in the working bucket: %d objects (%v)", len(stored), err)
+	}
 	bomb := pdfBomb(2 << 30)
 	t.Logf("bomb: %d KiB of PDF inflating to 2 GiB", len(bomb)>>10)
 	runtime.GC()
@@ -125,8 +130,8 @@ func TestUploadBombsBounded(t *testing.T) {
 		t.Errorf("heap grew %d MiB under 4 bombs; budget 2 × 256 MiB", growth>>20)
 	}
 	objs, err := working.List(context.Background(), "agreements/"+f.id+"/documents/")
-	if err != nil || len(objs) != 1 { // the draft's own Korean document
-		t.Errorf("documents left in the working bucket: %d (%v), want only the draft's one", len(objs), err)
+	if err != nil || len(objs) != len(stored) {
+		t.Errorf("objects under the documents in the working bucket: %d (%v), want only the draft's document's %d", len(objs), err, len(stored))
 	}
 	if left, _ := os.ReadDir(tmp); len(left) > 0 {
 		t.Errorf("temporary files left: %v", left)
@@ -140,6 +145,11 @@ func TestUploadActiveContentRefused(t *testing.T) {
 	working := minioWorking(t)
 	e := newEnv(t, func(c *Config) { c.Blobs = working })
 	f := draftAgreement(e)
+	// The draft's own document: its PDF and its rendered pages.
+	stored, err := working.List(context.Background(), "agreements/"+f.id+"/documents/")
+	if err != nil || len(stored) == 0 {
+		t.Fatalf("the draft's document in the working bucket: %d objects (%v)", len(stored), err)
+	}
 	tests := map[string][]byte{
 		"JavaScript":     pdfWith("/OpenAction << /S /JavaScript /JS (app.launchURL\\('https://example.invalid'\\)) >>"),
 		"embedded files": pdfWith("/Names << /EmbeddedFiles 5 0 R >>", "<< /Names [(a.exe) 6 0 R] >>", "<< /Type /Filespec /EF << /F 7 0 R >> >>", "<< /Type /EmbeddedFile /Length 2 >>\nstream\nMZ\nendstream"),
@@ -152,8 +162,8 @@ func TestUploadActiveContentRefused(t *testing.T) {
 			}
 		})
 	}
-	if objs, _ := working.List(context.Background(), "agreements/"+f.id+"/documents/"); len(objs) != 1 {
-		t.Errorf("%d documents stored, want only the draft's one", len(objs))
+	if objs, _ := working.List(context.Background(), "agreements/"+f.id+"/documents/"); len(objs) != len(stored) {
+		t.Errorf("%d objects under the documents, want only the draft's document's %d", len(objs), len(stored))
 	}
 }
 
