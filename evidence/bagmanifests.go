@@ -78,7 +78,7 @@ func (v *bundleVerifier) checksums(name, alg string) (map[string]string, error) 
 	if err != nil {
 		return nil, err
 	}
-	sums, _, err := parseChecksums(name, data, newHash().Size())
+	sums, _, err := parseChecksums(name, data, newHash().Size(), v.bag.lim.MaxEntries)
 	return sums, err
 }
 

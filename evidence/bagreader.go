@@ -133,30 +133,54 @@ func (l *limitedFile) Read(p []byte) (int, error) {
 
 func (l *limitedFile) Close() error { return l.rc.Close() }
 
-// read returns a whole file, up to MaxMemoryFile bytes, into one buffer
-// sized from the ZIP header (so memory is not doubled by growing).
+// read returns a whole file, up to MaxMemoryFile bytes, in one buffer of
+// exactly the size its ZIP header states: a file whose header states more
+// than it may hold is refused before anything is inflated, and the buffer
+// never grows (growing would hold the old and the new buffer at once, so two
+// verifications of 128 MiB files peaked at 646 MiB of heap). The ZIP reader
+// fails a file that inflates to more than its header states, and the last
+// read, past the end, checks its CRC.
 func (b *bag) read(rel string) ([]byte, error) {
-	rc, err := b.open(rel, b.lim.MaxMemoryFile)
+	f, ok := b.files[rel]
+	if !ok {
+		return nil, fmt.Errorf("%s: missing", rel)
+	}
+	limit := min(b.lim.MaxMemoryFile, b.capOf(rel, f))
+	if f.UncompressedSize64 > uint64(limit) {
+		return nil, fmt.Errorf("%s: %w (file of %d bytes; at most %d read whole)", rel, errLimit, f.UncompressedSize64, limit)
+	}
+	rc, err := b.open(rel, limit)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	var buf bytes.Buffer
-	buf.Grow(int(min(int64(b.files[rel].UncompressedSize64), b.lim.MaxMemoryFile, b.capOf(rel, b.files[rel])) + 1))
-	if _, err := buf.ReadFrom(rc); err != nil {
+	buf := make([]byte, f.UncompressedSize64)
+	if _, err := io.ReadFull(rc, buf); err != nil {
 		return nil, fmt.Errorf("%s: %w", rel, err)
 	}
-	return buf.Bytes(), nil
+	var past [1]byte
+	if n, err := rc.Read(past[:]); n != 0 || err != io.EOF {
+		if err == nil || err == io.EOF {
+			err = errors.New("longer than its ZIP header states")
+		}
+		return nil, fmt.Errorf("%s: %w", rel, err)
+	}
+	return buf, nil
 }
 
 // parseChecksums parses a BagIt manifest: "<hex digest> <path>" per line,
-// digests of size bytes.
-func parseChecksums(name string, data []byte, size int) (map[string]string, []string, error) {
+// digests of size bytes, at most maxLines lines (a manifest cannot list more
+// files than a bag may hold, and parsing millions of lines would cost several
+// times the manifest's own size in memory).
+func parseChecksums(name string, data []byte, size, maxLines int) (map[string]string, []string, error) {
 	sums := map[string]string{}
 	var order []string
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 4096), 4096)
 	for line := 1; sc.Scan(); line++ {
+		if line > maxLines {
+			return nil, nil, fmt.Errorf("%s: %w (more than %d lines)", name, errLimit, maxLines)
+		}
 		sum, p, ok := strings.Cut(sc.Text(), " ")
 		p = strings.TrimLeft(p, " \t")
 		if !ok || len(sum) != 2*size || p == "" {
