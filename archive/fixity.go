@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/signroom/signroom/agreement"
+	"github.com/signroom/signroom/internal/periodic"
 	"github.com/signroom/signroom/storage/blob"
 )
 
@@ -171,19 +172,12 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 
 // RunEvery runs Fixity every interval until ctx ends, logging each run's outcome.
 func (f *Fixity) RunEvery(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	periodic.Run(ctx, interval, false, func(ctx context.Context) {
 		run, err := f.Run(ctx)
 		if err != nil {
 			f.Log.Error("fixity run", "err", err)
-			continue
+			return
 		}
 		f.Log.Info("fixity run", "records", run.Records, "objects", run.Objects, "bytes", run.Bytes, "problems", len(run.Problems))
-	}
+	})
 }

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/signroom/signroom/internal/keyfile"
 	"golang.org/x/crypto/pkcs12"
 )
 
@@ -73,29 +74,13 @@ func LoadOrCreateSealer(dir string, subj SealSubject) (*Sealer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create sealer: %w", err)
 	}
-	if err := writeNew(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+	if err := keyfile.WriteNew(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
 		return nil, err
 	}
-	if err := writeNew(certPath, CertPEM(s.Cert), 0o644); err != nil {
+	if err := keyfile.WriteNew(certPath, CertPEM(s.Cert), 0o644); err != nil {
 		return nil, err
 	}
 	return s, nil
-}
-
-func writeNew(path string, data []byte, mode os.FileMode) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		_ = f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		_ = f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return f.Close()
 }
 
 // NewSelfSignedSealer generates a P-256 key and a self-signed seal
@@ -145,21 +130,9 @@ func NewInstallationSealer(subj SealSubject, now time.Time) (*Sealer, error) {
 // LoadSealerPEM loads a seal certificate (leaf first, then any chain) and
 // its ECDSA P-256 private key (PKCS#8 or SEC 1) from PEM.
 func LoadSealerPEM(certPEM, keyPEM []byte) (*Sealer, error) {
-	var certs []*x509.Certificate
-	for rest := certPEM; ; {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			break
-		}
-		if block.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(block.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("load sealer: %w: %v", ErrSealer, err)
-		}
-		certs = append(certs, c)
+	certs, err := parseCertificates(certPEM)
+	if err != nil {
+		return nil, fmt.Errorf("load sealer: %w: %v", ErrSealer, err)
 	}
 	block, _ := pem.Decode(keyPEM)
 	if len(certs) == 0 || block == nil {
@@ -234,4 +207,25 @@ func CertPEM(cert *x509.Certificate) []byte {
 func CertFingerprint(cert *x509.Certificate) string {
 	sum := sha256.Sum256(cert.Raw)
 	return hex.EncodeToString(sum[:])
+}
+
+// parseCertificates returns the certificates of data's PEM CERTIFICATE blocks, in order,
+// skipping blocks of other types.
+func parseCertificates(data []byte) ([]*x509.Certificate, error) {
+	var certs []*x509.Certificate
+	for rest := data; ; {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			return certs, nil
+		}
+		if block.Type != "CERTIFICATE" {
+			continue
+		}
+		c, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, err
+		}
+		certs = append(certs, c)
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"time"
@@ -84,25 +83,15 @@ func VerifyTimestamp(token, digest []byte, roots *x509.CertPool) (a Attestation,
 
 // ParseTSARoots reads PEM CERTIFICATE blocks (the TSA roots a verifier trusts).
 func ParseTSARoots(source string, data []byte) (*x509.CertPool, error) {
-	pool := x509.NewCertPool()
-	n := 0
-	for rest := data; ; {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			break
-		}
-		if block.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(block.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %s: %v", ErrTrust, source, err)
-		}
-		pool.AddCert(c)
-		n++
+	certs, err := parseCertificates(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrTrust, source, err)
 	}
-	if n == 0 {
+	pool := x509.NewCertPool()
+	for _, c := range certs {
+		pool.AddCert(c)
+	}
+	if len(certs) == 0 {
 		return nil, fmt.Errorf("%w: %s: no PEM certificate", ErrTrust, source)
 	}
 	return pool, nil

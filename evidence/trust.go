@@ -74,21 +74,9 @@ func ParseTrust(source string, data []byte) (Trust, error) {
 		}
 		return l.Trust(source)
 	}
-	var certs []*x509.Certificate
-	for rest := data; ; {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			break
-		}
-		if block.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(block.Bytes)
-		if err != nil {
-			return Trust{}, fmt.Errorf("%w: %s: %v", ErrTrust, source, err)
-		}
-		certs = append(certs, c)
+	certs, err := parseCertificates(data)
+	if err != nil {
+		return Trust{}, fmt.Errorf("%w: %s: %v", ErrTrust, source, err)
 	}
 	if len(certs) == 0 {
 		return Trust{}, fmt.Errorf("%w: %s: no PEM certificate and not a seal certificate list", ErrTrust, source)

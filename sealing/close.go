@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/signroom/signroom/agreement"
+	"github.com/signroom/signroom/internal/periodic"
 )
 
 // ErrRecordingsPending: the ceremony is closed but its recordings were not all uploaded
@@ -126,16 +127,7 @@ func (s *Service) AutoClose(ctx context.Context, cfg Auto) {
 		cfg.Interval = DefaultAutoInterval
 	}
 	emptySince := map[string]time.Time{}
-	t := time.NewTicker(cfg.Interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		s.autoCheck(ctx, cfg, emptySince)
-	}
+	periodic.Run(ctx, cfg.Interval, false, func(ctx context.Context) { s.autoCheck(ctx, cfg, emptySince) })
 }
 
 // autoCheck looks at every agreement in signing once.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/signroom/signroom/agreement"
 	"github.com/signroom/signroom/evidence"
+	"github.com/signroom/signroom/internal/periodic"
 	"github.com/signroom/signroom/storage/blob"
 )
 
@@ -111,18 +112,11 @@ func (s *Service) RunTimestamps(ctx context.Context, interval time.Duration) {
 	if interval <= 0 {
 		interval = DefaultTimestampRetry
 	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
+	periodic.Run(ctx, interval, true, func(ctx context.Context) {
 		if n, err := s.AddTimestamps(ctx); err != nil {
 			s.log.Info("missing manifest time-stamps not added yet", "added", n, "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 // AddTimestamps time-stamps the manifests of sealed records that sealed without a token

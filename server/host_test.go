@@ -20,24 +20,27 @@ func hostOf(e *env, f *ceremonyFixture) string {
 	return ""
 }
 
-func TestHostOpensSigning(t *testing.T) {
-	e := newEnv(t)
-	f := buildCeremony(e, 2, "sequential")
+// hostOnlyStep checks a host action through the lobby API: a signatory's, a witness's and
+// no invitation are refused without changing the state from before; the host's moves it
+// to after, once (a second call conflicts); the audit event auditType names the host as its
+// only actor.
+func hostOnlyStep(t *testing.T, e *env, f *ceremonyFixture, path, before, after, auditType string) {
+	t.Helper()
 	host := hostOf(e, f)
 	steps := []struct {
 		name, token string
 		want        int
 		wantState   string
 	}{
-		{"a signatory may not", f.signers[0].token, http.StatusForbidden, "live"},
-		{"a witness may not", f.witness.token, http.StatusForbidden, "live"},
-		{"no token", "", http.StatusUnauthorized, "live"},
-		{"the host opens signing", f.tokens[host], http.StatusOK, "signing"},
-		{"the host cannot open it twice", f.tokens[host], http.StatusConflict, "signing"},
+		{"a signatory may not", f.signers[0].token, http.StatusForbidden, before},
+		{"a witness may not", f.witness.token, http.StatusForbidden, before},
+		{"no token", "", http.StatusUnauthorized, before},
+		{"the host may", f.tokens[host], http.StatusOK, after},
+		{"the host cannot twice", f.tokens[host], http.StatusConflict, after},
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
-			r := e.do("POST", "/api/join/open-signing", st.token, nil)
+			r := e.do("POST", path, st.token, nil)
 			if r.status != st.want {
 				t.Fatalf("status = %d %s, want %d", r.status, r.raw, st.want)
 			}
@@ -50,13 +53,19 @@ func TestHostOpensSigning(t *testing.T) {
 	audit := e.must(e.do("GET", "/api/agreements/"+f.id+"/audit", f.owner, nil), http.StatusOK)
 	var actors []any
 	for _, v := range audit.body["events"].([]any) {
-		if ev := v.(map[string]any); ev["type"] == "agreement.signing" {
+		if ev := v.(map[string]any); ev["type"] == auditType {
 			actors = append(actors, ev["actor"])
 		}
 	}
 	if len(actors) != 1 || actors[0] != "participant:"+host {
-		t.Errorf("agreement.signing audit actors = %v, want exactly [participant:%s]", actors, host)
+		t.Errorf("%s audit actors = %v, want exactly [participant:%s]", auditType, actors, host)
 	}
+}
+
+func TestHostOpensSigning(t *testing.T) {
+	e := newEnv(t)
+	f := buildCeremony(e, 2, "sequential")
+	hostOnlyStep(t, e, f, "/api/join/open-signing", "live", "signing", "agreement.signing")
 	var states []string
 	for _, ev := range e.hub.sent() {
 		if se, ok := ev.(stateEvent); ok {
@@ -73,38 +82,5 @@ func TestHostOpensSigning(t *testing.T) {
 func TestHostStartsTheCeremony(t *testing.T) {
 	e := newEnv(t)
 	f := scheduledCeremony(e, 2, "sequential", func(lang string) []byte { return pdftest.Minimal(1, "MOU "+lang) })
-	host := hostOf(e, f)
-	steps := []struct {
-		name, token string
-		want        int
-		wantState   string
-	}{
-		{"a signatory may not", f.signers[0].token, http.StatusForbidden, "scheduled"},
-		{"a witness may not", f.witness.token, http.StatusForbidden, "scheduled"},
-		{"no token", "", http.StatusUnauthorized, "scheduled"},
-		{"the host starts it", f.tokens[host], http.StatusOK, "live"},
-		{"the host cannot start it twice", f.tokens[host], http.StatusConflict, "live"},
-	}
-	for _, st := range steps {
-		t.Run(st.name, func(t *testing.T) {
-			r := e.do("POST", "/api/join/start", st.token, nil)
-			if r.status != st.want {
-				t.Fatalf("status = %d %s, want %d", r.status, r.raw, st.want)
-			}
-			a := e.must(e.do("GET", "/api/agreements/"+f.id, f.owner, nil), http.StatusOK)
-			if got := a.body["state"]; got != st.wantState {
-				t.Errorf("state = %v, want %s", got, st.wantState)
-			}
-		})
-	}
-	audit := e.must(e.do("GET", "/api/agreements/"+f.id+"/audit", f.owner, nil), http.StatusOK)
-	var actors []any
-	for _, v := range audit.body["events"].([]any) {
-		if ev := v.(map[string]any); ev["type"] == "agreement.live" {
-			actors = append(actors, ev["actor"])
-		}
-	}
-	if len(actors) != 1 || actors[0] != "participant:"+host {
-		t.Errorf("agreement.live audit actors = %v, want exactly [participant:%s]", actors, host)
-	}
+	hostOnlyStep(t, e, f, "/api/join/start", "scheduled", "live", "agreement.live")
 }

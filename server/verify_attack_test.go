@@ -35,9 +35,8 @@ func TestVerifyGenuineCompressibleRecord(t *testing.T) {
 	}
 }
 
-// zipBomb is a bag whose manifest-sha256.txt inflates to n zero bytes: about n/1000 bytes
-// of ZIP.
-func zipBomb(t testing.TB, n int64) []byte {
+// hostileBag is a bag of tag files whose manifest-sha256.txt fill writes.
+func hostileBag(t testing.TB, fill func(w io.Writer) error) []byte {
 	var out bytes.Buffer
 	zw := zip.NewWriter(&out)
 	for _, name := range []string{"bagit.txt", "bag-info.txt", "tagmanifest-sha256.txt"} {
@@ -48,9 +47,8 @@ func zipBomb(t testing.TB, n int64) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	zeros := make([]byte, 1<<20)
-	for range n >> 20 {
-		w.Write(zeros)
+	if err := fill(w); err != nil {
+		t.Fatal(err)
 	}
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
@@ -58,33 +56,33 @@ func zipBomb(t testing.TB, n int64) []byte {
 	return out.Bytes()
 }
 
+// zipBomb is a bag whose manifest-sha256.txt inflates to n zero bytes: about n/1000 bytes
+// of ZIP.
+func zipBomb(t testing.TB, n int64) []byte {
+	return hostileBag(t, func(w io.Writer) error {
+		zeros := make([]byte, 1<<20)
+		for range n >> 20 {
+			if _, err := w.Write(zeros); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // bigManifest is a bag whose manifest-sha256.txt is n bytes of well-formed lines of random
 // digests: it compresses about 2:1, within every ratio limit, so the verifier reads it whole.
 func bigManifest(t testing.TB, n int) []byte {
-	var out bytes.Buffer
-	zw := zip.NewWriter(&out)
-	for _, name := range []string{"bagit.txt", "bag-info.txt", "tagmanifest-sha256.txt"} {
-		w, _ := zw.Create("bag/" + name)
-		io.WriteString(w, "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
-	}
-	w, err := zw.Create("bag/manifest-sha256.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bw := bufio.NewWriterSize(w, 1<<20)
-	digest := make([]byte, 32)
-	for i := 0; i < n; {
-		rand.Read(digest)
-		k, _ := fmt.Fprintf(bw, "%x data/f%08d\n", digest, i)
-		i += k
-	}
-	if err := bw.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return out.Bytes()
+	return hostileBag(t, func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, 1<<20)
+		digest := make([]byte, 32)
+		for i := 0; i < n; {
+			rand.Read(digest)
+			k, _ := fmt.Fprintf(bw, "%x data/f%08d\n", digest, i)
+			i += k
+		}
+		return bw.Flush()
+	})
 }
 
 // TestVerifyBombsBounded is issue 8 item 4: four hostile bags posted to /api/verify at once.

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/signroom/signroom/internal/keyfile"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -49,10 +50,10 @@ func LoadOrCreateKey(dir, origin string) (Key, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return Key{}, fmt.Errorf("create log key: %w", err)
 	}
-	if err := writeNew(skPath, skey+"\n", 0o600); err != nil {
+	if err := keyfile.WriteNew(skPath, []byte(skey+"\n"), 0o600); err != nil {
 		return Key{}, err
 	}
-	if err := writeNew(vkPath, vkey+"\n", 0o644); err != nil {
+	if err := keyfile.WriteNew(vkPath, []byte(vkey+"\n"), 0o644); err != nil {
 		return Key{}, err
 	}
 	return parseKey(skey, vkey)
@@ -71,22 +72,6 @@ func parseKey(skey, vkey string) (Key, error) {
 		return Key{}, fmt.Errorf("%w: %s is not the public key of %s", ErrKey, PublicKeyFile, KeyFile)
 	}
 	return Key{Signer: s, Public: strings.TrimSpace(vkey)}, nil
-}
-
-func writeNew(path, data string, mode os.FileMode) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if _, err := f.WriteString(data); err != nil {
-		_ = f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		_ = f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return f.Close()
 }
 
 // OriginFor derives a log origin from a service's public URL, as c2sp.org/tlog-tiles

@@ -2,20 +2,18 @@ package turnserver
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha1" //nolint:gosec // TURN REST credentials are HMAC-SHA1 by specification
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/pion/webrtc/v4"
+	"github.com/signroom/signroom/internal/keyfile"
 )
 
 // SecretFile is the name of the shared secret's file in the data directory.
@@ -103,18 +101,9 @@ func hostPort(host string, port int) string { return net.JoinHostPort(host, strc
 // LoadOrCreateSecret reads the shared secret from DIR/SecretFile, creating it (32 random
 // bytes, mode 0600) at first start.
 func LoadOrCreateSecret(dir string) ([]byte, error) {
-	file := filepath.Join(dir, SecretFile)
-	b, err := os.ReadFile(file)
-	if err == nil && len(b) >= secretLen {
-		return b, nil
-	}
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("read turn secret: %w", err)
-	}
-	b = make([]byte, secretLen)
-	rand.Read(b)
-	if err := os.WriteFile(file, b, 0o600); err != nil {
-		return nil, fmt.Errorf("write turn secret: %w", err)
+	b, err := keyfile.Secret(filepath.Join(dir, SecretFile), secretLen)
+	if err != nil {
+		return nil, fmt.Errorf("turn secret: %w", err)
 	}
 	return b, nil
 }

@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 
+	"github.com/signroom/signroom/internal/keyfile"
 	"github.com/signroom/signroom/storage/blob"
 )
 
@@ -54,18 +51,9 @@ func (m *Main) urlSecret() ([]byte, error) {
 	if len(m.Config.URLSecret) > 0 {
 		return m.Config.URLSecret, nil
 	}
-	file := filepath.Join(m.Config.DataDir, "url-signing.key")
-	b, err := os.ReadFile(file)
-	if err == nil && len(b) >= 32 {
-		return b, nil
-	}
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("read URL signing key: %w", err)
-	}
-	b = make([]byte, 32)
-	rand.Read(b)
-	if err := os.WriteFile(file, b, 0o600); err != nil {
-		return nil, fmt.Errorf("write URL signing key: %w", err)
+	b, err := keyfile.Secret(filepath.Join(m.Config.DataDir, "url-signing.key"), 32)
+	if err != nil {
+		return nil, fmt.Errorf("URL signing key: %w", err)
 	}
 	return b, nil
 }

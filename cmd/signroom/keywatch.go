@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/signroom/signroom/internal/periodic"
 )
 
 // keyWatchInterval is how often serve looks at DATA-DIR/keys for a rotation or retirement
@@ -24,25 +26,18 @@ func (m *Main) watchKeys(ctx context.Context) {
 	}
 	dir := filepath.Join(m.Config.DataDir, "keys")
 	last := keysFingerprint(dir)
-	t := time.NewTicker(keyWatchInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	periodic.Run(ctx, keyWatchInterval, false, func(context.Context) {
 		fp := keysFingerprint(dir)
 		if fp == last {
-			continue
+			return
 		}
 		if err := m.Keys.Reload(m.Config.DataDir); err != nil {
 			m.Logger.Error("reload token keys; the keys in use are kept", "err", err)
-			continue // try again at the next change
+			return // try again at the next change
 		}
 		last = fp
 		m.Logger.Info("token keys reloaded", "active", m.Keys.ActiveKID(), "keys", m.Keys.KIDs())
-	}
+	})
 }
 
 // keysFingerprint summarises the names, sizes and times of the files in dir.

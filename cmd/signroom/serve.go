@@ -17,14 +17,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pion/webrtc/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-
-	"github.com/pion/webrtc/v4"
-
 	"github.com/signroom/signroom/auth"
 	"github.com/signroom/signroom/evidence"
 	"github.com/signroom/signroom/frontend"
+	"github.com/signroom/signroom/internal/periodic"
 	"github.com/signroom/signroom/recording"
 	"github.com/signroom/signroom/render"
 	"github.com/signroom/signroom/sealing"
@@ -437,18 +436,11 @@ func (m *Main) Run(ctx context.Context) error {
 // must outlive its token by more than that) and signing nonces that expired as long ago.
 func (m *Main) housekeep(ctx context.Context, every time.Duration) {
 	const pruneMargin = 10 * time.Minute
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
+	periodic.Run(ctx, every, true, func(ctx context.Context) {
 		cutoff := time.Now().Add(-pruneMargin)
 		m.prune(ctx, "expired revocations", func() (int64, error) { return m.DB.PruneRevoked(ctx, cutoff) })
 		m.prune(ctx, "expired signing nonces", func() (int64, error) { return m.DB.PruneNonces(ctx, cutoff) })
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 func (m *Main) prune(ctx context.Context, what string, fn func() (int64, error)) {
