@@ -125,6 +125,8 @@ func (s *session) dispatch(m protocol.Message) {
 		s.send(protocol.ServerMessage{Type: protocol.TypePong})
 	case protocol.TypeView:
 		s.handleView(m)
+	case protocol.TypeRestartICE:
+		s.handleRestartICE()
 	}
 }
 

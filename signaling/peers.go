@@ -172,3 +172,19 @@ func (s *session) handleCandidate(m protocol.Message) {
 		s.reject(code, "the candidate was not accepted", m.Type)
 	}
 }
+
+// handleRestartICE makes the next subscriber offer restart ICE: at once, or after the
+// answer to the offer outstanding now. The publisher connection restarts with the client's
+// own offer (handleOffer), which needs nothing more here.
+func (s *session) handleRestartICE() {
+	s.mu.Lock()
+	s.subRestart = true
+	awaiting := s.subAwaiting
+	if awaiting {
+		s.subPending = true
+	}
+	s.mu.Unlock()
+	if !awaiting {
+		s.triggerNegotiation()
+	}
+}

@@ -43,6 +43,7 @@ type session struct {
 	sub         *webrtc.PeerConnection // set before join, never changed
 	subAwaiting bool
 	subPending  bool
+	subRestart  bool // the next subscriber offer restarts ICE
 	pubCands    int
 	subCands    int
 	sources     map[string]string
@@ -295,7 +296,7 @@ func (s *session) offerSubscriber() {
 		s.subPending = true
 		return
 	}
-	offer, err := s.sub.CreateOffer(nil)
+	offer, err := s.sub.CreateOffer(&webrtc.OfferOptions{ICERestart: s.subRestart})
 	if err == nil {
 		err = s.sub.SetLocalDescription(offer)
 	}
@@ -303,6 +304,9 @@ func (s *session) offerSubscriber() {
 		s.log.Warn("subscriber offer", "err", err)
 		return
 	}
-	s.subAwaiting = true
+	if s.subRestart {
+		s.log.Info("subscriber ICE restart offered")
+	}
+	s.subAwaiting, s.subRestart = true, false
 	s.send(protocol.ServerMessage{Type: protocol.TypeOffer, SDP: offer.SDP})
 }

@@ -190,14 +190,14 @@ func (c *Client) Publish(ctx context.Context, sources map[string]string, tracks 
 		c.wg.Add(1)
 		go c.drainRTCP(t.ID(), tr.Sender())
 	}
-	if err := c.offer(ctx, pc, sources); err != nil {
+	if err := c.offer(ctx, pc, sources, nil); err != nil {
 		return nil, err
 	}
 	return senders, nil
 }
 
-func (c *Client) offer(ctx context.Context, pc *webrtc.PeerConnection, sources map[string]string) error {
-	offer, err := pc.CreateOffer(nil)
+func (c *Client) offer(ctx context.Context, pc *webrtc.PeerConnection, sources map[string]string, opts *webrtc.OfferOptions) error {
+	offer, err := pc.CreateOffer(opts)
 	if err != nil {
 		return fmt.Errorf("create offer: %w", err)
 	}
@@ -250,7 +250,26 @@ func (c *Client) Unpublish(ctx context.Context, sender *webrtc.RTPSender) error 
 	if err := pc.RemoveTrack(sender); err != nil {
 		return fmt.Errorf("remove track: %w", err)
 	}
-	return c.offer(ctx, pc, nil)
+	return c.offer(ctx, pc, nil, nil)
+}
+
+// RestartICE restarts ICE on both peer connections without leaving the session, as a
+// browser does when its network changed: the publisher connection with an offer that
+// restarts ICE (it returns once the server answered it), the subscriber connection by
+// asking the server for such an offer (restart_ice), which the client answers as any other.
+func (c *Client) RestartICE(ctx context.Context) error {
+	if pc := c.PublisherPC(); pc != nil {
+		if err := c.offer(ctx, pc, nil, &webrtc.OfferOptions{ICERestart: true}); err != nil {
+			return fmt.Errorf("restart publisher ICE: %w", err)
+		}
+	}
+	if c.SubscriberPC() == nil {
+		return nil
+	}
+	if err := c.Send(ctx, map[string]string{"type": protocol.TypeRestartICE}); err != nil {
+		return fmt.Errorf("ask for a subscriber ICE restart: %w", err)
+	}
+	return nil
 }
 
 // SubscriberPC returns the subscriber peer connection, or nil without the subscribe grant.

@@ -40,6 +40,10 @@ const (
 	TypeRemoveParticipant = "remove_participant"
 	TypePing              = "ping"
 	TypeLeave             = "leave"
+	// TypeRestartICE asks for a subscriber offer that restarts ICE (the client's network
+	// changed or its connection failed); the publisher connection restarts with the client's
+	// own offer.
+	TypeRestartICE = "restart_ice"
 )
 
 // Server message types (offer, answer and candidate are shared).

@@ -24,6 +24,7 @@ func TestDecode(t *testing.T) {
 		{"mute without muted", `{"type":"mute","source":"camera"}`, false, Message{}},
 		{"host mute defaults to microphone", `{"type":"mute_participant","participant":"p"}`, true,
 			Message{Type: TypeMuteParticipant, Participant: "p", Source: SourceMicrophone}},
+		{"restart_ice", `{"type":"restart_ice"}`, true, Message{Type: TypeRestartICE}},
 		{"unknown type", `{"type":"nope"}`, false, Message{}},
 		{"missing type", `{}`, false, Message{}},
 		{"array", `[]`, false, Message{}},

@@ -28,6 +28,7 @@ var validators = map[string]func(*Message) error{
 	TypeRemoveParticipant: validateRemove,
 	TypePing:              func(*Message) error { return nil },
 	TypeLeave:             func(*Message) error { return nil },
+	TypeRestartICE:        func(*Message) error { return nil },
 	TypeView:              validateView,
 }
 

@@ -1,12 +1,21 @@
 // ceremony: the browser side of the ceremony signaling protocol (docs/signaling.md).
 // One WebSocket, a publisher peer connection (the client offers) and a subscriber peer
-// connection (the server offers), trickle ICE both ways, reconnection with back-off.
+// connection (the server offers), trickle ICE both ways, ICE restart when the network
+// changes or the media path fails, reconnection with back-off when the socket drops.
 // It knows nothing of the page: everything it learns goes to onEvent(type, message).
 
 const RECONNECT_REASONS = new Set(["shutdown", "connection_failed", "connection_lost"]);
 const MAX_RETRIES = 8;
 // Errors answering join: the server closes the socket and retrying cannot help.
 const JOIN_ERRORS = new Set(["unauthorized", "not_joined", "forbidden", "room_full", "join_timeout", "removed"]);
+// ICE restart (docs/signaling.md, "ICE restart"): a connection disconnected or failed for
+// ICE_GRACE_MS restarts ICE on both connections; a restart not connected again within
+// RESTART_MS is retried, and after MAX_RESTARTS the socket is reconnected instead.
+const ICE_GRACE_MS = 1500;
+const RESTART_MS = 10000;
+const MAX_RESTARTS = 3;
+const ICE_DOWN = new Set(["disconnected", "failed"]);
+const ICE_UP = new Set(["connected", "completed"]);
 
 export class Ceremony {
   // stream: the local camera and microphone (may be null); onEvent(type, msg) receives every
@@ -19,11 +28,23 @@ export class Ceremony {
     this.retries = 0;
     this.closed = false;
     this.self = null;
+    this.restarts = 0;
+    this.restarting = false;
+    this.renegotiating = new Set(); // connections whose restart offer is not answered yet
+    // A new network (online again, another Wi-Fi or cellular link) restarts ICE at once.
+    this.onNetwork = () => this.restartICE();
   }
 
   start() {
     this.closed = false;
+    window.addEventListener("online", this.onNetwork);
+    navigator.connection?.addEventListener?.("change", this.onNetwork);
     this.connect();
+  }
+
+  stopWatchingNetwork() {
+    window.removeEventListener("online", this.onNetwork);
+    navigator.connection?.removeEventListener?.("change", this.onNetwork);
   }
 
   connect() {
@@ -79,9 +100,7 @@ export class Ceremony {
       if (this.described[target]) this.send(msg);
       else this.pending[target].push(msg);
     };
-    pc.onconnectionstatechange = () => {
-      if (pc.connectionState === "failed" && !this.closed) this.ws.close();
-    };
+    pc.oniceconnectionstatechange = () => this.watchICE();
     if (target === "subscriber") {
       pc.ontrack = (e) => this.onEvent("remote_track", { stream: e.streams[0], track: e.track });
     }
@@ -140,6 +159,54 @@ export class Ceremony {
     return (this.pub?.getSenders() || []).map((s) => s.track).filter(Boolean);
   }
 
+  // watchICE restarts ICE once a connection stayed down for the grace period, and ends a
+  // restart when both connections renegotiated and are up again.
+  watchICE() {
+    const pcs = [this.pub, this.sub].filter(Boolean);
+    const down = pcs.some((pc) => ICE_DOWN.has(pc.iceConnectionState));
+    if (!down) {
+      clearTimeout(this.iceTimer);
+      this.iceTimer = null;
+    } else if (!this.iceTimer && !this.restarting) {
+      this.iceTimer = setTimeout(() => { this.iceTimer = null; this.restartICE(); }, ICE_GRACE_MS);
+    }
+    if (this.restarting && !this.renegotiating.size && pcs.every((pc) => ICE_UP.has(pc.iceConnectionState))) {
+      this.restarting = false;
+      this.restarts = 0;
+      clearTimeout(this.restartTimer);
+      this.onEvent("connection", { state: "connected" });
+    }
+  }
+
+  // restartICE restarts ICE on both connections without leaving the session: the publisher
+  // with its own offer, the subscriber by asking the server for one (restart_ice).
+  restartICE() {
+    if (this.closed || !this.welcomed || !this.ws || this.ws.readyState !== WebSocket.OPEN) return;
+    if (!this.pub && !this.sub) return;
+    if (this.restarts >= MAX_RESTARTS) {
+      this.ws.close(); // onClose reconnects the socket, which replaces the session
+      return;
+    }
+    this.restarts++;
+    if (!this.restarting) {
+      this.restarting = true;
+      this.onEvent("connection", { state: "reconnecting" });
+    }
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => this.restartICE(), RESTART_MS);
+    this.renegotiating = new Set([this.pub && "publisher", this.sub && "subscriber"].filter(Boolean));
+    if (this.sub) this.send({ type: "restart_ice" });
+    if (this.pub) {
+      const pc = this.pub;
+      this.sending = this.sending.then(() => restartPublisher(this, pc)).catch((err) => console.error("ice restart", err));
+    }
+  }
+
+  // restarted notes that a connection's restart offer was answered.
+  restarted(target) {
+    if (this.renegotiating.delete(target)) this.watchICE();
+  }
+
   flush(target) {
     this.described[target] = true;
     for (const msg of this.pending[target].splice(0)) this.send(msg);
@@ -151,6 +218,7 @@ export class Ceremony {
     await this.sub.setLocalDescription();
     this.send({ type: "answer", sdp: this.sub.localDescription.sdp });
     this.flush("subscriber");
+    this.restarted("subscriber");
   }
 
   async onCandidate(m) {
@@ -183,6 +251,7 @@ export class Ceremony {
     this.teardown();
     if (this.closed || this.retries >= MAX_RETRIES) {
       this.closed = true;
+      this.stopWatchingNetwork();
       this.onEvent("closed", { reason: this.bye || (this.self ? "connection_lost" : "unreachable") });
       return;
     }
@@ -194,6 +263,12 @@ export class Ceremony {
 
   teardown() {
     clearInterval(this.pinger);
+    clearTimeout(this.iceTimer);
+    clearTimeout(this.restartTimer);
+    this.iceTimer = null;
+    this.restarting = false;
+    this.restarts = 0;
+    this.renegotiating.clear();
     for (const pc of [this.pub, this.sub]) if (pc) pc.close();
     this.pub = this.sub = null;
   }
@@ -210,6 +285,7 @@ export class Ceremony {
 
   leave() {
     this.closed = true;
+    this.stopWatchingNetwork();
     this.send({ type: "leave" });
   }
 
@@ -255,6 +331,17 @@ function answered(pc) {
     pc.addEventListener("signalingstatechange", check);
     check();
   });
+}
+
+// restartPublisher sends the publisher connection's ICE restart offer once its previous offer
+// was answered, and waits for the answer.
+async function restartPublisher(c, pc) {
+  await answered(pc);
+  if (c.pub !== pc || pc.signalingState === "closed") return;
+  await pc.setLocalDescription(await pc.createOffer({ iceRestart: true }));
+  c.send({ type: "offer", sdp: pc.localDescription.sdp });
+  await answered(pc);
+  c.restarted("publisher");
 }
 
 // HANDLERS answer the protocol messages that drive the connections; every other message
