@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/pion/transport/v5"
 	"github.com/pion/webrtc/v4"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -43,6 +44,9 @@ type Config struct {
 	// TURN server's short-lived credentials), given its participant id and the invitation's
 	// expiry.
 	ICEServersFor func(participantID string, invitationExpires time.Time) []webrtc.ICEServer
+	// Net, when set, carries the media instead of the operating system's network (tests: a
+	// pion vnet with delay, loss and rate limits); the ICE socket binds to ICEAddr on it.
+	Net transport.Net
 }
 
 // MaxServedRoomSize is the largest room a server should be configured for: in a room of 32

@@ -2,6 +2,7 @@ package signaling
 
 import (
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
@@ -19,15 +20,15 @@ type downTrack struct {
 	codec  webrtc.RTPCodecCapability
 	sender *webrtc.RTPSender
 
-	bound  atomic.Pointer[binding]
-	needKF atomic.Bool
+	bound atomic.Pointer[binding]
+	// sel picks the layer; a track without simulcast has one, layer 0. Video starts over
+	// at a key frame when the subscriber connects and after an unmute.
+	sel       *selector
+	holdUntil time.Time // no layer up before this (after a drop); under room.mu
 
-	// used by the forwarder's read loop only
-	started   bool
-	skipping  bool
-	lastOut   uint16
-	seqOffset uint16
-	hdr       rtp.Header // reused: a fresh one per packet would escape to the heap
+	// used by the forwarder's writers only (under forwarder.wmu)
+	rw  rewriter
+	hdr rtp.Header // reused: a fresh one per packet would escape to the heap
 }
 
 type binding struct {
@@ -37,9 +38,8 @@ type binding struct {
 }
 
 func newDownTrack(f *forwarder, sub *session) *downTrack {
-	d := &downTrack{fwd: f, sub: sub, codec: f.remote.Codec().RTPCodecCapability}
-	d.needKF.Store(f.video)
-	return d
+	return &downTrack{fwd: f, sub: sub, codec: f.remote.Codec().RTPCodecCapability,
+		sel: newSelector(f.layerIndex(f.remote))}
 }
 
 // Bind implements webrtc.TrackLocal.
@@ -71,38 +71,34 @@ func (d *downTrack) StreamID() string { return d.fwd.info.StreamID }
 // Kind implements webrtc.TrackLocal.
 func (d *downTrack) Kind() webrtc.RTPCodecType { return d.fwd.remote.Kind() }
 
+// ready reports whether the subscriber can receive the track now.
 func (d *downTrack) ready() bool {
 	return d.bound.Load() != nil && d.sub.connected.Load()
 }
 
-// write sends one packet to the subscriber, rewriting SSRC, payload type and
-// sequence number. Video is held back until a keyframe once the subscriber
-// is connected, so the first frame it decodes is whole.
-func (d *downTrack) write(pkt *rtp.Packet, keyframe bool) bool {
+// write sends one packet of layer idx to the subscriber if its selector takes it,
+// rewriting SSRC, payload type, sequence number and (across layers) timestamp. Video is
+// held back until a key frame once the subscriber is connected, so the first frame it
+// decodes is whole.
+func (d *downTrack) write(idx int, pkt *rtp.Packet, key bool, now time.Time) bool {
 	b := d.bound.Load()
 	if b == nil || !d.sub.connected.Load() {
-		d.skipping = true
+		d.rw.skipping = true
 		return false
 	}
-	if d.needKF.Load() {
-		if !keyframe {
-			d.skipping = true
-			return false
-		}
-		d.needKF.Store(false)
+	pass, switched := d.sel.pick(idx, key)
+	if switched && d.fwd.simulcast {
+		d.fwd.metrics.switched(d.sel.cur.Load())
 	}
-	if d.skipping || !d.started {
-		d.seqOffset = pkt.SequenceNumber - (d.lastOut + 1)
-		d.skipping, d.started = false, true
+	if !pass {
+		d.rw.skipping = true
+		return false
 	}
 	hdr := &d.hdr
 	*hdr = pkt.Header
 	hdr.Extension, hdr.Extensions, hdr.ExtensionProfile = false, nil, 0
 	hdr.SSRC, hdr.PayloadType = b.ssrc, b.pt
-	hdr.SequenceNumber = pkt.SequenceNumber - d.seqOffset
-	if diff := hdr.SequenceNumber - d.lastOut; diff < 0x8000 {
-		d.lastOut = hdr.SequenceNumber
-	}
+	d.rw.rewrite(hdr, pkt, idx, d.fwd.clockRate, now)
 	_, err := b.w.WriteRTP(hdr, pkt.Payload)
 	return err == nil
 }
@@ -118,7 +114,7 @@ func (d *downTrack) rtcpLoop(m *metrics) {
 		for _, p := range pkts {
 			switch p.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				d.fwd.kfRequest.Store(true)
+				d.fwd.requestKeyframe(d.sel.cur.Load())
 			case *rtcp.TransportLayerNack:
 				m.nacks.Inc()
 			}

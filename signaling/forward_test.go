@@ -23,14 +23,14 @@ func (w *countingWriter) WriteRTP(h *rtp.Header, _ []byte) (int, error) {
 func (w *countingWriter) Write(b []byte) (int, error) { return len(b), nil }
 
 func newTestForwarder(subs int, video bool) (*forwarder, []*countingWriter) {
-	f := &forwarder{video: video, done: make(chan struct{})}
+	m, _ := newMetrics(nil)
+	f := &forwarder{video: video, done: make(chan struct{}), clockRate: 90000, metrics: m}
 	f.downs.Store(&[]*downTrack{})
 	var ws []*countingWriter
 	for i := range subs {
 		s := &session{}
 		s.connected.Store(true)
-		d := &downTrack{fwd: f, sub: s}
-		d.needKF.Store(video)
+		d := &downTrack{fwd: f, sub: s, sel: newSelector(0)}
 		w := &countingWriter{}
 		d.bound.Store(&binding{ssrc: uint32(1000 + i), pt: 96, w: w})
 		f.addDown(d)
@@ -51,12 +51,12 @@ func vp8Packet(seq uint16, key bool) *rtp.Packet {
 
 func TestForwardWaitsForKeyframeAndRewrites(t *testing.T) {
 	f, ws := newTestForwarder(2, true)
-	f.forward(vp8Packet(500, false)) // before any key frame: held back
+	f.forward(0, vp8Packet(500, false)) // before any key frame: held back
 	if ws[0].n != 0 {
 		t.Fatalf("forwarded %d packets before a key frame, want 0", ws[0].n)
 	}
-	f.forward(vp8Packet(501, true))
-	f.forward(vp8Packet(502, false))
+	f.forward(0, vp8Packet(501, true))
+	f.forward(0, vp8Packet(502, false))
 	for i, w := range ws {
 		if w.n != 2 {
 			t.Errorf("subscriber %d got %d packets, want 2", i, w.n)
@@ -72,10 +72,10 @@ func TestForwardWaitsForKeyframeAndRewrites(t *testing.T) {
 		}
 	}
 	f.setMuted(true)
-	f.forward(vp8Packet(503, true))
+	f.forward(0, vp8Packet(503, true))
 	f.setMuted(false)
-	f.forward(vp8Packet(504, false)) // after unmute: wait for a key frame again
-	f.forward(vp8Packet(505, true))
+	f.forward(0, vp8Packet(504, false)) // after unmute: wait for a key frame again
+	f.forward(0, vp8Packet(505, true))
 	if got := ws[0].lastSeq; got != 3 || ws[0].n != 3 {
 		t.Errorf("after mute: %d packets, last seq %d; want 3 packets, seq 3 (no gap)", ws[0].n, got)
 	}
@@ -83,11 +83,11 @@ func TestForwardWaitsForKeyframeAndRewrites(t *testing.T) {
 
 func BenchmarkForward(b *testing.B) {
 	f, _ := newTestForwarder(8, true)
-	f.forward(vp8Packet(1, true))
+	f.forward(0, vp8Packet(1, true))
 	p := vp8Packet(2, false)
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		p.SequenceNumber = uint16(i)
-		f.forward(p)
+		f.forward(0, p)
 	}
 }

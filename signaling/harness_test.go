@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -198,26 +200,33 @@ func (p *peer) close() {
 	_ = p.c.Close()
 }
 
-func (p *peer) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+func (p *peer) onTrack(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
 	key := t.StreamID() + "|" + t.Kind().String()
+	var twccID uint8 // the SFU's own transport-wide sequence numbers, the one extension it adds
+	for _, e := range r.GetParameters().HeaderExtensions {
+		if e.URI == sdp.TransportCCURI {
+			twccID = uint8(e.ID)
+		}
+	}
 	buf := make([]byte, 1500)
 	first := true
+	var pkt rtp.Packet
 	for {
 		n, _, err := t.Read(buf)
 		if err != nil {
 			return
 		}
-		var pkt = buf[:n]
-		if len(pkt) < 12 {
+		if pkt.Unmarshal(buf[:n]) != nil {
 			continue
 		}
 		p.mu.Lock()
 		if first && t.Kind() == webrtc.RTPCodecTypeVideo {
-			payload := pkt[12+4*int(pkt[0]&0x0f):]
-			if pkt[0]&0x10 != 0 { // header extension present
-				p.firstKey[key+"|ext"] = true
+			for _, id := range pkt.GetExtensionIDs() {
+				if id != twccID {
+					p.firstKey[key+"|ext"] = true
+				}
 			}
-			p.firstKey[key] = client.IsKeyframe(payload)
+			p.firstKey[key] = client.IsKeyframe(pkt.Payload)
 		}
 		first = false
 		p.packets[key]++

@@ -45,7 +45,7 @@ func NewHub(cfg Config, admit Admitter) (*Hub, error) {
 		return nil, fmt.Errorf("signaling metrics: %w", err)
 	}
 	api, err := rtcapi.New(rtcapi.Options{ICEUDPPort: cfg.ICEUDPPort, ICETCPPort: cfg.ICETCPPort, ICEAddr: cfg.ICEAddr,
-		PublicIPs: cfg.PublicIPs, LoopbackOnly: cfg.LoopbackOnly, Logger: cfg.Logger})
+		PublicIPs: cfg.PublicIPs, LoopbackOnly: cfg.LoopbackOnly, Logger: cfg.Logger, Net: cfg.Net})
 	if err != nil {
 		return nil, fmt.Errorf("signaling: %w", err)
 	}

@@ -12,6 +12,11 @@ type metrics struct {
 	packets, bytes              prometheus.Counter
 	nacks, plis                 prometheus.Counter
 	loss                        *prometheus.GaugeVec
+	// switches and recorded count layer switches done (at a key frame) by subscribers and by
+	// the recording sink, by the layer switched to ("q", "h", "f" or "paused").
+	switches, recorded *prometheus.CounterVec
+	switchTo           [maxLayers + 1]prometheus.Counter // paused, q, h, f
+	recordTo           [maxLayers + 1]prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -26,27 +31,53 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		loss: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "signroom_sfu_room_loss_ratio",
 			Help: "Fraction of publisher packets lost on the way to the SFU over the last second, per room."},
 			[]string{"agreement"}),
+		switches: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "signroom_sfu_layer_switches_total",
+			Help: "Simulcast layer switches of subscribers, by the layer switched to (paused: audio only)."},
+			[]string{"layer"}),
+		recorded: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "signroom_sfu_recorded_layer_switches_total",
+			Help: "Simulcast layer switches of the recording, by the layer switched to."}, []string{"layer"}),
 	}
-	if reg == nil {
-		return m, nil
+	if reg != nil {
+		if err := m.register(reg); err != nil {
+			return nil, err
+		}
 	}
+	for i := range m.switchTo {
+		m.switchTo[i] = m.switches.WithLabelValues(layerName(i - 1))
+		m.recordTo[i] = m.recorded.WithLabelValues(layerName(i - 1))
+	}
+	return m, nil
+}
+
+// switched counts a subscriber's switch to layer to (-1: paused).
+func (m *metrics) switched(to int32) { m.switchTo[to+1].Inc() }
+
+// recordedLayer counts the recording's switch to layer to.
+func (m *metrics) recordedLayer(to int32) { m.recordTo[to+1].Inc() }
+
+func (m *metrics) register(reg prometheus.Registerer) error {
 	// A second hub on the same registry (tests, restarts) shares the
 	// collectors already registered.
 	var err error
 	for _, c := range []*prometheus.Gauge{&m.rooms, &m.participants, &m.tracks} {
 		if *c, err = register(reg, *c); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	for _, c := range []*prometheus.Counter{&m.packets, &m.bytes, &m.nacks, &m.plis} {
 		if *c, err = register(reg, *c); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if m.loss, err = register(reg, m.loss); err != nil {
-		return nil, err
+		return err
 	}
-	return m, nil
+	for _, c := range []**prometheus.CounterVec{&m.switches, &m.recorded} {
+		if *c, err = register(reg, *c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {

@@ -21,7 +21,7 @@ func (s *session) newSubscriberPC() error {
 	}
 	s.watchPC(pc, protocol.TargetSubscriber)
 	s.watchICE(pc, mediaSub)
-	s.sub = pc
+	s.sub, s.bwe = pc, s.hub.api.Estimator(pc)
 	return nil
 }
 
@@ -30,6 +30,7 @@ func (s *session) newPublisherPC() (*webrtc.PeerConnection, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new publisher peer connection: %w", err)
 	}
+	s.hub.api.Estimator(pc) // it sends no media: its estimator stays unused
 	s.watchPC(pc, protocol.TargetPublisher)
 	s.watchICE(pc, mediaPub)
 	pc.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {

@@ -272,14 +272,24 @@ func (r *room) broadcast(ev Event) error {
 	return nil
 }
 
-// addTrack starts forwarding a newly published track to every subscriber.
+// addTrack starts forwarding a newly published track to every subscriber, or a further
+// simulcast layer of a track already published on the same receiver.
 func (r *room) addTrack(pub *session, t *webrtc.TrackRemote, recv *webrtc.RTPReceiver, source string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if pub.detached || r.closed {
 		return
 	}
-	f := newForwarder(pub, t, recv, r.newTrackInfoLocked(pub, t, source))
+	idx, ok := layerOf(t.RID())
+	if !ok {
+		r.log.Info("simulcast layer ignored: unknown rid", "participant", pub.adm.ParticipantID, "rid", t.RID())
+		return
+	}
+	if f := pub.forwarderOf(recv); f != nil {
+		r.startLayerLocked(f, idx, t)
+		return
+	}
+	f := newForwarder(pub, t, recv, r.newTrackInfoLocked(pub, t, source), r.hub.metrics)
 	f.muted.Store(pub.muted[f.info.Source])
 	r.startSinkLocked(f, t)
 	r.tracks[f.info.ID] = f
@@ -292,13 +302,33 @@ func (r *room) addTrack(pub *session, t *webrtc.TrackRemote, recv *webrtc.RTPRec
 	}
 	info := trackInfo(f)
 	r.broadcastLocked(protocol.ServerMessage{Type: protocol.TypeTrackAdded, Track: &info}, nil)
-	pub.wg.Add(2)
-	go f.readLoop(func() { r.trackEnded(f); pub.wg.Done() })
-	go func() { defer pub.wg.Done(); f.rtcpLoop(recv) }()
+	r.startLayerLocked(f, idx, t)
 	if f.video {
 		pub.wg.Add(1)
 		go func() { defer pub.wg.Done(); f.keyframeLoop(r.hub.cfg.PLIInterval, r.hub.metrics) }()
 	}
+}
+
+// startLayerLocked starts reading one layer of a track; the track ends with its last layer.
+func (r *room) startLayerLocked(f *forwarder, idx int, t *webrtc.TrackRemote) {
+	l := f.addLayer(idx, t)
+	if l == nil {
+		return
+	}
+	pub := f.owner
+	pub.wg.Add(2)
+	go func() { defer pub.wg.Done(); f.readLoop(l, func() { r.trackEnded(f) }) }()
+	go func() { defer pub.wg.Done(); f.rtcpLoop(l) }()
+}
+
+// forwarderOf returns the session's track received on recv, or nil. Under room.mu.
+func (s *session) forwarderOf(recv *webrtc.RTPReceiver) *forwarder {
+	for _, f := range s.tracks {
+		if f.recv == recv {
+			return f
+		}
+	}
+	return nil
 }
 
 func (r *room) newTrackInfoLocked(pub *session, t *webrtc.TrackRemote, source string) protocol.Track {
@@ -329,7 +359,7 @@ func (r *room) startSinkLocked(f *forwarder, t *webrtc.TrackRemote) {
 	w, err := r.hub.cfg.Sink.StartTrack(SinkTrack{AgreementID: r.id, ParticipantID: f.info.Participant,
 		TrackID: f.info.ID, SessionID: f.owner.id, Source: f.info.Source, Kind: f.info.Kind,
 		MimeType: c.MimeType, ClockRate: c.ClockRate, SSRC: uint32(t.SSRC()),
-		RequestKeyframe: func() { f.kfRequest.Store(true) }})
+		RequestKeyframe: func() { f.requestKeyframe(f.sinkSel.cur.Load()) }})
 	if err != nil {
 		r.log.Warn("track sink", "track", f.info.ID, "err", err)
 		return

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/signroom/signroom/signaling/protocol"
@@ -41,6 +42,7 @@ type session struct {
 	mu          sync.Mutex // guards the fields below
 	pub         *webrtc.PeerConnection
 	sub         *webrtc.PeerConnection // set before join, never changed
+	bwe         cc.BandwidthEstimator  // the subscriber connection's; set with sub
 	subAwaiting bool
 	subPending  bool
 	subRestart  bool // the next subscriber offer restarts ICE
@@ -53,6 +55,7 @@ type session struct {
 	muted    map[string]bool
 	tracks   []*forwarder
 	downs    map[*forwarder]*downTrack
+	lossy    int // allocations in a row that found the subscriber losing packets
 	// unreachable is the announced reason the server cannot reach the session ("" while
 	// present), since unreachableSince.
 	unreachable      string

@@ -61,7 +61,7 @@ func TestLateJoinerGetsKeyframe(t *testing.T) {
 		t.Errorf("late joiner's first video packet is not a key frame")
 	}
 	if late.firstKey["venue-chuncheon|video|ext"] {
-		t.Errorf("forwarded video carries header extensions; want them stripped")
+		t.Errorf("forwarded video carries the publisher's header extensions; want them stripped")
 	}
 }
 

@@ -24,7 +24,22 @@ func (r *room) tickLoop() {
 		case now := <-t.C:
 			lossTick++
 			r.tick(now, lossTick%4 == 0)
+			if lossTick%allocTicks == 0 {
+				r.allocate(now)
+			}
 		}
+	}
+}
+
+// allocate measures the tracks' layers and chooses every subscriber's.
+func (r *room) allocate(now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, f := range r.tracks {
+		f.measureLocked(now)
+	}
+	for _, s := range r.sessions {
+		s.allocateLocked(now)
 	}
 }
 

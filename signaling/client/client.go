@@ -32,6 +32,9 @@ type Options struct {
 	// OnPublisherRTCP sees the RTCP the server sends about published tracks
 	// (PLI, NACK, reports).
 	OnPublisherRTCP func(trackID string, pkts []rtcp.Packet)
+	// OnSimulcastRTCP, when set, sees the RTCP about each simulcast encoding instead, with
+	// its rid (a PLI asks for a key frame of that encoding only).
+	OnSimulcastRTCP func(trackID, rid string, pkts []rtcp.Packet)
 	// OnServerCandidate sees every candidate the server sends.
 	OnServerCandidate func(target string, c protocol.Candidate)
 	// UseICEServers makes the peer connections use the welcome's ICE servers, as a browser

@@ -119,13 +119,27 @@ func (s *Source) sendAudio(now time.Time, payload []byte) {
 }
 
 func (s *Source) sendFrame(now time.Time, key bool, frameBytes int, buf []byte) {
+	writeFrame(now, key, frameBytes, buf, &s.vseq, false, func(p *rtp.Packet) {
+		_ = s.Video.WriteRTP(p)
+		s.sent.Add(1)
+	})
+}
+
+// writeFrame packetizes one synthetic frame (a key frame is three times frameBytes),
+// numbering its packets from *seq, and hands each to write. Packets are videoPacketSize
+// bytes, or with exact the frame's bytes spread evenly over them.
+func writeFrame(now time.Time, key bool, frameBytes int, buf []byte, seq *uint16, exact bool, write func(*rtp.Packet)) {
 	if key {
 		frameBytes *= 3
 	}
 	n := max(1, (frameBytes+videoPacketSize-1)/videoPacketSize)
+	size := videoPacketSize
+	if exact {
+		size = max(32, (frameBytes+n-1)/n)
+	}
 	ts := uint32(now.UnixMilli() * 90)
 	for i := range n {
-		b := buf[:videoPacketSize]
+		b := buf[:size]
 		off := 1
 		b[0] = 0x00
 		if i == 0 {
@@ -137,11 +151,9 @@ func (s *Source) sendFrame(now time.Time, key bool, frameBytes int, buf []byte) 
 			}
 		}
 		binary.BigEndian.PutUint64(b[off:], uint64(time.Now().UnixNano()))
-		s.vseq++
-		p := rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: s.vseq, Timestamp: ts,
-			Marker: i == n-1}, Payload: b}
-		_ = s.Video.WriteRTP(&p)
-		s.sent.Add(1)
+		*seq++
+		write(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: *seq, Timestamp: ts,
+			Marker: i == n-1}, Payload: b})
 	}
 }
 

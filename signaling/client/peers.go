@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/signroom/signroom/signaling/protocol"
@@ -166,34 +167,56 @@ func (c *Client) flushQueue(target string, pc *webrtc.PeerConnection) {
 
 // Publish sends tracks to the server on the publisher connection and waits
 // for the server's answer. sources maps a track id to microphone, camera or
-// screen (optional). The returned senders' RTCP is drained by the client.
+// screen (optional). Tracks with a RID that follow a track of the same id are
+// that track's further simulcast encodings (lowest first, as a browser lists
+// them). The returned senders' RTCP is drained by the client.
 func (c *Client) Publish(ctx context.Context, sources map[string]string, tracks ...webrtc.TrackLocal) ([]*webrtc.RTPSender, error) {
-	c.mu.Lock()
-	pc := c.pub
-	c.mu.Unlock()
-	if pc == nil {
-		var err error
-		if pc, err = c.newPC(protocol.TargetPublisher); err != nil {
-			return nil, err
-		}
-		c.mu.Lock()
-		c.pub = pc
-		c.mu.Unlock()
+	pc, err := c.publisherPC()
+	if err != nil {
+		return nil, err
 	}
 	senders := make([]*webrtc.RTPSender, 0, len(tracks))
+	var prev webrtc.TrackLocal
 	for _, t := range tracks {
+		if prev != nil && t.RID() != "" && prev.ID() == t.ID() {
+			last := senders[len(senders)-1]
+			if err := last.AddEncoding(t); err != nil {
+				return nil, fmt.Errorf("add encoding %s of %s: %w", t.RID(), t.ID(), err)
+			}
+			c.wg.Add(1)
+			go c.drainRTCP(t.ID(), t.RID(), last)
+			continue
+		}
 		tr, err := pc.AddTransceiverFromTrack(t, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
 		if err != nil {
 			return nil, fmt.Errorf("add track %s: %w", t.ID(), err)
 		}
 		senders = append(senders, tr.Sender())
+		prev = t
 		c.wg.Add(1)
-		go c.drainRTCP(t.ID(), tr.Sender())
+		go c.drainRTCP(t.ID(), t.RID(), tr.Sender())
 	}
 	if err := c.offer(ctx, pc, sources, nil); err != nil {
 		return nil, err
 	}
 	return senders, nil
+}
+
+func (c *Client) publisherPC() (*webrtc.PeerConnection, error) {
+	c.mu.Lock()
+	pc := c.pub
+	c.mu.Unlock()
+	if pc != nil {
+		return pc, nil
+	}
+	pc, err := c.newPC(protocol.TargetPublisher)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.pub = pc
+	c.mu.Unlock()
+	return pc, nil
 }
 
 func (c *Client) offer(ctx context.Context, pc *webrtc.PeerConnection, sources map[string]string, opts *webrtc.OfferOptions) error {
@@ -221,14 +244,24 @@ func (c *Client) offer(ctx context.Context, pc *webrtc.PeerConnection, sources m
 	}
 }
 
-func (c *Client) drainRTCP(id string, s *webrtc.RTPSender) {
+// drainRTCP reads a sender's RTCP (of one simulcast encoding when rid is set).
+func (c *Client) drainRTCP(id, rid string, s *webrtc.RTPSender) {
 	defer c.wg.Done()
 	for {
-		pkts, _, err := s.ReadRTCP()
+		var pkts []rtcp.Packet
+		var err error
+		if rid != "" {
+			pkts, _, err = s.ReadSimulcastRTCP(rid)
+		} else {
+			pkts, _, err = s.ReadRTCP()
+		}
 		if err != nil {
 			return
 		}
-		if c.onRTCP != nil {
+		switch {
+		case rid != "" && c.opts.OnSimulcastRTCP != nil:
+			c.opts.OnSimulcastRTCP(id, rid, pkts)
+		case c.onRTCP != nil:
 			c.onRTCP(id, pkts)
 		}
 	}

@@ -116,14 +116,10 @@ func (a *API) listenUDP(se *webrtc.SettingEngine, opts Options, host net.IP, v4,
 		if host.IsLoopback() {
 			se.SetIncludeLoopbackCandidate(true)
 		}
-		udp, err := net.ListenUDP("udp", &net.UDPAddr{IP: host, Port: opts.ICEUDPPort})
+		udp, err := listenUDP(opts, &net.UDPAddr{IP: host, Port: opts.ICEUDPPort})
 		if err != nil {
 			return fmt.Errorf("listen ICE UDP: %w", err)
 		}
-		// One socket carries every peer: give it room for bursts (the kernel caps
-		// this at net.core.rmem_max / wmem_max).
-		_ = udp.SetReadBuffer(socketBuffer)
-		_ = udp.SetWriteBuffer(socketBuffer)
 		a.udpMux = webrtc.NewICEUDPMux(log, udp)
 	} else {
 		mux, err := ice.NewMultiUDPMuxFromPort(opts.ICEUDPPort, ice.UDPMuxFromPortWithLogger(log),
@@ -146,6 +142,22 @@ func (a *API) listenUDP(se *webrtc.SettingEngine, opts Options, host net.IP, v4,
 	a.UDPAddr = a.UDPAddrs[0]
 	se.SetICEUDPMux(a.udpMux)
 	return nil
+}
+
+// listenUDP opens the one ICE UDP socket, on Options.Net when set.
+func listenUDP(opts Options, addr *net.UDPAddr) (net.PacketConn, error) {
+	if opts.Net != nil {
+		return opts.Net.ListenUDP("udp4", addr)
+	}
+	udp, err := net.ListenUDP("udp", addr)
+	if err != nil {
+		return nil, err
+	}
+	// One socket carries every peer: give it room for bursts (the kernel caps
+	// this at net.core.rmem_max / wmem_max).
+	_ = udp.SetReadBuffer(socketBuffer)
+	_ = udp.SetWriteBuffer(socketBuffer)
+	return udp, nil
 }
 
 func iceNetworks(v4, v6 bool) []ice.NetworkType {

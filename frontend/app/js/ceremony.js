@@ -110,7 +110,7 @@ export class Ceremony {
   async publish(cfg) {
     this.pub = this.peer("publisher", cfg);
     const tracks = this.stream.getTracks();
-    for (const track of tracks) this.pub.addTransceiver(track, { direction: "sendonly", streams: [this.stream] });
+    for (const track of tracks) this.pub.addTransceiver(track, sendInit(track, this.stream));
     await this.offer(tracks);
     this.flush("publisher");
   }
@@ -149,7 +149,7 @@ export class Ceremony {
         const sender = this.pub.getSenders().find((s) => s.track && s.track.kind === track.kind);
         if (sender && sender.track !== track) await sender.replaceTrack(track);
         if (sender) continue;
-        this.pub.addTransceiver(track, { direction: "sendonly", streams: [this.stream] });
+        this.pub.addTransceiver(track, sendInit(track, this.stream));
         added.push(track);
       }
       if (added.length) await this.offer(added);
@@ -355,3 +355,18 @@ const HANDLERS = {
   bye: (c, m) => c.onBye(m),
   error: (c, m) => c.onError(m),
 };
+
+// Camera video goes out in three VP8 simulcast layers (docs/signaling.md, "Simulcast"): a
+// quarter, half and the full size. The SFU forwards each subscriber the layer its downlink
+// affords. Audio goes out as one stream.
+const cameraLayers = [
+  { rid: "q", scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+  { rid: "h", scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+  { rid: "f", scaleResolutionDownBy: 1, maxBitrate: 1_200_000 },
+];
+
+function sendInit(track, stream) {
+  const init = { direction: "sendonly", streams: [stream] };
+  if (track.kind === "video") init.sendEncodings = cameraLayers.map((l) => ({ ...l }));
+  return init;
+}
