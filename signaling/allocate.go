@@ -14,12 +14,15 @@ const (
 	// upHeadroom is how much more (percent) than its bitrate a higher layer than the one a
 	// track receives needs, so that a steady estimate does not flip between two layers.
 	upHeadroom = 125
-	// congestedLoss is the fraction of packets the subscriber's feedback must report lost,
-	// at congestedAllocs allocations in a row, before its layers go down: the delay-based
-	// estimate alone reacts to jitter as if it were congestion (a 30 ms jitter link drove
-	// it to its floor with nothing lost), and a moment's loss is not a small link.
-	congestedLoss   = 0.1
-	congestedAllocs = 2
+	// congestedLoss is the fraction of packets a subscriber's receiver report on a video
+	// track must give as lost before its layers go down: the delay-based estimate alone
+	// reacts to jitter as if it were congestion (a 30 ms jitter link drove it to its floor
+	// with nothing lost), and the estimator's own loss count takes packets that arrive late
+	// on a busy receiver for lost. A receiver report (about every second) counts what never
+	// came.
+	congestedLoss = 0.1
+	// reportFresh is how long a receiver report's loss counts.
+	reportFresh = 2 * time.Second
 	// upgradeHold is how long after a drop a track's layer stays down, whatever the
 	// estimate says, so that a link just found too small is not filled again at once.
 	upgradeHold = 20 * time.Second
@@ -95,11 +98,11 @@ func (s *session) allocateLocked(now time.Time) {
 	for i, d := range layered {
 		rates[i], cur[i] = d.fwd.layerRates(now), int(d.sel.target.Load())
 	}
-	s.lossy++
-	if estimatedLoss(s.bwe.GetStats()) < congestedLoss {
-		s.lossy = 0
+	var loss float64
+	for _, d := range layered {
+		loss = max(loss, d.reportedLoss(now))
 	}
-	congested := s.lossy >= congestedAllocs
+	congested := loss >= congestedLoss
 	for i, l := range allocate(budget, rates, cur) {
 		d := layered[i]
 		if !layerChange(l, cur[i], rates[i], congested, now.Before(d.holdUntil)) {
@@ -127,10 +130,4 @@ func layerChange(l, cur int, r layerRates, congested, held bool) bool {
 		return congested
 	}
 	return !held
-}
-
-// estimatedLoss is the loss fraction the estimator averaged from the feedback.
-func estimatedLoss(stats map[string]any) float64 {
-	loss, _ := stats["averageLoss"].(float64)
-	return loss
 }

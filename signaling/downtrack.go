@@ -24,7 +24,9 @@ type downTrack struct {
 	// sel picks the layer; a track without simulcast has one, layer 0. Video starts over
 	// at a key frame when the subscriber connects and after an unmute.
 	sel       *selector
-	holdUntil time.Time // no layer up before this (after a drop); under room.mu
+	holdUntil time.Time     // no layer up before this (after a drop); under room.mu
+	lost      atomic.Uint32 // fraction lost (/256) in the subscriber's last receiver report
+	lostAt    atomic.Int64  // unix ns of that report
 
 	// used by the forwarder's writers only (under forwarder.wmu)
 	rw  rewriter
@@ -112,12 +114,34 @@ func (d *downTrack) rtcpLoop(m *metrics) {
 			return
 		}
 		for _, p := range pkts {
-			switch p.(type) {
+			switch p := p.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				d.fwd.requestKeyframe(d.sel.cur.Load())
 			case *rtcp.TransportLayerNack:
 				m.nacks.Inc()
+			case *rtcp.ReceiverReport:
+				d.noteReport(p)
 			}
 		}
 	}
+}
+
+// noteReport keeps the loss the subscriber reports for this track.
+func (d *downTrack) noteReport(rr *rtcp.ReceiverReport) {
+	b := d.bound.Load()
+	for _, r := range rr.Reports {
+		if b != nil && r.SSRC == b.ssrc {
+			d.lost.Store(uint32(r.FractionLost))
+			d.lostAt.Store(time.Now().UnixNano())
+		}
+	}
+}
+
+// reportedLoss returns the fraction of packets the subscriber last reported lost, 0 when
+// its last report is older than reportFresh.
+func (d *downTrack) reportedLoss(now time.Time) float64 {
+	if now.UnixNano()-d.lostAt.Load() > int64(reportFresh) {
+		return 0
+	}
+	return float64(d.lost.Load()) / 256
 }

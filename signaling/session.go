@@ -55,7 +55,6 @@ type session struct {
 	muted    map[string]bool
 	tracks   []*forwarder
 	downs    map[*forwarder]*downTrack
-	lossy    int // allocations in a row that found the subscriber losing packets
 	// unreachable is the announced reason the server cannot reach the session ("" while
 	// present), since unreachableSince.
 	unreachable      string
