@@ -29,19 +29,22 @@ type Recording struct {
 	// StartedAt is the wall-clock time of the file's time zero. Clock says where it came
 	// from: "rtcp-sr" (the sender's RTCP sender reports, mapped to the server's clock) or
 	// "arrival" (when the first packets reached the server).
-	StartedAt   time.Time
-	Clock       string
-	DurationMS  int64
-	Frames      map[string]int64 // per kind, counted when finalized
-	Size        int64
-	SHA256      string
-	State       RecordingState
-	ObjectKey   string // in the working store once uploaded
-	ArchiveKey  string // in the archive once sealed
-	Error       string // why it was discarded
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-	FinalizedAt time.Time
+	StartedAt  time.Time
+	Clock      string
+	DurationMS int64
+	Frames     map[string]int64 // per kind, counted when finalized
+	Size       int64
+	SHA256     string
+	State      RecordingState
+	ObjectKey  string // in the working store once uploaded
+	ArchiveKey string // in the archive once sealed
+	// ArchiveVersion is the archive's version of ArchiveKey that holds the sealed bytes
+	// ("" for segments archived before versions were recorded: the current version).
+	ArchiveVersion string
+	Error          string // why it was discarded
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	FinalizedAt    time.Time
 }
 
 // Done reports whether the segment needs nothing more before sealing: uploaded, archived or

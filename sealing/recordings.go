@@ -60,7 +60,7 @@ func (s *Service) archiveRecording(ctx context.Context, r *agreement.Recording, 
 		return fmt.Errorf("%s holds %d bytes with sha256 %s, the segment is %d bytes with %s: %w",
 			r.ObjectKey, info.Size, info.SHA256, r.Size, r.SHA256, agreement.ErrConflict)
 	}
-	r.ArchiveKey, r.State, r.UpdatedAt = r.ObjectKey, agreement.RecordingArchived, s.cfg.Now().UTC()
+	r.ArchiveKey, r.ArchiveVersion, r.State, r.UpdatedAt = r.ObjectKey, info.VersionID, agreement.RecordingArchived, s.cfg.Now().UTC()
 	return s.cfg.Store.SaveRecording(ctx, *r)
 }
 

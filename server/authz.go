@@ -198,7 +198,7 @@ func (s *Server) authorize(r *http.Request, a access, c *caller) error {
 		return needRole(c, auth.RoleLegal, auth.RoleArchivist, auth.RoleAdmin)
 	case keepers:
 		return needRole(c, auth.RoleArchivist, auth.RoleAdmin)
-	case readers, managers:
+	case readers, managers, recordReaders:
 		return s.authorizeAgreement(r, a, c)
 	}
 	return forbidden("no access")
@@ -215,8 +215,11 @@ func needRole(c *caller, roles ...string) error {
 
 func (s *Server) authorizeAgreement(r *http.Request, a access, c *caller) error {
 	roles := []string{auth.RoleOrganizer}
-	if a == readers {
+	switch a {
+	case readers:
 		roles = append(roles, auth.RoleLegal, auth.RoleArchivist)
+	case recordReaders:
+		roles = append(roles, auth.RoleLegal, auth.RoleArchivist, auth.RoleAdmin)
 	}
 	if err := needRole(c, roles...); err != nil {
 		return err
@@ -225,11 +228,16 @@ func (s *Server) authorizeAgreement(r *http.Request, a access, c *caller) error 
 	if err != nil {
 		return err
 	}
-	if !canAccess(c.user, agr, a == managers) {
+	if !canAccess(c.user, agr, a == managers) && !(a == recordReaders && canReadRecord(c.user, agr)) {
 		return forbidden("you may not access this agreement")
 	}
 	c.agr = agr
 	return nil
+}
+
+// canReadRecord: administrators read sealed records (the archive), as archivists do.
+func canReadRecord(u *agreement.User, a *agreement.Agreement) bool {
+	return u.HasRole(auth.RoleAdmin) && a.State == agreement.StateSealed
 }
 
 // canAccess is the agreement access policy: organizers manage and read their own agreements,

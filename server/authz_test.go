@@ -82,6 +82,11 @@ var wantAllowed = map[string][]string{
 	"POST /api/agreements/{id}/legal-hold/lift": {"admin", "archivist"},
 	"DELETE /api/agreements/{id}/archive":       {"admin", "archivist"},
 	"GET /api/agreements/{id}/fixity":           readerRoles,
+	// Administrators read records once sealed (TestRecordPage); the matrix's is not.
+	"GET /api/agreements/{id}/record":               readerRoles,
+	"POST /api/agreements/{id}/recordings/playback": readerRoles,
+	// Media URLs carry their own signed token (TestPlaybackMediaURLs); without one, nobody.
+	"GET /api/media/{id}/recordings/{recordingID}": {},
 
 	"GET /api/join":                                      {"join"},
 	"GET /api/join/documents/{docID}":                    {"join"},

@@ -10,17 +10,18 @@ import (
 type access int
 
 const (
-	public    access = iota // anyone
-	anyStaff                // any valid staff token
-	admins                  // staff with the admin role
-	listers                 // organizers, legal staff and archivists (each sees what they may read)
-	creators                // organizers
-	readers                 // the agreement {id}: its owner, legal staff, archivists once sealed
-	managers                // the agreement {id}: its owner, while an organizer
-	joiners                 // a valid invitation token, for its own agreement only
-	verifiers               // legal staff
-	searchers               // legal staff, archivists and administrators (the archive)
-	keepers                 // archivists and administrators (legal holds, disposal)
+	public        access = iota // anyone
+	anyStaff                    // any valid staff token
+	admins                      // staff with the admin role
+	listers                     // organizers, legal staff and archivists (each sees what they may read)
+	creators                    // organizers
+	readers                     // the agreement {id}: its owner, legal staff, archivists once sealed
+	managers                    // the agreement {id}: its owner, while an organizer
+	joiners                     // a valid invitation token, for its own agreement only
+	verifiers                   // legal staff
+	searchers                   // legal staff, archivists and administrators (the archive)
+	keepers                     // archivists and administrators (legal holds, disposal)
+	recordReaders               // the agreement {id}: its readers, and administrators once sealed
 )
 
 // route is one entry of the route table that both the mux and the OpenAPI test walk.
@@ -98,6 +99,9 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/agreements/{id}/legal-hold/lift", keepers, s.handleLiftHold},
 		{"DELETE", "/api/agreements/{id}/archive", keepers, s.handleDispose},
 		{"GET", "/api/agreements/{id}/fixity", readers, s.handleFixity},
+		{"GET", "/api/agreements/{id}/record", recordReaders, s.handleRecord},
+		{"POST", "/api/agreements/{id}/recordings/playback", recordReaders, s.handlePlayback},
+		{"GET", "/api/media/{id}/recordings/{recordingID}", public, s.handleMedia},
 
 		{"GET", "/api/join", joiners, s.handleJoin},
 		{"GET", "/api/join/documents/{docID}", joiners, s.handleJoinDocument},

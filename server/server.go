@@ -34,6 +34,7 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -208,7 +209,11 @@ type Config struct {
 	MaxVerifications int
 	VerifyLimits     *evidence.Limits // limits of one verification; nil: evidence.ServiceLimits
 	TempDir          string           // for checking uploaded PDFs and files to verify; "": os.TempDir
-	Now              func() time.Time // clock; nil: time.Now
+	// URLSecret is the service's URL-signing secret; the media URLs of recording playback are
+	// signed with a key derived from it. nil: a random one, so media URLs do not outlive the
+	// process (nor work across several).
+	URLSecret []byte
+	Now       func() time.Time // clock; nil: time.Now
 }
 
 // NamedCheck names a Checker for /readyz.
@@ -235,6 +240,8 @@ type Server struct {
 	lobby     *readyboard.Lobby // when each invitation page last asked (GET /api/join)
 	alerted   sync.Map          // archive integrity alerts already raised, so each is raised once
 	holds     *archive.Holds    // legal holds and disposal of sealed records
+	records   *archive.Records  // record pages, playback and export
+	media     *archive.MediaSigner
 }
 
 // New builds a Server and registers its routes.
@@ -248,6 +255,8 @@ func New(cfg Config) *Server {
 		Logger: cfg.Logger, Recordings: cfg.Recordings, RecordingWait: cfg.RecordingWait, Closing: s.announceClosing, Announce: s.announceSealed, Now: cfg.Now,
 		TSA: cfg.TSA, Log: cfg.Log})
 	s.holds = &archive.Holds{Store: cfg.Store, Archive: cfg.Archive, Now: cfg.Now}
+	s.records = &archive.Records{Store: cfg.Store, Archive: cfg.Archive}
+	s.media = archive.NewMediaSigner(cfg.URLSecret, cfg.Now)
 	if cfg.Renderer != nil {
 		s.pages = docpages.New(cfg.Blobs, cfg.Renderer, cfg.RenderDPI)
 	}
@@ -294,6 +303,10 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.RenderDPI <= 0 {
 		cfg.RenderDPI = render.DefaultDPI
+	}
+	if len(cfg.URLSecret) == 0 {
+		cfg.URLSecret = make([]byte, 32)
+		_, _ = rand.Read(cfg.URLSecret) // crypto/rand.Read never fails
 	}
 	return cfg
 }

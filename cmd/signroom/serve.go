@@ -55,6 +55,7 @@ type Main struct {
 	Log       *translog.Log  // the transparency log of sealed manifests
 	Renderer  *render.Engine // page images at upload, compiled at the first one
 	blobHTTP  http.Handler
+	urlKey    []byte // the URL-signing secret: local blob URLs and recording media URLs
 	HTTP      *http.Server
 	listener  net.Listener
 	closers   []func() error
@@ -137,6 +138,9 @@ func (m *Main) Open(ctx context.Context) error {
 	m.DB = db
 	m.closers = append(m.closers, db.Close)
 	if err := m.openBlobs(ctx); err != nil {
+		return err
+	}
+	if m.urlKey, err = m.urlSecret(); err != nil {
 		return err
 	}
 	if err := m.openAuth(); err != nil {
@@ -227,7 +231,7 @@ func (m *Main) serverConfig() server.Config {
 		Ceremony:       ceremonyEvents{hub: m.Hub},
 		Roster:         ceremonyEvents{hub: m.Hub}.Roster,
 		MaxUploadBytes: m.Config.MaxUploadBytes, StaffTokenTTL: m.Config.StaffTokenTTL,
-		TempDir: filepath.Join(m.Config.DataDir, "tmp"),
+		TempDir: filepath.Join(m.Config.DataDir, "tmp"), URLSecret: m.urlKey,
 	}
 }
 
