@@ -30,6 +30,11 @@ func declaredSizes(b *bag) map[string]int64 {
 			sizes[p] = ref.Size
 		}
 	}
+	for _, r := range m.Recordings { // files an export added (ExportedRecordingPath)
+		if p := ExportedRecordingPath(r); r.Size >= 0 && validPayloadPath(p) {
+			sizes[p] = r.Size
+		}
+	}
 	// The sealed PDF embeds the manifest, which therefore cannot declare its size; it is
 	// read whole, so MaxMemoryFile bounds it (a text-only PDF may compress beyond the ratio).
 	if validPayloadPath(m.SealedPDF.Path) {

@@ -64,6 +64,17 @@ func RecordingPath(participantID, filename string) string {
 	return dirRecordings + SafeName(participantID+"-"+filename)
 }
 
+// ExportedRecordingPath is where a bag holds the file of recording r: the path the manifest
+// gives it, or, for a recording the sealed manifest lists by hash only (no path), the path an
+// export adds it at, RecordingPath(participant, filename). A verifier checks such a file
+// against the manifest's SHA-256 and size like any other payload file.
+func ExportedRecordingPath(r Recording) string {
+	if r.Path != "" {
+		return r.Path
+	}
+	return RecordingPath(r.ParticipantID, r.Filename)
+}
+
 func signatureJWSPath(participantID string) string {
 	return dirSignatures + SafeName(participantID) + ".jws"
 }

@@ -89,7 +89,7 @@ func VerifyBundle(ctx context.Context, r io.ReaderAt, size int64, opt Options) R
 	}
 	sealTrust(&rep, opt.Trust, cert, m.SealedAt)
 	if cert != nil {
-		rep.Record = newRecord(m, cert, func(r Recording) bool { return r.Path != "" })
+		rep.Record = newRecord(m, cert, func(r Recording) bool { _, ok := b.files[ExportedRecordingPath(r)]; return ok })
 	}
 	v.attestTime(m, opt.ManifestTimestamp)
 	v.logInclusion(opt.LogKey)
@@ -246,6 +246,9 @@ func (v *bundleVerifier) referenced(m Manifest) {
 	for p := range expectedRefs(m) {
 		allowed[p] = true
 	}
+	for _, r := range m.Recordings {
+		allowed[ExportedRecordingPath(r)] = true
+	}
 	for _, s := range m.Signatures {
 		allowed[signatureJWSPath(s.ParticipantID)], allowed[signatureJWKPath(s.ParticipantID)] = true, true
 	}
@@ -301,6 +304,11 @@ func (v *bundleVerifier) documents(m Manifest) {
 func (v *bundleVerifier) recordings(m Manifest) {
 	for _, r := range m.Recordings {
 		name := CheckRecording + ": " + r.ParticipantID + "/" + r.Filename
+		if r.Path == "" && !v.pdfMode && v.bag != nil && v.bag.files[ExportedRecordingPath(r)] != nil {
+			ref := FileRef{ExportedRecordingPath(r), r.SHA256, r.Size}
+			v.rep.result(name, v.fileMatches(ref), "exported with the record: "+ref.Path+" sha256 "+r.SHA256)
+			continue
+		}
 		if (r.Path == "" || v.pdfMode) && v.openRecording != nil {
 			v.rep.result(name, recordingMatches(v.openRecording, r), "the given file matches: sha256 "+r.SHA256)
 			continue
