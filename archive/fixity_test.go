@@ -71,6 +71,12 @@ func sealRecord(t *testing.T, db *sqlite.DB, arch blob.Store) (string, string) {
 // dir holds the marker (the local store's data file; MinIO's part file or xl.meta).
 func flipMarkedByte(t *testing.T, dir string) {
 	t.Helper()
+	flipMarkedByteOf(t, dir, marker)
+}
+
+// flipMarkedByteOf changes the first byte of marker in whichever file under dir holds it.
+func flipMarkedByteOf(t *testing.T, dir, marker string) {
+	t.Helper()
 	found := false
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || found {

@@ -39,16 +39,16 @@ func sealedRecord(t *testing.T, db *sqlite.DB, arch blob.Store, retain time.Time
 	return a.ID
 }
 
-func archiveStores(t *testing.T) map[string]func(t *testing.T) blob.Store {
-	return map[string]func(t *testing.T) blob.Store{
-		"local": func(t *testing.T) blob.Store {
+func archiveStores(t testing.TB) map[string]func(t testing.TB) blob.Store {
+	return map[string]func(t testing.TB) blob.Store{
+		"local": func(t testing.TB) blob.Store {
 			l, err := blob.NewLocal(t.TempDir(), []byte("0123456789abcdef0123456789abcdef"), "http://127.0.0.1", nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			return l.Buckets().Archive
 		},
-		"minio": func(t *testing.T) blob.Store {
+		"minio": func(t testing.TB) blob.Store {
 			b, err := blob.NewMinIO(t.Context(), blobtest.MinIO(t), nil)
 			if err != nil {
 				t.Fatal(err)
@@ -58,7 +58,7 @@ func archiveStores(t *testing.T) map[string]func(t *testing.T) blob.Store {
 	}
 }
 
-func openDB(t *testing.T) *sqlite.DB {
+func openDB(t testing.TB) *sqlite.DB {
 	t.Helper()
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "signroom.db"))
 	if err != nil {

@@ -19,14 +19,19 @@ import (
 var ErrRecordingMismatch = errors.New("recording differs from the sealed manifest")
 
 // RecordingMismatch is ExtendBundle's error for a recording whose bytes differ from the
-// manifest; it wraps ErrRecordingMismatch.
+// manifest, or that could not be read to its end (a store that finds its own copy corrupt
+// stops the read); it wraps ErrRecordingMismatch.
 type RecordingMismatch struct {
 	Recording Recording // as the manifest lists it
-	Got       string    // the SHA-256 of the bytes read
+	Got       string    // the SHA-256 of the bytes read; "" when the read failed
 	Size      int64     // how many were read (at most one past the manifest's size)
+	Err       error     // the read's error, when it failed
 }
 
 func (e *RecordingMismatch) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: unreadable after %d of %d bytes (%v): %v", ExportedRecordingPath(e.Recording), e.Size, e.Recording.Size, e.Err, ErrRecordingMismatch)
+	}
 	return fmt.Sprintf("%s: %d bytes with sha256 %s, the manifest says %d bytes with %s: %v",
 		ExportedRecordingPath(e.Recording), e.Size, e.Got, e.Recording.Size, e.Recording.SHA256, ErrRecordingMismatch)
 }
@@ -291,14 +296,32 @@ func (x *extender) streamRecording(w io.Writer, rf RecordingFile) error {
 	}
 	defer rc.Close()
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(ctxReader{x.ctx, rc}, r.Size+1))
+	src := &readErrs{r: ctxReader{x.ctx, rc}}
+	n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(src, r.Size+1))
+	if err != nil && src.err != nil && x.ctx.Err() == nil {
+		return &RecordingMismatch{Recording: r, Size: n, Err: src.err}
+	}
 	if err != nil {
-		return fmt.Errorf("read recording %s: %w", r.Filename, err)
+		return fmt.Errorf("copy recording %s: %w", r.Filename, err)
 	}
 	if sum := hex.EncodeToString(h.Sum(nil)); sum != r.SHA256 || n != r.Size {
 		return &RecordingMismatch{Recording: r, Got: sum, Size: n}
 	}
 	return nil
+}
+
+// readErrs notes the error of its reader, to tell a failed read from a failed write.
+type readErrs struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErrs) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF {
+		e.err = err
+	}
+	return n, err
 }
 
 // ctxReader stops with the context's error once it is done.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/signroom/signroom/agreement"
+	"github.com/signroom/signroom/evidence"
 	"github.com/signroom/signroom/storage/blob"
 )
 
@@ -194,4 +195,34 @@ func mustAtoi(t *testing.T, s string) int64 {
 		t.Fatal(err)
 	}
 	return n
+}
+
+func TestExportStreamsAVerifiableBag(t *testing.T) {
+	stores := localStores(t)
+	e := newEnv(t, withStores(stores.Working, stores.Archive))
+	f, _ := recordedCeremony(t, e, stores.Working, 300_000, 200_000)
+	r := e.must(e.do("GET", "/api/agreements/"+f.id+"/export", e.tokens["archivist"], nil), http.StatusOK)
+	if r.header.Get("Content-Type") != "application/zip" || r.header.Get("Content-Length") != fmt.Sprint(len(r.raw)) ||
+		r.header.Get("X-Signroom-Export-Size") != fmt.Sprint(len(r.raw)) || !strings.HasPrefix(r.header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("headers %v for %d bytes", r.header, len(r.raw))
+	}
+	rep := evidence.VerifyBundle(context.Background(), bytes.NewReader(r.raw), int64(len(r.raw)),
+		evidence.Options{Trust: evidence.TrustCerts("test", e.api.cfg.Sealer.Cert)})
+	if !rep.OK() {
+		t.Fatalf("the export does not verify: %+v", rep.Failed())
+	}
+	included := 0
+	for _, rr := range rep.Record.Recordings {
+		if rr.Included {
+			included++
+		}
+	}
+	if included != 2 {
+		t.Fatalf("%d recordings in the export, want 2: %+v", included, rep.Record.Recordings)
+	}
+	_, evs := recorded(e, f.id)
+	if last := evs[len(evs)-1]; last.Type != "record.exported" || last.Actor != "user:"+e.users["archivist"].ID {
+		t.Fatalf("last audit event %s by %s, want record.exported by the archivist", last.Type, last.Actor)
+	}
+	e.must(e.do("GET", "/api/agreements/"+f.id+"/export", e.tokens["other"], nil), http.StatusForbidden)
 }

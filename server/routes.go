@@ -101,6 +101,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/agreements/{id}/fixity", readers, s.handleFixity},
 		{"GET", "/api/agreements/{id}/record", recordReaders, s.handleRecord},
 		{"POST", "/api/agreements/{id}/recordings/playback", recordReaders, s.handlePlayback},
+		{"GET", "/api/agreements/{id}/export", recordReaders, s.handleExport},
 		{"GET", "/api/media/{id}/recordings/{recordingID}", public, s.handleMedia},
 
 		{"GET", "/api/join", joiners, s.handleJoin},

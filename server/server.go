@@ -209,6 +209,9 @@ type Config struct {
 	MaxVerifications int
 	VerifyLimits     *evidence.Limits // limits of one verification; nil: evidence.ServiceLimits
 	TempDir          string           // for checking uploaded PDFs and files to verify; "": os.TempDir
+	// Fixity raises a mismatch an export finds as a fixity alert on the record; nil: the
+	// export only stops.
+	Fixity *archive.Fixity
 	// URLSecret is the service's URL-signing secret; the media URLs of recording playback are
 	// signed with a key derived from it. nil: a random one, so media URLs do not outlive the
 	// process (nor work across several).
@@ -255,7 +258,7 @@ func New(cfg Config) *Server {
 		Logger: cfg.Logger, Recordings: cfg.Recordings, RecordingWait: cfg.RecordingWait, Closing: s.announceClosing, Announce: s.announceSealed, Now: cfg.Now,
 		TSA: cfg.TSA, Log: cfg.Log})
 	s.holds = &archive.Holds{Store: cfg.Store, Archive: cfg.Archive, Now: cfg.Now}
-	s.records = &archive.Records{Store: cfg.Store, Archive: cfg.Archive}
+	s.records = &archive.Records{Store: cfg.Store, Archive: cfg.Archive, Fixity: cfg.Fixity}
 	s.media = archive.NewMediaSigner(cfg.URLSecret, cfg.Now)
 	if cfg.Renderer != nil {
 		s.pages = docpages.New(cfg.Blobs, cfg.Renderer, cfg.RenderDPI)

@@ -231,7 +231,7 @@ func (m *Main) serverConfig() server.Config {
 		Ceremony:       ceremonyEvents{hub: m.Hub},
 		Roster:         ceremonyEvents{hub: m.Hub}.Roster,
 		MaxUploadBytes: m.Config.MaxUploadBytes, StaffTokenTTL: m.Config.StaffTokenTTL,
-		TempDir: filepath.Join(m.Config.DataDir, "tmp"), URLSecret: m.urlKey,
+		TempDir: filepath.Join(m.Config.DataDir, "tmp"), URLSecret: m.urlKey, Fixity: m.fixity(),
 	}
 }
 

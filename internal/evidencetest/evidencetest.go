@@ -26,8 +26,9 @@ var At = time.Date(2020, 5, 29, 6, 0, 0, 0, time.UTC)
 
 // Record is a sealed test record.
 type Record struct {
-	Bundle []byte
-	PDF    []byte
+	Bundle   []byte
+	PDF      []byte
+	Manifest []byte // data/manifest.json, as signed
 }
 
 // Options change the record before it is sealed, as a forger would.
@@ -40,6 +41,11 @@ type Options struct {
 	TSAURL string
 	// LogProof, when set, makes the bundle's tlog-proof tag file from the manifest's SHA-256.
 	LogProof func(manifestSHA256 []byte) []byte
+	// AgreementID replaces the record's agreement id ("ag-2020-0529").
+	AgreementID string
+	// Recordings are listed in the manifest as they are (by hash only when Path is empty, as
+	// sealing lists archived recordings) and placed on the timeline.
+	Recordings []evidence.Recording
 }
 
 // Seal makes a record sealed by sealer.
@@ -48,8 +54,12 @@ func Seal(tb testing.TB, sealer *evidence.Sealer, opt Options) Record {
 	if opt.Signers == 0 {
 		opt.Signers = 2
 	}
+	id := "ag-2020-0529"
+	if opt.AgreementID != "" {
+		id = opt.AgreementID
+	}
 	b := &builder{tb: tb, m: evidence.Manifest{Format: evidence.FormatVersion, SealedAt: At.Add(time.Hour),
-		Agreement: evidence.Agreement{ID: "ag-2020-0529", Languages: []string{"ko", "zh"}, RetentionUntil: At.AddDate(10, 0, 0),
+		Agreement: evidence.Agreement{ID: id, Languages: []string{"ko", "zh"}, RetentionUntil: At.AddDate(10, 0, 0),
 			Titles: map[string]string{"ko": "강원도 상품 중국 전자상거래 판매 협약", "zh": "江原道产品中国跨境电商销售协议"}},
 		Venues: []evidence.Venue{{ID: "v-1", Names: map[string]string{"ko": "스카이컨벤션 2층 홀", "en": "Sky Convention, 2F hall"}, TimeZone: "Asia/Seoul"},
 			{ID: "v-2", Names: map[string]string{"zh": "苏宁诺富特酒店 中华厅B", "en": "Suning Novotel, Zhonghua Hall B"}, TimeZone: "Asia/Shanghai"}},
@@ -66,6 +76,8 @@ func Seal(tb testing.TB, sealer *evidence.Sealer, opt Options) Record {
 		n := len(b.m.Signatures) - 1
 		b.m.Signatures, b.m.Participants, b.page.Signers = b.m.Signatures[:n], b.m.Participants[:n], b.page.Signers[:n]
 	}
+	b.m.Recordings = append(b.m.Recordings, opt.Recordings...)
+	evidence.PlaceOnTimeline(&b.m)
 	return b.seal(sealer, opt)
 }
 
@@ -166,7 +178,7 @@ func (b *builder) seal(sealer *evidence.Sealer, opt Options) Record {
 	if err := evidence.WriteBundle(ctx, &zip, bundle); err != nil {
 		b.tb.Fatal(err)
 	}
-	return Record{Bundle: zip.Bytes(), PDF: bundle.SealedPDF}
+	return Record{Bundle: zip.Bytes(), PDF: bundle.SealedPDF, Manifest: sm.JSON}
 }
 
 func sum(b []byte) string {
