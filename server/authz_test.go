@@ -85,6 +85,7 @@ var wantAllowed = map[string][]string{
 	// Administrators read records once sealed (TestRecordPage); the matrix's is not.
 	"GET /api/agreements/{id}/record":               readerRoles,
 	"POST /api/agreements/{id}/recordings/playback": readerRoles,
+	"GET /api/agreements/{id}/export":               readerRoles,
 	// Media URLs carry their own signed token (TestPlaybackMediaURLs); without one, nobody.
 	"GET /api/media/{id}/recordings/{recordingID}": {},
 
