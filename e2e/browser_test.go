@@ -41,6 +41,12 @@ type browser struct {
 
 func newBrowser(t *testing.T, name string) *browser {
 	t.Helper()
+	return newBrowserWith(t, name)
+}
+
+// newBrowserWith is newBrowser with further Chromium options.
+func newBrowserWith(t *testing.T, name string, extra ...chromedp.ExecAllocatorOption) *browser {
+	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath(t)),
 		chromedp.Flag("headless", "new"),
@@ -60,7 +66,13 @@ func newBrowser(t *testing.T, name string) *browser {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 720),
 	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(opts, extra...)...)
+	return attachBrowser(t, name, actx, cancelAlloc)
+}
+
+// attachBrowser opens the tab of a browser on an allocator; the browser ends with the test.
+func attachBrowser(t *testing.T, name string, actx context.Context, cancelAlloc context.CancelFunc) *browser {
+	t.Helper()
 	b := &browser{name: name}
 	ctx, cancel := chromedp.NewContext(actx, chromedp.WithListener(b.record))
 	b.ctx = ctx

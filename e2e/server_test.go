@@ -19,7 +19,14 @@ type service struct {
 // candidates are announced on 127.0.0.1 (--public-ip) so Chromium on this host reaches them.
 func startService(t *testing.T) *service {
 	t.Helper()
-	p := apitest.Start(t, []string{"SIGNROOM_LOG_LEVEL=info"}, "--public-ip", "127.0.0.1")
+	return startServiceWith(t, nil, "--public-ip", "127.0.0.1")
+}
+
+// startServiceWith runs `signroom serve` with further environment and flags (a later --addr
+// replaces 127.0.0.1:0).
+func startServiceWith(t *testing.T, env []string, args ...string) *service {
+	t.Helper()
+	p := apitest.Start(t, append([]string{"SIGNROOM_LOG_LEVEL=info"}, env...), args...)
 	t.Cleanup(func() {
 		if dir := os.Getenv("SIGNROOM_E2E_LOGS"); dir != "" {
 			os.MkdirAll(dir, 0o755)

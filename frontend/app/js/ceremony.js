@@ -9,9 +9,13 @@ const MAX_RETRIES = 8;
 // Errors answering join: the server closes the socket and retrying cannot help.
 const JOIN_ERRORS = new Set(["unauthorized", "not_joined", "forbidden", "room_full", "join_timeout", "removed"]);
 // ICE restart (docs/signaling.md, "ICE restart"): a connection disconnected or failed for
-// ICE_GRACE_MS restarts ICE on both connections; a restart not connected again within
+// ICE_GRACE_MS, or on which nothing arrived for SILENCE_MS (the server sends ICE keepalives
+// every 0.5 s and RTCP on each connection; browsers call a connection disconnected only
+// after about 5 s), restarts ICE on both connections; a restart not connected again within
 // RESTART_MS is retried, and after MAX_RESTARTS the socket is reconnected instead.
-const ICE_GRACE_MS = 1500;
+const ICE_GRACE_MS = 500;
+const SILENCE_MS = 2000;
+const SILENCE_CHECK_MS = 500;
 const RESTART_MS = 10000;
 const MAX_RESTARTS = 3;
 const ICE_DOWN = new Set(["disconnected", "failed"]);
@@ -30,6 +34,8 @@ export class Ceremony {
     this.self = null;
     this.restarts = 0;
     this.restarting = false;
+    this.restartAt = 0;
+    this.heard = new Map(); // per connection: what it had received, and when that last grew
     this.renegotiating = new Set(); // connections whose restart offer is not answered yet
     // A new network (online again, another Wi-Fi or cellular link) restarts ICE at once.
     this.onNetwork = () => this.restartICE();
@@ -88,6 +94,8 @@ export class Ceremony {
     this.pending = { publisher: [], subscriber: [] };
     this.onEvent("welcome", m);
     this.onEvent("connection", { state: "connected" });
+    clearInterval(this.silence);
+    this.silence = setInterval(() => this.checkSilence(), SILENCE_CHECK_MS);
     if (m.self.grants.subscribe) this.sub = this.peer("subscriber", cfg);
     if (m.self.grants.publish && this.stream && this.stream.getTracks().length) await this.publish(cfg);
   }
@@ -163,6 +171,7 @@ export class Ceremony {
   // restart when both connections renegotiated and are up again.
   watchICE() {
     const pcs = [this.pub, this.sub].filter(Boolean);
+    const heardSince = (pc) => (this.heard.get(pc)?.at ?? 0) > this.restartAt;
     const down = pcs.some((pc) => ICE_DOWN.has(pc.iceConnectionState));
     if (!down) {
       clearTimeout(this.iceTimer);
@@ -170,7 +179,7 @@ export class Ceremony {
     } else if (!this.iceTimer && !this.restarting) {
       this.iceTimer = setTimeout(() => { this.iceTimer = null; this.restartICE(); }, ICE_GRACE_MS);
     }
-    if (this.restarting && !this.renegotiating.size && pcs.every((pc) => ICE_UP.has(pc.iceConnectionState))) {
+    if (this.restarting && !this.renegotiating.size && pcs.every((pc) => ICE_UP.has(pc.iceConnectionState) && heardSince(pc))) {
       this.restarting = false;
       this.restarts = 0;
       clearTimeout(this.restartTimer);
@@ -194,11 +203,33 @@ export class Ceremony {
     }
     clearTimeout(this.restartTimer);
     this.restartTimer = setTimeout(() => this.restartICE(), RESTART_MS);
+    this.restartAt = performance.now();
     this.renegotiating = new Set([this.pub && "publisher", this.sub && "subscriber"].filter(Boolean));
     if (this.sub) this.send({ type: "restart_ice" });
     if (this.pub) {
       const pc = this.pub;
       this.sending = this.sending.then(() => restartPublisher(this, pc)).catch((err) => console.error("ice restart", err));
+    }
+  }
+
+  // checkSilence follows what each connected connection receives and restarts ICE when one
+  // heard nothing for SILENCE_MS; while a restart runs it tells watchICE when both hear again.
+  async checkSilence() {
+    if (this.checking) return;
+    this.checking = true;
+    try {
+      const now = performance.now();
+      for (const pc of [this.pub, this.sub]) {
+        if (!pc || !ICE_UP.has(pc.iceConnectionState)) continue;
+        const { pair, n } = await selectedReceived(pc);
+        const last = this.heard.get(pc);
+        if (!last || pair !== last.pair) this.heard.set(pc, { pair, n, at: last?.at ?? now });
+        else if (n > last.n) this.heard.set(pc, { pair, n, at: now });
+        else if (now - last.at > SILENCE_MS && !this.restarting) this.restartICE();
+      }
+      if (this.restarting) this.watchICE();
+    } finally {
+      this.checking = false;
     }
   }
 
@@ -263,6 +294,8 @@ export class Ceremony {
 
   teardown() {
     clearInterval(this.pinger);
+    clearInterval(this.silence);
+    this.heard.clear();
     clearTimeout(this.iceTimer);
     clearTimeout(this.restartTimer);
     this.iceTimer = null;
@@ -331,6 +364,22 @@ function answered(pc) {
     pc.addEventListener("signalingstatechange", check);
     check();
   });
+}
+
+// selectedReceived returns a connection's selected candidate pair and what arrived on it so
+// far: bytes, and STUN requests and responses (the server's keepalives). Media goes over the
+// selected pair only, so a pair that stopped receiving is a dead path even while the browser
+// still calls the connection connected, and a new pair counts from its own zero.
+async function selectedReceived(pc) {
+  const stats = await pc.getStats();
+  let pair = "", n = 0;
+  stats.forEach((s) => {
+    const p = s.type === "transport" && s.selectedCandidatePairId && stats.get(s.selectedCandidatePairId);
+    if (!p) return;
+    pair += p.id;
+    n += (p.bytesReceived || 0) + (p.requestsReceived || 0) + (p.responsesReceived || 0);
+  });
+  return { pair, n };
 }
 
 // restartPublisher sends the publisher connection's ICE restart offer once its previous offer
