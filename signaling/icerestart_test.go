@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
 	"github.com/pion/transport/v5"
 	"github.com/pion/transport/v5/stdnet"
 	"github.com/pion/webrtc/v4"
@@ -197,5 +199,91 @@ func drain(p *peer) []protocol.ServerMessage {
 		default:
 			return out
 		}
+	}
+}
+
+// TestRestartICEWaitsForOutstandingOffer: restart_ice while a subscriber offer is still
+// unanswered makes no second offer at once (one offer at a time); the answer to the first
+// offer brings the restart offer, with new ICE credentials.
+func TestRestartICEWaitsForOutstandingOffer(t *testing.T) {
+	h := newHarness(t, signaling.Config{})
+	ctx := testCtx(t)
+	pub := h.mustJoin(ctx, "mou", "venue", "venue")
+	if err := pub.publish(ctx, "v", media); err != nil {
+		t.Fatal(err)
+	}
+	tok, _ := h.invite("mou", "raw", "observer")
+	conn, _, err := websocket.Dial(ctx, h.url("mou"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.CloseNow() })
+	send := func(v any) {
+		t.Helper()
+		if err := wsjson.Write(ctx, conn, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A read whose context ends closes the connection, so one goroutine reads them all.
+	msgs := make(chan protocol.ServerMessage, 64)
+	go func() {
+		defer close(msgs)
+		for {
+			var m protocol.ServerMessage
+			if wsjson.Read(ctx, conn, &m) != nil {
+				return
+			}
+			msgs <- m
+		}
+	}()
+	next := func(typ string, d time.Duration) (protocol.ServerMessage, bool) {
+		timer := time.NewTimer(d)
+		defer timer.Stop()
+		for {
+			select {
+			case m, open := <-msgs:
+				if !open {
+					return m, false
+				}
+				if m.Type == typ {
+					return m, true
+				}
+			case <-timer.C:
+				return protocol.ServerMessage{}, false
+			}
+		}
+	}
+	send(map[string]string{"type": protocol.TypeJoin, "token": tok})
+	first, ok := next(protocol.TypeOffer, 10*time.Second)
+	if !ok {
+		t.Fatal("no subscriber offer after joining a room with a publisher")
+	}
+	send(map[string]string{"type": protocol.TypeRestartICE})
+	if m, ok := next(protocol.TypeOffer, time.Second); ok {
+		t.Fatalf("a second offer (%d bytes) while the first was unanswered", len(m.SDP))
+	}
+	pc, err := h.api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pc.Close() })
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: first.SDP}); err != nil {
+		t.Fatal(err)
+	}
+	answer, err := pc.CreateAnswer(nil)
+	if err == nil {
+		err = pc.SetLocalDescription(answer)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	send(map[string]string{"type": protocol.TypeAnswer, "sdp": answer.SDP})
+	restart, ok := next(protocol.TypeOffer, 10*time.Second)
+	if !ok {
+		t.Fatal("no restart offer after the answer")
+	}
+	was := iceUfrag(t, &webrtc.SessionDescription{SDP: first.SDP})
+	if got := iceUfrag(t, &webrtc.SessionDescription{SDP: restart.SDP}); got == was {
+		t.Errorf("the offer after restart_ice keeps ice-ufrag %s, want new ICE credentials", got)
 	}
 }
