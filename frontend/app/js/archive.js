@@ -1,6 +1,6 @@
 // archive: the archive search page (#/archive) for legal staff, archivists and administrators:
 // free text over titles, parties, participants and the documents' own text, filters, sorting
-// and paging; each hit opens the agreement and says where the text was found.
+// and paging; each hit opens its record page (#/archive/ID) and says where the text was found.
 import { register, context } from "./staff.js";
 import { setText, setTime, localized, language } from "./i18n.js";
 import { el, errorKey } from "./forms.js";
@@ -8,7 +8,7 @@ import { el, errorKey } from "./forms.js";
 const $ = (id) => document.getElementById(id);
 const LIMIT = 20;
 const FIELDS = ["q", "from", "to", "party", "venue", "country", "state", "hold", "sort"];
-const state = { offset: 0, res: null, bound: false };
+const state = { offset: 0, res: null, bound: false, seq: 0 };
 
 // params reads the form into the search's query string.
 function params() {
@@ -23,17 +23,22 @@ function params() {
   return p;
 }
 
+// search asks the server; an answer to an earlier search that arrives late is dropped.
 async function search() {
+  const seq = ++state.seq;
   $("arch-error").hidden = true;
   $("arch-submit").disabled = true;
   try {
-    state.res = await context.api("/api/archive/search?" + params().toString());
+    const res = await context.api("/api/archive/search?" + params().toString());
+    if (seq !== state.seq) return;
+    state.res = res;
     render();
   } catch (err) {
+    if (seq !== state.seq) return;
     setText($("arch-error"), errorKey(err));
     $("arch-error").hidden = false;
   } finally {
-    $("arch-submit").disabled = false;
+    if (seq === state.seq) $("arch-submit").disabled = false;
   }
 }
 
@@ -57,7 +62,7 @@ function row(h) {
   const state = el("td", {}, el("span", { className: "badge badge-" + h.state, i18n: "state." + h.state }));
   if (h.legal_hold) state.append(" ", el("span", { className: "badge badge-hold", i18n: "archive.on_hold" }));
   return el("tr", { dataset: { agreementId: h.id } },
-    el("td", {}, el("a", { href: "#/a/" + h.id, textContent: localized(h.title) || h.id })),
+    el("td", {}, el("a", { href: "#/archive/" + h.id, textContent: localized(h.title) || h.id })),
     state, date,
     el("td", { textContent: (h.parties || []).map((p) => localized(p.name) + (p.country ? " (" + p.country + ")" : "")).join(", ") }),
     matchCell(h.match));

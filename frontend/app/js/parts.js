@@ -5,3 +5,4 @@ import "./readiness.js";
 import "./record.js";
 import "./admin.js";
 import "./archive.js";
+import "./recordpage.js";

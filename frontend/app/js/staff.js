@@ -1,5 +1,6 @@
 // staff: the staff console — sign-in, the list of agreements the account may read, and the
 // organizer's pages of one agreement (#/a/ID/TAB: details, invitations, readiness, record),
+// the archive search (#/archive) and an archived record's page (#/archive/ID),
 // addressed by the URL fragment so that reloading keeps the place.
 import { load, pickLanguage, setupSwitcher, setText, localized, formatTime } from "./i18n.js";
 import { request, ApiError } from "./api.js";
@@ -31,7 +32,8 @@ function signedOut() {
 
 function show(view) {
   page.view = view;
-  for (const v of ["login", "list", "agreement", "admin", "archive"]) {
+  if (view !== "rp" && page.extra.recordpage) page.extra.recordpage.close();
+  for (const v of ["login", "list", "agreement", "admin", "archive", "rp"]) {
     const sec = $(v + "-view");
     if (sec) sec.hidden = view !== v;
   }
@@ -181,6 +183,10 @@ async function route() {
   const parts = location.hash.replace(/^#\/?/, "").split("/");
   if (parts[0] === "new") return showAgreement("", "details");
   if (parts[0] === "a" && parts[1]) return showAgreement(parts[1], parts[2]);
+  if (parts[0] === "archive" && parts[1] && page.extra.recordpage) {
+    show("rp");
+    return page.extra.recordpage.open(parts[1]);
+  }
   if (parts[0] === "archive" && page.extra.archive) {
     show("archive");
     return page.extra.archive.open();
