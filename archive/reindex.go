@@ -14,10 +14,10 @@ import (
 )
 
 // ReindexStore takes back records rebuilt from the archive; storage/sqlite.DB implements
-// it. RestoreRecord stores a sealed agreement and its seal record unless the agreement is
+// it. RestoreRecord stores a sealed agreement, its seal record and r unless the agreement is
 // already there (then it reports false), under a disabled restore account as owner.
 type ReindexStore interface {
-	RestoreRecord(ctx context.Context, a *agreement.Agreement, s agreement.Seal) (bool, error)
+	RestoreRecord(ctx context.Context, a *agreement.Agreement, s agreement.Seal, r Restored) (bool, error)
 	PlaceHold(ctx context.Context, h LegalHold, ev agreement.AuditEntry) error
 }
 
@@ -68,7 +68,7 @@ func restoreOne(ctx context.Context, arch blob.Store, st ReindexStore, id string
 	}
 	a := agreementOf(id, m)
 	s := agreement.Seal{AgreementID: id, Status: agreement.SealDone, SealedAt: m.SealedAt, RetainUntil: m.Agreement.RetentionUntil,
-		StagedAt: m.SealedAt, CompletedAt: m.SealedAt}
+		StagedAt: m.SealedAt, CompletedAt: m.SealedAt, AuditHead: m.Audit.Head, AuditEvents: m.Audit.Events}
 	for _, o := range objs {
 		info, err := arch.Stat(ctx, o.Key) // listings carry no version id
 		if err != nil {
@@ -77,7 +77,11 @@ func restoreOne(ctx context.Context, arch blob.Store, st ReindexStore, id string
 		s.Artifacts = append(s.Artifacts, agreement.Artifact{Name: path.Base(o.Key), ArchiveKey: o.Key,
 			VersionID: info.VersionID, SHA256: info.SHA256, Size: info.Size})
 	}
-	ok, err := st.RestoreRecord(ctx, a, s)
+	parts, err := restoredParts(ctx, arch, a, s, m)
+	if err != nil {
+		return false, fmt.Errorf("reindex %s: %w", id, err)
+	}
+	ok, err := st.RestoreRecord(ctx, a, s, parts)
 	if err != nil || !ok {
 		return ok, err
 	}

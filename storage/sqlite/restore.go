@@ -7,14 +7,16 @@ import (
 	"fmt"
 
 	"github.com/signroom/signroom/agreement"
+	"github.com/signroom/signroom/archive"
 )
 
 // RestoreUser is the id of the disabled account that owns records restored by reindex.
 const RestoreUser = "restored-from-archive"
 
-// RestoreRecord stores a sealed agreement rebuilt from the archive with its seal record, in
-// one transaction, unless the agreement exists (then false). See archive.ReindexStore.
-func (d *DB) RestoreRecord(ctx context.Context, a *agreement.Agreement, s agreement.Seal) (bool, error) {
+// RestoreRecord stores a sealed agreement rebuilt from the archive with its seal record, its
+// audit chain as sealed, its signatures and its recordings' catalog, in one transaction,
+// unless the agreement exists (then false). See archive.ReindexStore.
+func (d *DB) RestoreRecord(ctx context.Context, a *agreement.Agreement, s agreement.Seal, r archive.Restored) (bool, error) {
 	body, err := json.Marshal(a)
 	if err != nil {
 		return false, err
@@ -40,8 +42,11 @@ func (d *DB) RestoreRecord(ctx context.Context, a *agreement.Agreement, s agreem
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO seals(agreement_id, status, sealed_at, retain_until, audit_head, audit_events, artifacts, staged_at, completed_at, seal_cert)
-			VALUES (?,?,?,?,'',0,?,?,?,'')`, a.ID, string(agreement.SealDone), ts(s.SealedAt), ts(s.RetainUntil), string(arts),
+			VALUES (?,?,?,?,?,?,?,?,?,'')`, a.ID, string(agreement.SealDone), ts(s.SealedAt), ts(s.RetainUntil), s.AuditHead, s.AuditEvents, string(arts),
 			ts(s.StagedAt), ts(s.CompletedAt)); err != nil {
+			return err
+		}
+		if err := restoreParts(ctx, tx, r); err != nil {
 			return err
 		}
 		restored = true
@@ -51,4 +56,31 @@ func (d *DB) RestoreRecord(ctx context.Context, a *agreement.Agreement, s agreem
 		return false, fmt.Errorf("restore record %s: %w", a.ID, err)
 	}
 	return restored, nil
+}
+
+// restoreParts inserts a restored record's audit events as they were sealed (their hashes
+// chain), its signatures and its recordings.
+func restoreParts(ctx context.Context, tx *sql.Tx, r archive.Restored) error {
+	for _, ev := range r.Audit {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO audit_events("+eventColumns+") VALUES (?,?,?,?,?,?,?,?)",
+			ev.AgreementID, ev.Seq, ts(ev.At), ev.Actor, ev.Type, string(ev.Data), ev.Prev, ev.Hash); err != nil {
+			return fmt.Errorf("audit event %d: %w", ev.Seq, err)
+		}
+	}
+	for _, s := range r.Signatures {
+		if err := insertSignature(ctx, tx, s); err != nil {
+			return err
+		}
+	}
+	for _, rec := range r.Recordings {
+		body, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO recordings(id, agreement_id, state, body, updated_at) VALUES (?,?,?,?,?)",
+			rec.ID, rec.AgreementID, string(rec.State), string(body), ts(rec.UpdatedAt)); err != nil {
+			return fmt.Errorf("recording %s: %w", rec.ID, err)
+		}
+	}
+	return nil
 }
