@@ -1,7 +1,9 @@
 // Package archive is what archivists, legal staff and administrators do with sealed records:
 // find them (Search), place and lift legal holds on every archived object of a record (Holds),
-// check the archived objects against their sealed manifests (Fixity) and rebuild the metadata
-// database from the archive bucket alone (Reindex). It is driven by the HTTP server, the
+// check the archived objects against their sealed manifests (Fixity), rebuild the metadata
+// database from the archive bucket alone (Reindex), and read a record whole (Records.Record),
+// play its recordings through short-lived signed media URLs (Records.Playback, MediaSigner)
+// and export it with its recordings as one streamed BagIt ZIP (Records.PrepareExport). It is driven by the HTTP server, the
 // signroom command and background jobs alike, and knows neither HTTP nor SQL: the metadata
 // store and the object stores are interfaces.
 //
