@@ -3,9 +3,9 @@
 // check the archived objects against their sealed manifests (Fixity), rebuild the metadata
 // database from the archive bucket alone (Reindex), and read a record whole (Records.Record),
 // play its recordings through short-lived signed media URLs (Records.Playback, MediaSigner)
-// and export it with its recordings as one streamed BagIt ZIP (Records.PrepareExport). It is driven by the HTTP server, the
-// signroom command and background jobs alike, and knows neither HTTP nor SQL: the metadata
-// store and the object stores are interfaces.
+// and export it with its recordings as one streamed BagIt ZIP (Records.PrepareExport). It is
+// driven by the HTTP server, the signroom command and background jobs alike, and knows
+// neither HTTP nor SQL: the metadata store and the object stores are interfaces.
 //
 // # Search
 //
