@@ -167,7 +167,7 @@ func (x *Export) Close() error {
 // event "fixity.mismatch" as a run's.
 func (f *Fixity) Raise(ctx context.Context, p Problem) error {
 	now := f.Now().UTC()
-	run := FixityRun{StartedAt: now, FinishedAt: now, Records: 1, Objects: 1, Problems: []Problem{p}}
+	run := FixityRun{AgreementID: p.AgreementID, StartedAt: now, FinishedAt: now, Records: 1, Objects: 1, Problems: []Problem{p}}
 	if f.Mismatches != nil {
 		f.Mismatches.Inc()
 	}

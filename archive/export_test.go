@@ -183,6 +183,10 @@ func TestExportDetectsAChangedRecording(t *testing.T) {
 			if err != nil || len(alerts) != 1 || alerts[0].Key != key || mism != 1 {
 				t.Fatalf("fixity alerts %+v (%v), metric %d; want one on %s", alerts, err, mism, key)
 			}
+			// the export checked this record alone: it is no other record's last fixity check
+			if other, _, err := db.LastFixity(ctx, "another-record"); err != nil || other.ID != 0 {
+				t.Fatalf("another record's last fixity check is the export's run over %s: %+v (%v)", id, other, err)
+			}
 			evs, _ := db.AuditEvents(ctx, id)
 			if got := evs[len(evs)-1].Type; got != "fixity.mismatch" {
 				t.Fatalf("last audit event %s, want fixity.mismatch", got)

@@ -20,13 +20,16 @@ const maxManifestBytes = 16 << 20
 
 // FixityRun is one pass of Fixity.Run over the archive.
 type FixityRun struct {
-	ID         int64
-	StartedAt  time.Time
-	FinishedAt time.Time
-	Records    int
-	Objects    int
-	Bytes      int64
-	Problems   []Problem
+	ID int64
+	// AgreementID names the one record a run covered (a mismatch found by an export); empty
+	// for a pass over the whole archive.
+	AgreementID string
+	StartedAt   time.Time
+	FinishedAt  time.Time
+	Records     int
+	Objects     int
+	Bytes       int64
+	Problems    []Problem
 }
 
 // Problem is an archived object that does not match its sealed record: its bytes hash to

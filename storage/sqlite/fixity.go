@@ -45,8 +45,9 @@ func (d *DB) RecordFixity(ctx context.Context, run *archive.FixityRun) error {
 		return err
 	}
 	return d.withTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO fixity_runs(started_at, finished_at, records, objects, bytes, problems)
-			VALUES (?,?,?,?,?,?)`, ts(run.StartedAt), ts(run.FinishedAt), run.Records, run.Objects, run.Bytes, string(problems))
+		res, err := tx.ExecContext(ctx, `INSERT INTO fixity_runs(started_at, finished_at, records, objects, bytes, problems, agreement_id)
+			VALUES (?,?,?,?,?,?,?)`, ts(run.StartedAt), ts(run.FinishedAt), run.Records, run.Objects, run.Bytes, string(problems),
+			sql.NullString{String: run.AgreementID, Valid: run.AgreementID != ""})
 		if err != nil {
 			return fmt.Errorf("record fixity run: %w", err)
 		}
@@ -76,20 +77,23 @@ func recordFixityAlert(ctx context.Context, d *DB, tx *sql.Tx, runID int64, p ar
 	return d.appendEvents(ctx, tx, p.AgreementID, []agreement.AuditEntry{ev})
 }
 
-// LastFixity returns the latest fixity run and the alerts it raised on agreementID (none when
-// the record was found intact); a zero run when none has run yet.
+// LastFixity returns the latest fixity run that covered agreementID (a pass over the whole
+// archive, or a run over this record alone) and the alerts it raised on it (none when the
+// record was found intact); a zero run when none has covered it yet.
 func (d *DB) LastFixity(ctx context.Context, agreementID string) (archive.FixityRun, []archive.Problem, error) {
 	var run archive.FixityRun
 	var started, finished string
-	err := d.db.QueryRowContext(ctx, "SELECT id, started_at, finished_at, records, objects, bytes FROM fixity_runs ORDER BY id DESC LIMIT 1").
-		Scan(&run.ID, &started, &finished, &run.Records, &run.Objects, &run.Bytes)
+	var scope sql.NullString
+	err := d.db.QueryRowContext(ctx, `SELECT id, started_at, finished_at, records, objects, bytes, agreement_id FROM fixity_runs
+		WHERE agreement_id IS NULL OR agreement_id = ? ORDER BY id DESC LIMIT 1`, agreementID).
+		Scan(&run.ID, &started, &finished, &run.Records, &run.Objects, &run.Bytes, &scope)
 	if err == sql.ErrNoRows {
 		return run, nil, nil
 	}
 	if err != nil {
 		return run, nil, fmt.Errorf("last fixity run: %w", err)
 	}
-	run.StartedAt, run.FinishedAt = parseTS(started), parseTS(finished)
+	run.StartedAt, run.FinishedAt, run.AgreementID = parseTS(started), parseTS(finished), scope.String
 	rows, err := d.db.QueryContext(ctx, "SELECT detail FROM fixity_alerts WHERE run_id = ? AND agreement_id = ? ORDER BY object_key", run.ID, agreementID)
 	if err != nil {
 		return run, nil, fmt.Errorf("fixity alerts: %w", err)
