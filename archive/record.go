@@ -26,13 +26,13 @@ const (
 )
 
 // accessEvents are the audit event types listed as the record's accesses.
-var accessEvents = map[string]string{
-	EventRecordViewed:      "record",
-	EventRecordingPlayback: "recordings",
-	EventRecordExported:    "export",
-	"evidence.downloaded":  "",
-	"recording.downloaded": "",
-	"document.downloaded":  "",
+var accessEvents = map[string]bool{
+	EventRecordViewed:      true,
+	EventRecordingPlayback: true,
+	EventRecordExported:    true,
+	"evidence.downloaded":  true,
+	"recording.downloaded": true,
+	"document.downloaded":  true,
 }
 
 // RecordStore is what Record reads; storage/sqlite.DB implements it. Seal and Hold give
@@ -44,6 +44,7 @@ type RecordStore interface {
 	Hold(ctx context.Context, agreementID string) (LegalHold, error)
 	LastFixity(ctx context.Context, agreementID string) (FixityRun, []Problem, error)
 	AuditEvents(ctx context.Context, agreementID string) ([]signatures.Event, error)
+	UserByID(ctx context.Context, id string) (agreement.User, error)
 	AppendAudit(ctx context.Context, agreementID string, e agreement.AuditEntry) (signatures.Event, error)
 }
 
@@ -68,6 +69,10 @@ type Record struct {
 	Fixity        *FixityState       `json:"fixity"`
 	Audit         []signatures.Event `json:"audit"`
 	Access        []Access           `json:"access"`
+	// Actors names the record's actors ("user:{id}": the staff member's display name or
+	// username; "participant:{id}": the participant's name) for the audit, the accesses and
+	// the legal hold; the service's own actors are left out.
+	Actors   map[string]string `json:"actors"`
 	manifest      *evidence.Manifest // the sealed manifest, when it could be read
 	recordings    []agreement.Recording
 }
@@ -146,10 +151,11 @@ type FixityState struct {
 
 // Access is one view, playback or download of the record.
 type Access struct {
-	At    time.Time `json:"at"`
-	Actor string    `json:"actor"`
-	Type  string    `json:"type"`
-	What  string    `json:"what"`
+	At        time.Time `json:"at"`
+	Actor     string    `json:"actor"`
+	ActorName string    `json:"actor_name"` // as in Record.Actors; "" for the service
+	Type      string    `json:"type"`
+	What      string    `json:"what"` // identifiers only (artifact, recording ids, document id), "" for the record itself
 }
 
 // Record audits a view of a's record by actor ("user:{id}") as "record.viewed", then reads
@@ -194,7 +200,49 @@ func (rs *Records) read(ctx context.Context, a *agreement.Agreement, full bool) 
 		return rec, err
 	}
 	rec.Access = accessesOf(rec.Audit)
+	if rec.Actors, err = rs.actorNames(ctx, a, &rec); err != nil {
+		return rec, err
+	}
+	for i := range rec.Access {
+		rec.Access[i].ActorName = rec.Actors[rec.Access[i].Actor]
+	}
 	return rec, nil
+}
+
+// actorNames names every staff member and participant who acts in rec's audit or placed
+// its legal hold. A staff account that no longer exists is left unnamed.
+func (rs *Records) actorNames(ctx context.Context, a *agreement.Agreement, rec *Record) (map[string]string, error) {
+	names := map[string]string{}
+	actors := []string{rec.LegalHold.By}
+	for _, e := range rec.Audit {
+		actors = append(actors, e.Actor)
+	}
+	for _, actor := range actors {
+		kind, id, ok := strings.Cut(actor, ":")
+		if _, done := names[actor]; done || !ok || id == "" {
+			continue
+		}
+		switch kind {
+		case "participant":
+			for _, p := range a.Participants {
+				if p.ID == id {
+					names[actor] = p.Name
+				}
+			}
+		case "user":
+			u, err := rs.Store.UserByID(ctx, id)
+			switch {
+			case errors.Is(err, agreement.ErrNotFound):
+			case err != nil:
+				return nil, fmt.Errorf("name %s: %w", actor, err)
+			case u.DisplayName != "":
+				names[actor] = u.DisplayName
+			default:
+				names[actor] = u.Username
+			}
+		}
+	}
+	return names, nil
 }
 
 // readSeal fills the seal, retention and sealed manifest of a sealed record.
@@ -440,17 +488,17 @@ func (rs *Records) readHoldAndFixity(ctx context.Context, agreementID string, re
 func accessesOf(evs []signatures.Event) []Access {
 	out := []Access{}
 	for _, e := range evs {
-		kind, ok := accessEvents[e.Type]
-		if !ok {
-			continue
+		if accessEvents[e.Type] {
+			out = append(out, Access{At: e.At, Actor: e.Actor, Type: e.Type, What: accessWhat(e.Data)})
 		}
-		out = append(out, Access{At: e.At, Actor: e.Actor, Type: e.Type, What: accessWhat(kind, e.Data)})
 	}
 	return out
 }
 
-// accessWhat names what was read: the artifact, the recordings, the record or the export.
-func accessWhat(kind string, data json.RawMessage) string {
+// accessWhat gives the identifiers of what was read (the artifact, the recordings, the
+// document), without words: the page labels the access by its type in the reader's
+// language. The record itself and its export have none.
+func accessWhat(data json.RawMessage) string {
 	var d struct {
 		Artifact   string   `json:"artifact"`
 		Recordings []string `json:"recordings"`
@@ -462,11 +510,11 @@ func accessWhat(kind string, data json.RawMessage) string {
 	case d.Artifact != "":
 		return d.Artifact
 	case len(d.Recordings) > 0:
-		return "recordings " + strings.Join(d.Recordings, ", ")
+		return strings.Join(d.Recordings, ", ")
 	case d.Document != "":
-		return "document " + d.Document
+		return d.Document
 	case d.Key != "":
 		return d.Key
 	}
-	return kind
+	return ""
 }

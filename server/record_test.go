@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -99,8 +100,12 @@ func TestRecordPage(t *testing.T) {
 		t.Fatalf("access = %v, want the 5 views so far", access)
 	}
 	last := access[len(access)-1].(map[string]any)
-	if last["type"] != "record.viewed" || last["actor"] != "user:"+e.users["archivist"].ID {
+	archivist := e.users["archivist"]
+	if last["type"] != "record.viewed" || last["actor"] != "user:"+archivist.ID || last["what"] != "" {
 		t.Errorf("last access = %v, want this view", last)
+	}
+	if want := cmp.Or(archivist.DisplayName, archivist.Username); last["actor_name"] != want || r.body["actors"].(map[string]any)["user:"+archivist.ID] != want {
+		t.Errorf("the archivist is named %v in the access and %v in actors, want %q", last["actor_name"], r.body["actors"], want)
 	}
 	audit := r.body["audit"].([]any)
 	if got := audit[len(audit)-1].(map[string]any)["type"]; got != "record.viewed" {

@@ -215,8 +215,7 @@ function renderAccess(r) {
 
 // accessWhat is the identifiers an access concerns (the row's label says what they are).
 function accessWhat(x) {
-  const w = (x.what || "").replace(/^(recordings|document) /, "");
-  return ["record", "export", "recordings"].includes(w) ? "" : w;
+  return x.what || "";
 }
 
 function renderAudit(r) {
