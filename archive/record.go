@@ -72,9 +72,9 @@ type Record struct {
 	// Actors names the record's actors ("user:{id}": the staff member's display name or
 	// username; "participant:{id}": the participant's name) for the audit, the accesses and
 	// the legal hold; the service's own actors are left out.
-	Actors   map[string]string `json:"actors"`
-	manifest      *evidence.Manifest // the sealed manifest, when it could be read
-	recordings    []agreement.Recording
+	Actors     map[string]string  `json:"actors"`
+	manifest   *evidence.Manifest // the sealed manifest, when it could be read
+	recordings []agreement.Recording
 }
 
 // Signatory is one signer and their signature.
