@@ -45,14 +45,7 @@ func recordingStream(seed uint64, size int64, marker string) io.Reader {
 func exportRecord(t testing.TB, db *sqlite.DB, arch blob.Store, sizes []int64) string {
 	t.Helper()
 	ctx := context.Background()
-	u, err := db.CreateUser(ctx, agreement.User{Username: "org-" + sqlite.NewID(), PasswordHash: "h"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := &agreement.Agreement{Owner: u.ID, Title: agreement.Localized{"en": "Export"}, State: agreement.StateSigning}
-	if err := db.CreateAgreement(ctx, a, nil); err != nil {
-		t.Fatal(err)
-	}
+	a := ownedAgreement(t, db, "Export", agreement.StateSigning)
 	until := time.Now().Add(time.Hour)
 	var recs []evidence.Recording
 	for i, size := range sizes {

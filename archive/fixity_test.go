@@ -31,14 +31,7 @@ func (c *counter) Inc() { *c++ }
 func sealRecord(t *testing.T, db *sqlite.DB, arch blob.Store) (string, string) {
 	t.Helper()
 	ctx := context.Background()
-	u, err := db.CreateUser(ctx, agreement.User{Username: "org-" + sqlite.NewID(), PasswordHash: "h"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := &agreement.Agreement{Owner: u.ID, Title: agreement.Localized{"en": "Fixity"}, State: agreement.StateSigning}
-	if err := db.CreateAgreement(ctx, a, nil); err != nil {
-		t.Fatal(err)
-	}
+	a := ownedAgreement(t, db, "Fixity", agreement.StateSigning)
 	until := time.Now().Add(time.Hour)
 	put := func(key string, b []byte) agreement.Artifact {
 		info, err := arch.Put(ctx, key, bytes.NewReader(b), blob.PutOptions{RetainUntil: until})

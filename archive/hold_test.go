@@ -17,19 +17,27 @@ import (
 	"github.com/signroom/signroom/storage/sqlite"
 )
 
-// sealedRecord stores a sealed agreement and two archived objects of it, retained until
-// retain (zero: no retention).
-func sealedRecord(t *testing.T, db *sqlite.DB, arch blob.Store, retain time.Time) string {
+// ownedAgreement stores an agreement titled title in state, owned by a new organizer.
+func ownedAgreement(t testing.TB, db *sqlite.DB, title string, state agreement.State) *agreement.Agreement {
 	t.Helper()
 	ctx := context.Background()
 	u, err := db.CreateUser(ctx, agreement.User{Username: "org-" + sqlite.NewID(), PasswordHash: "h"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &agreement.Agreement{Owner: u.ID, Title: agreement.Localized{"en": "Held record"}, State: agreement.StateSealed}
+	a := &agreement.Agreement{Owner: u.ID, Title: agreement.Localized{"en": title}, State: state}
 	if err := db.CreateAgreement(ctx, a, nil); err != nil {
 		t.Fatal(err)
 	}
+	return a
+}
+
+// sealedRecord stores a sealed agreement and two archived objects of it, retained until
+// retain (zero: no retention).
+func sealedRecord(t *testing.T, db *sqlite.DB, arch blob.Store, retain time.Time) string {
+	t.Helper()
+	ctx := context.Background()
+	a := ownedAgreement(t, db, "Held record", agreement.StateSealed)
 	for _, name := range []string{"evidence/sealed.pdf", "evidence/bundle.zip"} {
 		_, err := arch.Put(ctx, archive.RecordPrefix(a.ID)+name, bytes.NewReader([]byte(name)), blob.PutOptions{RetainUntil: retain})
 		if err != nil {

@@ -2,9 +2,7 @@ package archive
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"path"
 	"strings"
 
@@ -116,17 +114,7 @@ func readManifest(ctx context.Context, arch blob.Store, key string) (evidence.Ma
 		return m, err
 	}
 	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, maxManifestBytes+1))
-	if err != nil {
-		return m, err
-	}
-	if len(b) > maxManifestBytes {
-		return m, fmt.Errorf("manifest larger than %d bytes", maxManifestBytes)
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return m, fmt.Errorf("manifest: %w", err)
-	}
-	return m, nil
+	return decodeManifest(rc)
 }
 
 // agreementOf is the sealed agreement a manifest describes.
