@@ -4,6 +4,7 @@
 import { t, setText, formatTime } from "./i18n.js";
 import { el, errorKey } from "./forms.js";
 import { register, context } from "./staff.js";
+import { eventLabel, about, auditRows } from "./auditview.js";
 
 const $ = (id) => document.getElementById(id);
 const TIMELINE = new Set(["agreement.created", "documents.frozen", "agreement.scheduled", "agreement.live",
@@ -38,45 +39,17 @@ function render() {
   $("timeline").replaceChildren(...events.filter((e) => TIMELINE.has(e.type)).map((e) =>
     el("li", { dataset: { type: e.type } }, el("time", { dateTime: e.at, textContent: formatTime(e.at) }),
       el("span", { className: "strong", textContent: eventLabel(e.type) }),
-      el("span", { className: "muted", textContent: about(e) }))));
-  $("audit-table").querySelector("tbody").replaceChildren(...events.slice().reverse().map((e) =>
-    el("tr", { dataset: { type: e.type } },
-      el("td", { className: "muted", textContent: String(e.seq) }),
-      el("td", { textContent: formatTime(e.at, { dateStyle: "short", timeStyle: "medium" }) }),
-      el("td", { textContent: actorName(e.actor) }),
-      el("td", {}, el("span", { textContent: eventLabel(e.type) }), " ", el("code", { className: "muted event-type", textContent: e.type })),
-      el("td", { className: "muted", textContent: about(e) }))));
+      el("span", { className: "muted", textContent: about(e, participantName) }))));
+  $("audit-table").querySelector("tbody").replaceChildren(...auditRows(events, who()));
 }
 
-// eventLabel names an audit event type in the user's language, or gives the type itself.
-function eventLabel(type) {
-  const key = "event." + type;
-  const s = t(key);
-  return s === key ? type : s;
+// who names the actors of this agreement's events (see auditview.actorLabel).
+function who() {
+  return { participantName, me: context.page.me };
 }
 
 function participantName(id) {
   return agreement.participants.find((p) => p.id === id)?.name || "";
-}
-
-function actorName(actor) {
-  const [kind, id] = (actor || "").split(":");
-  if (kind === "participant") return participantName(id) || t("record.participant");
-  if (kind === "user") return id === context.page.me?.id ? context.page.me.username : t("record.staff");
-  return t("record.system");
-}
-
-// about says briefly what an event concerns: a participant, a document, a reason.
-function about(e) {
-  const d = e.data || {};
-  const parts = [];
-  const pid = d.participant || d.participant_id;
-  if (pid) parts.push(participantName(pid));
-  if (d.language) parts.push(t("doclang." + d.language) === "doclang." + d.language ? d.language : t("doclang." + d.language));
-  if (d.artifact) parts.push(d.artifact);
-  if (d.source) parts.push(t("ready." + d.source));
-  if (d.reason) parts.push(d.reason);
-  return parts.filter(Boolean).join(" · ");
 }
 
 // download fetches a sealed artifact with the staff token and saves it.

@@ -9,6 +9,7 @@ import { ApiError } from "./api.js";
 import { register, context } from "./staff.js";
 import { SyncPlayer, clockText } from "./playback.js";
 import { exportPackage, downloadSealedPDF } from "./recordexport.js";
+import { eventLabel, actorLabel, auditRows } from "./auditview.js";
 
 const $ = (id) => document.getElementById(id);
 const TIME = { dateStyle: "medium", timeStyle: "long" }; // with the time zone
@@ -166,7 +167,7 @@ function renderKeeping(r) {
   const h = r.legal_hold || {};
   const hold = el("span", { id: "rp-hold-state", className: h.on ? "rp-hold-on" : "", dataset: { on: String(!!h.on) } });
   if (h.on) {
-    setText(hold, "rp.hold_on", { by: actorLabel(h.by) });
+    setText(hold, "rp.hold_on", { by: actorLabel(h.by, who()) });
     hold.append(" ", timeNode(h.since));
     if (h.reason) hold.append(el("span", { className: "block rp-reason", textContent: h.reason }));
   } else {
@@ -208,7 +209,7 @@ function renderAccess(r) {
   $("rp-access-none").hidden = acc.length > 0;
   $("rp-access").replaceChildren(...acc.map((x) => el("li", { dataset: { type: x.type } },
     el("time", { dateTime: x.at, textContent: formatTime(x.at, { dateStyle: "short", timeStyle: "medium" }) }),
-    el("span", { className: "strong", textContent: x.actor_name || actorLabel(x.actor) }),
+    el("span", { className: "strong", textContent: x.actor_name || actorLabel(x.actor, who()) }),
     el("span", { textContent: eventLabel(x.type) }),
     accessWhat(x) ? el("code", { className: "muted rp-what", title: accessWhat(x), textContent: accessWhat(x) }) : null)));
 }
@@ -221,43 +222,12 @@ function accessWhat(x) {
 function renderAudit(r) {
   const evs = r.audit || [];
   $("rp-audit-head").textContent = evs.length ? evs[evs.length - 1].hash : "";
-  $("rp-audit").querySelector("tbody").replaceChildren(...evs.slice().reverse().map((e) => el("tr", { dataset: { type: e.type } },
-    el("td", { className: "muted", textContent: String(e.seq) }),
-    el("td", { className: "rp-nowrap", textContent: formatTime(e.at, { dateStyle: "short", timeStyle: "medium" }) }),
-    el("td", { textContent: actorLabel(e.actor) }),
-    el("td", {}, el("span", { textContent: eventLabel(e.type) }), " ", el("code", { className: "muted event-type", textContent: e.type })),
-    el("td", { className: "muted", textContent: about(e) }))));
+  $("rp-audit").querySelector("tbody").replaceChildren(...auditRows(evs, who(), "rp-nowrap"));
 }
 
-// eventLabel names an audit event type in the user's language, or gives the type itself.
-function eventLabel(type) {
-  const key = "event." + type;
-  const s = t(key);
-  return s === key ? type : s;
-}
-
-// actorLabel names an audit actor: a participant by name, staff by the record's names
-// (actors) or as themselves, else the service.
-function actorLabel(actor) {
-  if (!actor) return t("record.system");
-  const named = state.rec?.actors?.[actor];
-  if (named) return named;
-  const [kind, id] = actor.split(":");
-  if (kind === "participant") return participant(id)?.name || t("record.participant");
-  if (kind === "user" || !id) return id === context.page.me?.id || actor === context.page.me?.id ? context.page.me.username : t("record.staff");
-  return t("record.system");
-}
-
-function about(e) {
-  const d = e.data || {};
-  const parts = [];
-  const pid = d.participant || d.participant_id;
-  if (pid) parts.push(participant(pid)?.name || "");
-  if (d.language) parts.push(t("doclang." + d.language) === "doclang." + d.language ? d.language : t("doclang." + d.language));
-  if (d.artifact) parts.push(d.artifact);
-  if (d.reason) parts.push(d.reason);
-  if (d.key && !d.artifact) parts.push(d.key);
-  return parts.filter(Boolean).join(" · ");
+// who names the record's actors: by the names the server gave, then by the participants.
+function who() {
+  return { names: state.rec?.actors || {}, participantName: (id) => participant(id)?.name || "", me: context.page.me };
 }
 
 // Playback
