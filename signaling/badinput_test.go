@@ -22,6 +22,9 @@ func TestMalformedMessagesLeaveRoomWorking(t *testing.T) {
 	}
 	waitFor(t, 20*time.Second, "media before the abuse", func() bool { return viewer.count("speaker", "video") > 5 })
 	bad := h.mustJoin(ctx, "mou", "mallory", "signatory")
+	// The server offers mallory the speaker's tracks as she joins; until her client has
+	// answered, an answer of her own is a bad answer to that offer, not one without an offer.
+	waitFor(t, 20*time.Second, "mallory's subscription settled", func() bool { return bad.count("speaker", "video") > 0 })
 	tests := []struct {
 		name, frame, code string
 	}{
